@@ -1,0 +1,201 @@
+#include "agents/AgentStore.h"
+
+#include "auth/Token.h"
+#include "db/Database.h"
+#include "http/HttpError.h"
+#include "util/Time.h"
+
+#include <cppconn/resultset.h>
+
+#include <memory>
+
+namespace Nexus {
+namespace Agents {
+
+using Db::Database;
+
+namespace {
+
+// Shared column list; the active token count is relative to parameter 1 (now).
+const std::string kSelect =
+	"SELECT a.id, a.slug, a.name, a.scope, a.created_at, a.last_heartbeat_at, a.heartbeat_status, "
+	"a.heartbeat_version, a.heartbeat_meta, "
+	"(SELECT COUNT(*) FROM agent_tokens t WHERE t.agent_id = a.id AND (t.expires_at IS NULL OR t.expires_at > ?)) "
+	"FROM agents a ";
+
+std::optional<std::string> optionalString(sql::ResultSet& rs, int column)
+{
+	if (rs.isNull(column)) return std::nullopt;
+	return std::string(rs.getString(column));
+}
+
+Agent readAgent(sql::ResultSet& rs)
+{
+	Agent a;
+	a.id = rs.getUInt64(1);
+	a.slug = rs.getString(2);
+	a.name = rs.getString(3);
+	a.scope = rs.getString(4);
+	a.createdAt = rs.getString(5);
+	a.lastHeartbeatAt = optionalString(rs, 6);
+	a.heartbeatStatus = optionalString(rs, 7);
+	a.heartbeatVersion = optionalString(rs, 8);
+	a.heartbeatMeta = optionalString(rs, 9);
+	a.activeTokens = rs.getInt(10);
+	return a;
+}
+
+void setOptional(sql::PreparedStatement& st, int index, const std::optional<std::string>& value)
+{
+	if (value)
+		st.setString(index, *value);
+	else
+		st.setNull(index, 0);
+}
+
+} // namespace
+
+Agent AgentStore::create(const std::string& slug, const std::string& name, const std::string& scope)
+{
+	return Database::run([&] {
+		const std::string now = Time::toSql(Poco::Timestamp());
+		auto& st = Database::prepare("INSERT INTO agents (slug, name, scope, created_at) VALUES (?, ?, ?, ?)");
+		st.setString(1, slug);
+		st.setString(2, name);
+		st.setString(3, scope);
+		st.setString(4, now);
+		try
+		{
+			st.executeUpdate();
+		}
+		catch (const sql::SQLException& e)
+		{
+			if (e.getErrorCode() == Database::kDuplicateKey) throw Http::Conflict("an agent with slug '" + slug + "' already exists");
+			throw;
+		}
+		Agent a;
+		a.slug = slug;
+		a.name = name;
+		a.scope = scope;
+		a.createdAt = now;
+		return a;
+	});
+}
+
+std::optional<Agent> AgentStore::find(const std::string& slug)
+{
+	return Database::run([&]() -> std::optional<Agent> {
+		auto& st = Database::prepare(kSelect + "WHERE a.slug = ?");
+		st.setString(1, Time::toSql(Poco::Timestamp()));
+		st.setString(2, slug);
+		std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
+		if (!rs->next()) return std::nullopt;
+		return readAgent(*rs);
+	});
+}
+
+std::vector<Agent> AgentStore::list(std::size_t limit, const std::string& afterSlug)
+{
+	return Database::run([&] {
+		auto& st = Database::prepare(kSelect + "WHERE a.slug > ? ORDER BY a.slug LIMIT ?");
+		st.setString(1, Time::toSql(Poco::Timestamp()));
+		st.setString(2, afterSlug);
+		st.setUInt(3, static_cast<unsigned>(limit));
+		std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
+		std::vector<Agent> agents;
+		while (rs->next()) agents.push_back(readAgent(*rs));
+		return agents;
+	});
+}
+
+std::optional<Poco::Timestamp> AgentStore::heartbeat(const std::string& slug, const std::optional<std::string>& status,
+                                                     const std::optional<std::string>& version,
+                                                     const std::optional<std::string>& metaJson)
+{
+	return Database::run([&]() -> std::optional<Poco::Timestamp> {
+		const Poco::Timestamp now;
+		auto& st = Database::prepare("UPDATE agents SET last_heartbeat_at = ?, heartbeat_status = ?, heartbeat_version = ?, "
+		                             "heartbeat_meta = ? WHERE slug = ?");
+		st.setString(1, Time::toSql(now));
+		setOptional(st, 2, status);
+		setOptional(st, 3, version);
+		setOptional(st, 4, metaJson);
+		st.setString(5, slug);
+		// Matched rows, not changed rows: Database connects with CLIENT_FOUND_ROWS.
+		if (st.executeUpdate() == 0) return std::nullopt;
+		return now;
+	});
+}
+
+std::optional<IssuedToken> AgentStore::issueToken(const std::string& slug, int graceSeconds)
+{
+	return Database::run([&]() -> std::optional<IssuedToken> {
+		Db::Transaction tx;
+		auto& find = Database::prepare("SELECT id FROM agents WHERE slug = ? FOR UPDATE");
+		find.setString(1, slug);
+		std::unique_ptr<sql::ResultSet> rs(find.executeQuery());
+		if (!rs->next()) return std::nullopt;
+		const std::uint64_t agentId = rs->getUInt64(1);
+
+		IssuedToken issued;
+		const std::string now = Time::toSql(issued.createdAt);
+		if (graceSeconds == 0)
+		{
+			auto& del = Database::prepare("DELETE FROM agent_tokens WHERE agent_id = ?");
+			del.setUInt64(1, agentId);
+			del.executeUpdate();
+		}
+		else
+		{
+			auto& purge = Database::prepare("DELETE FROM agent_tokens WHERE agent_id = ? AND expires_at <= ?");
+			purge.setUInt64(1, agentId);
+			purge.setString(2, now);
+			purge.executeUpdate();
+			const Poco::Timestamp until = issued.createdAt + Poco::Timestamp::TimeDiff(graceSeconds) * Poco::Timestamp::resolution();
+			// Shorten, never extend: a token already retiring sooner keeps its time.
+			auto& retire = Database::prepare(
+				"UPDATE agent_tokens SET expires_at = ? WHERE agent_id = ? AND (expires_at IS NULL OR expires_at > ?)");
+			retire.setString(1, Time::toSql(until));
+			retire.setUInt64(2, agentId);
+			retire.setString(3, Time::toSql(until));
+			if (retire.executeUpdate() > 0) issued.previousExpireAt = until;
+		}
+
+		issued.token = Auth::Token::generateAgentToken();
+		issued.hash = Auth::Token::sha256Hex(issued.token);
+		auto& insert = Database::prepare("INSERT INTO agent_tokens (token_hash, agent_id, created_at) VALUES (?, ?, ?)");
+		insert.setString(1, issued.hash);
+		insert.setUInt64(2, agentId);
+		insert.setString(3, now);
+		insert.executeUpdate();
+		tx.commit();
+		return issued;
+	});
+}
+
+bool AgentStore::revokeToken(const std::string& slug, const std::string& tokenHash)
+{
+	return Database::run([&] {
+		auto& st = Database::prepare(
+			"DELETE t FROM agent_tokens t JOIN agents a ON a.id = t.agent_id WHERE a.slug = ? AND t.token_hash = ?");
+		st.setString(1, slug);
+		st.setString(2, tokenHash);
+		return st.executeUpdate() > 0;
+	});
+}
+
+std::optional<Auth::Principal> AgentStore::findByTokenHash(const std::string& tokenHash)
+{
+	return Database::run([&]() -> std::optional<Auth::Principal> {
+		auto& st = Database::prepare("SELECT a.id, a.slug FROM agent_tokens t JOIN agents a ON a.id = t.agent_id "
+		                             "WHERE t.token_hash = ? AND (t.expires_at IS NULL OR t.expires_at > ?)");
+		st.setString(1, tokenHash);
+		st.setString(2, Time::toSql(Poco::Timestamp()));
+		std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
+		if (!rs->next()) return std::nullopt;
+		return Auth::Principal::agent(rs->getUInt64(1), rs->getString(2));
+	});
+}
+
+} // namespace Agents
+} // namespace Nexus

@@ -1,0 +1,69 @@
+#pragma once
+
+#include "auth/Principal.h"
+
+#include <Poco/Timestamp.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace Nexus {
+namespace Agents {
+
+/// An agent row as the API shows it. Times are MySQL DATETIME text (UTC).
+struct Agent
+{
+	std::uint64_t id = 0;
+	std::string slug;
+	std::string name;
+	std::string scope;
+	std::string createdAt;
+	std::optional<std::string> lastHeartbeatAt;
+	std::optional<std::string> heartbeatStatus;
+	std::optional<std::string> heartbeatVersion;
+	std::optional<std::string> heartbeatMeta; ///< JSON object text
+	int activeTokens = 0;
+};
+
+/// A token just issued: the only moment its clear text exists.
+struct IssuedToken
+{
+	std::string token;
+	std::string hash;
+	Poco::Timestamp createdAt;
+	std::optional<Poco::Timestamp> previousExpireAt;
+};
+
+/// The SQL for /api/agents. Every method runs inside Database::run, so it
+/// throws Http::Unavailable when the database is unreachable.
+class AgentStore
+{
+public:
+	/// Inserts a new agent. Throws Http::Conflict when the slug is taken.
+	static Agent create(const std::string& slug, const std::string& name, const std::string& scope);
+
+	static std::optional<Agent> find(const std::string& slug);
+
+	/// Agents ordered by slug, starting after afterSlug ("" = from the start).
+	static std::vector<Agent> list(std::size_t limit, const std::string& afterSlug);
+
+	/// Records a heartbeat; nullopt when there is no such agent.
+	static std::optional<Poco::Timestamp> heartbeat(const std::string& slug, const std::optional<std::string>& status,
+	                                                const std::optional<std::string>& version,
+	                                                const std::optional<std::string>& metaJson);
+
+	/// Issues a new token. Earlier tokens are deleted (graceSeconds == 0) or
+	/// set to expire graceSeconds from now. nullopt when there is no such agent.
+	static std::optional<IssuedToken> issueToken(const std::string& slug, int graceSeconds);
+
+	/// Deletes one token of the agent; false when agent or token is unknown.
+	static bool revokeToken(const std::string& slug, const std::string& tokenHash);
+
+	/// The agent owning an active (unexpired) token with this hash.
+	static std::optional<Auth::Principal> findByTokenHash(const std::string& tokenHash);
+};
+
+} // namespace Agents
+} // namespace Nexus

@@ -1,0 +1,181 @@
+#include "agents/AgentsResource.h"
+
+#include "agents/AgentStore.h"
+#include "auth/Token.h"
+#include "http/HttpError.h"
+#include "http/Json.h"
+#include "http/Pagination.h"
+#include "http/Router.h"
+#include "http/Validate.h"
+#include "server/Settings.h"
+#include "util/Time.h"
+
+#include <Poco/JSON/Parser.h>
+#include <Poco/NumberParser.h>
+
+namespace Nexus {
+namespace Agents {
+
+using Auth::Access;
+using Http::Request;
+using Http::Response;
+
+namespace {
+
+const std::size_t kMaxNameChars = 200;
+const std::size_t kMaxScopeChars = 64;
+const std::size_t kMaxHeartbeatField = 64;
+const int kMaxGraceSeconds = 7 * 24 * 3600;
+
+Poco::Dynamic::Var nullable(const std::optional<std::string>& value)
+{
+	return value ? Poco::Dynamic::Var(*value) : Poco::Dynamic::Var();
+}
+
+Poco::JSON::Object::Ptr toJson(const Agent& a, const Settings& settings)
+{
+	auto o = Http::Json::object();
+	o->set("slug", a.slug);
+	o->set("name", a.name);
+	o->set("scope", a.scope);
+	o->set("created_at", Time::sqlToRfc3339(a.createdAt));
+	bool online = false;
+	if (a.lastHeartbeatAt)
+	{
+		const Poco::Timestamp last = Time::fromSql(*a.lastHeartbeatAt);
+		o->set("last_heartbeat_at", Time::toRfc3339(last));
+		online = last.elapsed() < Poco::Timestamp::TimeDiff(settings.agentsOfflineAfterS) * Poco::Timestamp::resolution();
+	}
+	else
+		o->set("last_heartbeat_at", Poco::Dynamic::Var());
+	o->set("status", online ? "online" : "offline");
+	if (a.lastHeartbeatAt)
+	{
+		auto hb = Http::Json::object();
+		hb->set("status", nullable(a.heartbeatStatus));
+		hb->set("version", nullable(a.heartbeatVersion));
+		if (a.heartbeatMeta)
+			hb->set("meta", Poco::JSON::Parser().parse(*a.heartbeatMeta));
+		else
+			hb->set("meta", Poco::Dynamic::Var());
+		o->set("heartbeat", hb);
+	}
+	else
+		o->set("heartbeat", Poco::Dynamic::Var());
+	o->set("active_tokens", a.activeTokens);
+	return o;
+}
+
+Response registerAgent(const Request& request, const Settings& settings)
+{
+	Http::Fields fields(Http::Json::parseObject(request), {"slug", "name", "scope"});
+	const std::string slug = fields.string("slug", 1, 63);
+	if (!Http::Validate::slug(slug))
+		throw Http::BadRequest("field 'slug' must be lower-case letters, digits and '-', starting with a letter or digit, at most 63 characters");
+	const std::string name = fields.string("name", 1, kMaxNameChars);
+	const std::string scope = fields.string("scope", 1, kMaxScopeChars);
+	if (!Http::Validate::word(scope, kMaxScopeChars))
+		throw Http::BadRequest("field 'scope' must be a short word: letters, digits, '_', '.' and '-'");
+	return Response::json(201, *toJson(AgentStore::create(slug, name, scope), settings));
+}
+
+Response listAgents(const Request& request, const Settings& settings)
+{
+	const auto page = Http::Page::from(request);
+	auto agents = AgentStore::list(page.fetch(), page.after());
+	const bool more = page.trim(agents);
+	Poco::JSON::Array array;
+	for (const auto& agent : agents) array.add(toJson(agent, settings));
+	Response response = Response::json(200, array);
+	if (more) response.addHeader("Link", page.nextLink(request, agents.back().slug));
+	return response;
+}
+
+Response heartbeat(const Request& request, const Settings& settings)
+{
+	if (request.body().size() > settings.agentsMaxHeartbeatBytes)
+		throw Http::PayloadTooLarge("a heartbeat body may be at most " + std::to_string(settings.agentsMaxHeartbeatBytes) + " bytes");
+	Http::Fields fields(Http::Json::parseObject(request, true), {"status", "version", "meta"});
+	const auto status = fields.optionalString("status", kMaxHeartbeatField);
+	const auto version = fields.optionalString("version", kMaxHeartbeatField);
+	std::optional<std::string> meta;
+	if (auto object = fields.optionalObject("meta")) meta = Http::Json::stringify(*object);
+
+	const std::string& slug = request.pathParam("slug");
+	auto at = AgentStore::heartbeat(slug, status, version, meta);
+	if (!at) throw Http::NotFound("no agent '" + slug + "'");
+	auto o = Http::Json::object();
+	o->set("slug", slug);
+	o->set("last_heartbeat_at", Time::toRfc3339(*at));
+	o->set("status", "online");
+	return Response::json(200, *o);
+}
+
+Response issueToken(const Request& request)
+{
+	int grace = 0;
+	if (auto g = request.query("grace"))
+	{
+		if (!Poco::NumberParser::tryParse(*g, grace) || grace < 0 || grace > kMaxGraceSeconds)
+			throw Http::BadRequest("query parameter 'grace' must be a number of seconds from 0 to " + std::to_string(kMaxGraceSeconds));
+	}
+	const std::string& slug = request.pathParam("slug");
+	auto issued = AgentStore::issueToken(slug, grace);
+	if (!issued) throw Http::NotFound("no agent '" + slug + "'");
+	auto o = Http::Json::object();
+	o->set("slug", slug);
+	o->set("token", issued->token);
+	o->set("token_hash", issued->hash);
+	o->set("created_at", Time::toRfc3339(issued->createdAt));
+	o->set("previous_tokens_expire_at",
+	       issued->previousExpireAt ? Poco::Dynamic::Var(Time::toRfc3339(*issued->previousExpireAt)) : Poco::Dynamic::Var());
+	Response response = Response::json(201, *o);
+	response.addHeader("Cache-Control", "no-store");
+	return response;
+}
+
+Response revokeToken(const Request& request)
+{
+	const std::string& hash = request.pathParam("tokenHash");
+	if (!Auth::Token::isHash(hash)) throw Http::BadRequest("tokenHash must be the 64 lower-case hex digits of the token's SHA-256");
+	const std::string& slug = request.pathParam("slug");
+	if (!AgentStore::revokeToken(slug, hash)) throw Http::NotFound("agent '" + slug + "' has no token with that hash");
+	return Response::noContent();
+}
+
+Response publicProfile(const Request& request)
+{
+	const std::string& slug = request.pathParam("slug");
+	auto agent = AgentStore::find(slug);
+	if (!agent) throw Http::NotFound("no agent '" + slug + "'");
+	auto a = Http::Json::object();
+	a->set("slug", agent->slug);
+	a->set("name", agent->name);
+	a->set("scope", agent->scope);
+	auto o = Http::Json::object();
+	o->set("agent", a);
+	o->set("source", Poco::Dynamic::Var());
+	o->set("profile", Poco::Dynamic::Var());
+	return Response::json(200, *o);
+}
+
+} // namespace
+
+void registerRoutes(Http::Router& router, const Settings& settings)
+{
+	router.add("GET", "/api/agents", Access::Admin,
+	           [&settings](const Request& r, const Auth::Principal&) { return listAgents(r, settings); });
+	router.add("POST", "/api/agents/register", Access::Public,
+	           [&settings](const Request& r, const Auth::Principal&) { return registerAgent(r, settings); });
+	router.add("GET", "/api/agents/:slug/profile", Access::Public,
+	           [](const Request& r, const Auth::Principal&) { return publicProfile(r); });
+	router.add("POST", "/api/agents/:slug/heartbeat", Access::AgentSelf,
+	           [&settings](const Request& r, const Auth::Principal&) { return heartbeat(r, settings); });
+	router.add("PUT", "/api/agents/:slug/token", Access::Admin,
+	           [](const Request& r, const Auth::Principal&) { return issueToken(r); });
+	router.add("DELETE", "/api/agents/:slug/token/:tokenHash", Access::Admin,
+	           [](const Request& r, const Auth::Principal&) { return revokeToken(r); });
+}
+
+} // namespace Agents
+} // namespace Nexus

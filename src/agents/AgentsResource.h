@@ -1,0 +1,16 @@
+#pragma once
+
+namespace Nexus {
+struct Settings;
+namespace Http {
+class Router;
+}
+
+namespace Agents {
+
+/// Adds the /api/agents routes (the spec's Agents section) to router.
+/// settings must outlive the router.
+void registerRoutes(Http::Router& router, const Settings& settings);
+
+} // namespace Agents
+} // namespace Nexus

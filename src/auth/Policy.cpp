@@ -1,0 +1,52 @@
+#include "auth/Policy.h"
+
+#include "http/HttpError.h"
+
+namespace Nexus {
+namespace Auth {
+
+std::string Principal::label() const
+{
+	switch (kind)
+	{
+	case Kind::Admin: return "admin";
+	case Kind::Agent: return "agent:" + name;
+	case Kind::User: return "user:" + name;
+	case Kind::Anonymous: break;
+	}
+	return "anonymous";
+}
+
+void Policy::check(Access access, const Principal& principal, const std::string& slug)
+{
+	if (access == Access::Public || principal.isAdmin()) return;
+	if (principal.isAnonymous()) throw Http::Unauthorized("a bearer token is required");
+	switch (access)
+	{
+	case Access::Agent:
+		if (principal.isAgent()) return;
+		break;
+	case Access::AgentSelf:
+		if (principal.isAgent() && principal.name == slug) return;
+		if (principal.isAgent()) throw Http::Forbidden("this token belongs to another agent");
+		break;
+	case Access::Admin:
+	case Access::Public: break;
+	}
+	throw Http::Forbidden("this route needs " + std::string(name(access)) + " access");
+}
+
+const char* Policy::name(Access access)
+{
+	switch (access)
+	{
+	case Access::Public: return "public";
+	case Access::Agent: return "agent";
+	case Access::AgentSelf: return "agent-self";
+	case Access::Admin: return "admin";
+	}
+	return "?";
+}
+
+} // namespace Auth
+} // namespace Nexus

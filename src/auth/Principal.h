@@ -1,0 +1,38 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace Nexus {
+namespace Auth {
+
+/// Who is calling. Resolved once per request from the bearer token (or the
+/// SSO identity nginx passes in a non-HTTP_ FastCGI parameter).
+struct Principal
+{
+	enum class Kind
+	{
+		Anonymous,
+		Agent,
+		Admin,
+		User
+	};
+
+	Kind kind = Kind::Anonymous;
+	std::uint64_t agentId = 0; ///< Agent: its row id.
+	std::string name;          ///< Agent: its slug; User: the SSO user id.
+
+	static Principal anonymous() { return {}; }
+	static Principal admin() { return {Kind::Admin, 0, "admin"}; }
+	static Principal agent(std::uint64_t id, std::string slug) { return {Kind::Agent, id, std::move(slug)}; }
+
+	bool isAdmin() const { return kind == Kind::Admin; }
+	bool isAgent() const { return kind == Kind::Agent; }
+	bool isAnonymous() const { return kind == Kind::Anonymous; }
+
+	/// "admin", "agent:<slug>", "user:<id>" or "anonymous" (for logs and audit).
+	std::string label() const;
+};
+
+} // namespace Auth
+} // namespace Nexus

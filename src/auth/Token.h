@@ -1,0 +1,34 @@
+#pragma once
+
+#include <string>
+
+namespace Nexus {
+namespace Auth {
+
+/// Agent tokens: "nxa_" followed by 256 random bits in unpadded base64url.
+/// Only the SHA-256 (lower-case hex) of a token is ever stored.
+class Token
+{
+public:
+	static constexpr const char* kAgentPrefix = "nxa_";
+
+	/// A fresh agent token from the OpenSSL CSPRNG. Throws std::runtime_error
+	/// if the generator fails.
+	static std::string generateAgentToken();
+
+	/// n random bytes, base64url without padding (used for tokens and ids).
+	static std::string randomBase64Url(std::size_t n);
+
+	/// SHA-256 of data as 64 lower-case hex digits.
+	static std::string sha256Hex(const std::string& data);
+
+	/// True when s is 64 lower-case hex digits (a token hash as the API takes it).
+	static bool isHash(const std::string& s);
+
+	/// Compares two strings in time that depends only on their lengths.
+	static bool constantTimeEquals(const std::string& a, const std::string& b);
+
+};
+
+} // namespace Auth
+} // namespace Nexus

@@ -1,0 +1,201 @@
+#include "db/Database.h"
+
+#include "http/HttpError.h"
+
+#include <Poco/Logger.h>
+
+#include <cppconn/statement.h>
+#include <mysql_driver.h>
+
+#include <memory>
+#include <unordered_map>
+
+namespace Nexus {
+namespace Db {
+
+namespace {
+
+const int kMaxAttempts = 3;
+
+sql::mysql::MySQL_Driver* gDriver = nullptr;
+DbSettings gSettings;
+
+struct ThreadState
+{
+	// Declared first so it is destroyed last: statements die before their connection.
+	std::unique_ptr<sql::Connection> connection;
+	std::unordered_map<std::string, std::unique_ptr<sql::PreparedStatement>> statements;
+
+	void reset()
+	{
+		statements.clear();
+		if (connection)
+		{
+			try
+			{
+				connection->close();
+			}
+			catch (const sql::SQLException&)
+			{
+			}
+		}
+		connection.reset();
+	}
+	~ThreadState() { reset(); }
+};
+
+thread_local ThreadState tState;
+
+} // namespace
+
+void Database::init(const DbSettings& settings)
+{
+	gSettings = settings;
+	gDriver = sql::mysql::get_mysql_driver_instance();
+}
+
+void Database::threadInit()
+{
+	if (gDriver) gDriver->threadInit();
+}
+
+void Database::threadEnd()
+{
+	tState.reset();
+	if (gDriver) gDriver->threadEnd();
+}
+
+sql::Connection& Database::connection()
+{
+	if (tState.connection) return *tState.connection;
+	if (!gDriver) throw std::logic_error("Database::init was not called");
+
+	sql::ConnectOptionsMap options;
+	if (!gSettings.socket.empty())
+	{
+		options["hostName"] = sql::SQLString("localhost");
+		options["socket"] = sql::SQLString(gSettings.socket);
+	}
+	else
+	{
+		options["hostName"] = sql::SQLString(gSettings.host);
+		options["port"] = gSettings.port;
+	}
+	options["userName"] = sql::SQLString(gSettings.user);
+	options["password"] = sql::SQLString(gSettings.password);
+	options["schema"] = sql::SQLString(gSettings.name);
+	options["OPT_CONNECT_TIMEOUT"] = gSettings.connectTimeoutS;
+	options["OPT_READ_TIMEOUT"] = gSettings.readTimeoutS;
+	options["OPT_WRITE_TIMEOUT"] = gSettings.readTimeoutS;
+	options["OPT_RECONNECT"] = false;
+	// UPDATE reports matched rows, so "0 rows" always means "no such row".
+	options["CLIENT_FOUND_ROWS"] = true;
+	options["OPT_CHARSET_NAME"] = sql::SQLString("utf8mb4");
+	try
+	{
+		tState.connection.reset(gDriver->connect(options));
+		std::unique_ptr<sql::Statement> st(tState.connection->createStatement());
+		st->execute("SET time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,NO_ZERO_DATE'");
+	}
+	catch (const sql::SQLException& e)
+	{
+		tState.reset();
+		Poco::Logger::get("db").warning("cannot connect to the database: %s (error %d)", std::string(e.what()), e.getErrorCode());
+		throw Http::Unavailable("the database is unavailable");
+	}
+	return *tState.connection;
+}
+
+sql::PreparedStatement& Database::prepare(const std::string& sql)
+{
+	auto& connection = Database::connection();
+	auto it = tState.statements.find(sql);
+	if (it == tState.statements.end())
+		it = tState.statements.emplace(sql, std::unique_ptr<sql::PreparedStatement>(connection.prepareStatement(sql))).first;
+	it->second->clearParameters();
+	return *it->second;
+}
+
+void Database::discard()
+{
+	tState.reset();
+}
+
+bool Database::isConnectionError(const sql::SQLException& e)
+{
+	switch (e.getErrorCode())
+	{
+	case 1053: // ER_SERVER_SHUTDOWN
+	case 1927: // ER_CONNECTION_KILLED
+	case 2002: // CR_CONNECTION_ERROR
+	case 2003: // CR_CONN_HOST_ERROR
+	case 2006: // CR_SERVER_GONE_ERROR
+	case 2013: // CR_SERVER_LOST
+	case 2055: // CR_SERVER_LOST_EXTENDED
+	case 4031: // ER_CLIENT_INTERACTION_TIMEOUT
+		return true;
+	default:
+		return false;
+	}
+}
+
+bool Database::isRetryable(const sql::SQLException& e)
+{
+	// 1213: deadlock, also how Galera reports a certification conflict.
+	return e.getErrorCode() == 1213;
+}
+
+void Database::handleFailure(const sql::SQLException& e, int attempt)
+{
+	bool lost = isConnectionError(e);
+	if (!lost && tState.connection)
+	{
+		// Connector/C++ reports some failures on a dead connection with no code.
+		try
+		{
+			lost = !tState.connection->isValid();
+		}
+		catch (const sql::SQLException&)
+		{
+			lost = true;
+		}
+	}
+	if (lost)
+	{
+		discard();
+		if (attempt < 2) return; // reconnect and try once more
+		Poco::Logger::get("db").warning("database connection lost: %s (error %d)", std::string(e.what()), e.getErrorCode());
+		throw Http::Unavailable("the database is unavailable");
+	}
+	if (isRetryable(e) && attempt < kMaxAttempts) return;
+	throw;
+}
+
+Transaction::Transaction(): _connection(Database::connection())
+{
+	_connection.setAutoCommit(false);
+}
+
+Transaction::~Transaction()
+{
+	if (_done) return;
+	try
+	{
+		_connection.rollback();
+		_connection.setAutoCommit(true);
+	}
+	catch (const sql::SQLException&)
+	{
+		// The connection is broken; Database::run discards it.
+	}
+}
+
+void Transaction::commit()
+{
+	_connection.commit();
+	_done = true;
+	_connection.setAutoCommit(true);
+}
+
+} // namespace Db
+} // namespace Nexus

@@ -1,0 +1,141 @@
+#include "http/Json.h"
+
+#include "http/HttpError.h"
+#include "http/Request.h"
+
+#include <Poco/JSON/JSONException.h>
+#include <Poco/JSON/Parser.h>
+
+#include <sstream>
+
+namespace Nexus {
+namespace Http {
+namespace Json {
+
+namespace {
+const std::size_t kMaxDepth = 32;
+}
+
+std::string stringify(const Poco::JSON::Object& object)
+{
+	std::ostringstream out;
+	object.stringify(out);
+	return out.str();
+}
+
+std::string stringify(const Poco::JSON::Array& array)
+{
+	std::ostringstream out;
+	array.stringify(out);
+	return out.str();
+}
+
+Poco::JSON::Object::Ptr object()
+{
+	return new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+}
+
+Poco::JSON::Object::Ptr parseObject(const Request& request, bool allowEmpty)
+{
+	if (request.body().empty())
+	{
+		if (allowEmpty) return object();
+		throw BadRequest("request body is empty; expected a JSON object");
+	}
+	if (request.mediaType() != "application/json")
+		throw UnsupportedMediaType("request body must be application/json");
+	if (!utf8Length(request.body())) throw BadRequest("malformed JSON: body is not valid UTF-8");
+
+	Poco::JSON::Parser parser;
+	parser.setDepth(kMaxDepth);
+	parser.setAllowNullByte(false);
+	Poco::Dynamic::Var result;
+	try
+	{
+		result = parser.parse(request.body());
+	}
+	catch (const Poco::Exception& e)
+	{
+		throw BadRequest("malformed JSON: " + e.message());
+	}
+	if (result.type() != typeid(Poco::JSON::Object::Ptr)) throw BadRequest("request body must be a JSON object");
+	return result.extract<Poco::JSON::Object::Ptr>();
+}
+
+std::optional<std::size_t> utf8Length(const std::string& s)
+{
+	std::size_t count = 0;
+	for (std::size_t i = 0; i < s.size();)
+	{
+		const auto c = static_cast<unsigned char>(s[i]);
+		std::size_t n;
+		unsigned cp;
+		if (c < 0x80) { n = 1; cp = c; }
+		else if ((c & 0xE0) == 0xC0) { n = 2; cp = c & 0x1F; }
+		else if ((c & 0xF0) == 0xE0) { n = 3; cp = c & 0x0F; }
+		else if ((c & 0xF8) == 0xF0) { n = 4; cp = c & 0x07; }
+		else return std::nullopt;
+		if (i + n > s.size()) return std::nullopt;
+		for (std::size_t k = 1; k < n; ++k)
+		{
+			const auto cc = static_cast<unsigned char>(s[i + k]);
+			if ((cc & 0xC0) != 0x80) return std::nullopt;
+			cp = (cp << 6) | (cc & 0x3F);
+		}
+		// Reject overlong forms, surrogates and values past U+10FFFF.
+		if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10FFFF ||
+		    (cp >= 0xD800 && cp <= 0xDFFF))
+			return std::nullopt;
+		i += n;
+		++count;
+	}
+	return count;
+}
+
+} // namespace Json
+
+Fields::Fields(Poco::JSON::Object::Ptr object, std::initializer_list<const char*> allowed): _object(std::move(object))
+{
+	const std::set<std::string> names(allowed.begin(), allowed.end());
+	for (const auto& entry : *_object)
+		if (!names.count(entry.first)) throw BadRequest("unknown field '" + entry.first + "'");
+}
+
+bool Fields::has(const std::string& name) const
+{
+	return _object->has(name) && !_object->isNull(name);
+}
+
+std::string Fields::string(const std::string& name, std::size_t minChars, std::size_t maxChars) const
+{
+	auto value = optionalString(name, maxChars);
+	if (!value) throw BadRequest("field '" + name + "' is required");
+	if (Json::utf8Length(*value).value_or(0) < minChars)
+		throw BadRequest("field '" + name + "' must not be shorter than " + std::to_string(minChars) + " characters");
+	return *value;
+}
+
+std::optional<std::string> Fields::optionalString(const std::string& name, std::size_t maxChars) const
+{
+	if (!has(name)) return std::nullopt;
+	const Poco::Dynamic::Var value = _object->get(name);
+	if (!value.isString()) throw BadRequest("field '" + name + "' must be a string");
+	std::string s = value.extract<std::string>();
+	const auto length = Json::utf8Length(s);
+	if (!length) throw BadRequest("field '" + name + "' is not valid UTF-8");
+	if (*length > maxChars)
+		throw BadRequest("field '" + name + "' must be at most " + std::to_string(maxChars) + " characters");
+	if (s.find('\0') != std::string::npos) throw BadRequest("field '" + name + "' must not contain NUL characters");
+	return s;
+}
+
+Poco::JSON::Object::Ptr Fields::optionalObject(const std::string& name) const
+{
+	if (!has(name)) return nullptr;
+	auto object = _object->getObject(name);
+	if (!object) throw BadRequest("field '" + name + "' must be an object");
+	return object;
+}
+
+} // namespace Http
+} // namespace Nexus

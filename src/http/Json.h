@@ -1,0 +1,58 @@
+#pragma once
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+
+#include <initializer_list>
+#include <optional>
+#include <set>
+#include <string>
+
+namespace Nexus {
+namespace Http {
+
+class Request;
+
+namespace Json {
+
+/// Compact JSON text; non-ASCII characters are kept as UTF-8.
+std::string stringify(const Poco::JSON::Object& object);
+std::string stringify(const Poco::JSON::Array& array);
+
+/// A new object that keeps keys in insertion order (what clients read).
+Poco::JSON::Object::Ptr object();
+
+/// Parses the request body as a JSON object.
+/// Throws UnsupportedMediaType unless the body is application/json, and
+/// BadRequest for malformed JSON, nesting deeper than 32, or a non-object.
+/// An empty body gives an empty object when allowEmpty is set.
+Poco::JSON::Object::Ptr parseObject(const Request& request, bool allowEmpty = false);
+
+/// Number of UTF-8 code points in s, or std::nullopt if s is not valid UTF-8.
+std::optional<std::size_t> utf8Length(const std::string& s);
+
+} // namespace Json
+
+/// Typed, validated access to the fields of a JSON request body.
+/// Every failure is a BadRequest whose message names the field.
+class Fields
+{
+public:
+	/// Throws BadRequest naming the first field not in allowed.
+	Fields(Poco::JSON::Object::Ptr object, std::initializer_list<const char*> allowed);
+
+	/// A required string of minChars..maxChars code points.
+	std::string string(const std::string& name, std::size_t minChars, std::size_t maxChars) const;
+	/// An optional string (absent or null gives nullopt) of at most maxChars code points.
+	std::optional<std::string> optionalString(const std::string& name, std::size_t maxChars) const;
+	/// An optional JSON object (absent or null gives nullptr).
+	Poco::JSON::Object::Ptr optionalObject(const std::string& name) const;
+
+	bool has(const std::string& name) const;
+
+private:
+	Poco::JSON::Object::Ptr _object;
+};
+
+} // namespace Http
+} // namespace Nexus

@@ -1,0 +1,50 @@
+#include "http/Pagination.h"
+
+#include "http/HttpError.h"
+#include "http/Request.h"
+#include "util/Base64Url.h"
+
+#include <Poco/NumberParser.h>
+
+namespace Nexus {
+namespace Http {
+
+Page Page::from(const Request& request)
+{
+	Page page;
+	if (auto limit = request.query("limit"))
+	{
+		unsigned value = 0;
+		if (!Poco::NumberParser::tryParseUnsigned(*limit, value) || value < 1 || value > kMaxLimit)
+			throw BadRequest("query parameter 'limit' must be an integer from 1 to " + std::to_string(kMaxLimit));
+		page._limit = value;
+	}
+	if (auto after = request.query("after"); after && !after->empty())
+	{
+		auto key = Base64Url::decode(*after);
+		if (!key || key->empty()) throw BadRequest("query parameter 'after' is not a cursor from a Link header");
+		page._after = *key;
+	}
+	return page;
+}
+
+std::string Page::nextLink(const Request& request, const std::string& lastKey) const
+{
+	std::string query;
+	const std::string& qs = request.queryString();
+	std::size_t pos = 0;
+	while (pos < qs.size())
+	{
+		auto amp = qs.find('&', pos);
+		if (amp == std::string::npos) amp = qs.size();
+		const std::string pair = qs.substr(pos, amp - pos);
+		const std::string name = pair.substr(0, pair.find('='));
+		if (!pair.empty() && name != "after" && name != "limit") query += pair + "&";
+		pos = amp + 1;
+	}
+	query += "limit=" + std::to_string(_limit) + "&after=" + Base64Url::encode(lastKey);
+	return "<" + request.path() + "?" + query + ">; rel=\"next\"";
+}
+
+} // namespace Http
+} // namespace Nexus

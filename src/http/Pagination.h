@@ -1,0 +1,50 @@
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace Nexus {
+namespace Http {
+
+class Request;
+
+/// Keyset pagination for growing lists: ?limit= (1..1000, default 100) and
+/// ?after=<cursor>, where the cursor is the opaque (base64url) sort key of
+/// the last row of the previous page. Stores fetch limit + 1 rows so the
+/// handler knows whether a next page exists.
+class Page
+{
+public:
+	static constexpr std::size_t kDefaultLimit = 100;
+	static constexpr std::size_t kMaxLimit = 1000;
+
+	/// Reads limit and after from the query. Throws BadRequest naming the parameter.
+	static Page from(const Request& request);
+
+	std::size_t limit() const { return _limit; }
+	/// The decoded sort key to start after; empty for the first page.
+	const std::string& after() const { return _after; }
+	/// How many rows a store should fetch: limit + 1.
+	std::size_t fetch() const { return _limit + 1; }
+
+	/// Drops the extra row a store fetched; true when there is a next page.
+	template <typename Row>
+	bool trim(std::vector<Row>& rows) const
+	{
+		if (rows.size() <= _limit) return false;
+		rows.resize(_limit);
+		return true;
+	}
+
+	/// The Link header value for the next page: the same request with
+	/// after=<cursor of lastKey> (other query parameters kept).
+	std::string nextLink(const Request& request, const std::string& lastKey) const;
+
+private:
+	std::size_t _limit = kDefaultLimit;
+	std::string _after;
+};
+
+} // namespace Http
+} // namespace Nexus

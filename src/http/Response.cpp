@@ -1,0 +1,97 @@
+#include "http/Response.h"
+
+#include "http/HttpError.h"
+#include "http/Json.h"
+
+#include <Poco/String.h>
+
+#include <sstream>
+
+namespace Nexus {
+namespace Http {
+
+namespace {
+const char* const kJsonType = "application/json; charset=utf-8";
+}
+
+Response::Response(int status, std::string contentType, std::string body):
+	_status(status),
+	_contentType(std::move(contentType)),
+	_body(std::move(body))
+{
+}
+
+Response Response::json(int status, const Poco::JSON::Object& object)
+{
+	return Response(status, kJsonType, Json::stringify(object) + "\n");
+}
+
+Response Response::json(int status, const Poco::JSON::Array& array)
+{
+	return Response(status, kJsonType, Json::stringify(array) + "\n");
+}
+
+Response Response::noContent()
+{
+	return Response(204, "", "");
+}
+
+Response Response::error(const HttpError& error)
+{
+	Response r = Response::error(error.status(), error.code(), error.what());
+	for (const auto& h : error.headers()) r.addHeader(h.first, h.second);
+	return r;
+}
+
+Response Response::error(int status, const std::string& code, const std::string& message)
+{
+	Poco::JSON::Object body(Poco::JSON_PRESERVE_KEY_ORDER);
+	body.set("error", code);
+	body.set("message", message);
+	return json(status, body);
+}
+
+std::string Response::header(const std::string& name) const
+{
+	for (const auto& h : _headers)
+		if (Poco::icompare(h.first, name) == 0) return h.second;
+	return {};
+}
+
+std::string Response::serialize() const
+{
+	std::string out;
+	out.reserve(_body.size() + 256);
+	out += "Status: " + std::to_string(_status) + " " + reason(_status) + "\r\n";
+	if (!_contentType.empty()) out += "Content-Type: " + _contentType + "\r\n";
+	for (const auto& h : _headers) out += h.first + ": " + h.second + "\r\n";
+	out += "\r\n";
+	out += _body;
+	return out;
+}
+
+const char* Response::reason(int status)
+{
+	switch (status)
+	{
+	case 200: return "OK";
+	case 201: return "Created";
+	case 204: return "No Content";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Content";
+	case 429: return "Too Many Requests";
+	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
+	default: return "Unknown";
+	}
+}
+
+} // namespace Http
+} // namespace Nexus

@@ -1,0 +1,37 @@
+#include "http/Validate.h"
+
+namespace Nexus {
+namespace Http {
+
+namespace {
+
+bool isLowerAlnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+bool isAlnum(char c)
+{
+	return isLowerAlnum(c) || (c >= 'A' && c <= 'Z');
+}
+
+} // namespace
+
+bool Validate::slug(const std::string& s)
+{
+	if (s.empty() || s.size() > 63 || !isLowerAlnum(s[0])) return false;
+	for (char c : s)
+		if (!isLowerAlnum(c) && c != '-') return false;
+	return true;
+}
+
+bool Validate::word(const std::string& s, std::size_t maxLength)
+{
+	if (s.empty() || s.size() > maxLength || !isAlnum(s[0])) return false;
+	for (char c : s)
+		if (!isAlnum(c) && c != '_' && c != '.' && c != '-') return false;
+	return true;
+}
+
+} // namespace Http
+} // namespace Nexus

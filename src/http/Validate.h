@@ -1,0 +1,19 @@
+#pragma once
+
+#include <string>
+
+namespace Nexus {
+namespace Http {
+
+/// Shapes of identifiers shared by several resources.
+class Validate
+{
+public:
+	/// An agent slug: ^[a-z0-9][a-z0-9-]{0,62}$
+	static bool slug(const std::string& s);
+	/// A short word: ^[A-Za-z0-9][A-Za-z0-9_.-]{0,maxLength-1}$ (scopes, names).
+	static bool word(const std::string& s, std::size_t maxLength);
+};
+
+} // namespace Http
+} // namespace Nexus

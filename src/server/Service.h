@@ -1,0 +1,42 @@
+#pragma once
+
+#include "auth/Authenticator.h"
+#include "http/HttpError.h"
+#include "http/Request.h"
+#include "http/Response.h"
+#include "http/Router.h"
+#include "server/Settings.h"
+
+namespace Nexus {
+
+/// The application as one function: a Request in, a Response out.
+/// Owns the router (every route and its access rule) and is the one place
+/// where exceptions become JSON error responses.
+class Service
+{
+public:
+	/// settings must outlive the service.
+	explicit Service(const Settings& settings);
+	Service(const Service&) = delete;
+	Service& operator=(const Service&) = delete;
+
+	/// Routes, authenticates, checks the policy and runs the handler.
+	/// Never throws: every failure is a JSON error response. Every response
+	/// carries X-Request-Id.
+	Http::Response handle(Http::Request& request) const;
+
+	/// The error response for a request that could not even be built or read
+	/// (bad encoding, body too large), with the same headers handle() adds.
+	static Http::Response reject(const std::string& requestId, const Http::HttpError& error);
+
+	const Http::Router& router() const { return _router; }
+
+private:
+	static void finish(Http::Response& response, const std::string& requestId);
+
+	const Settings& _settings;
+	Auth::Authenticator _authenticator;
+	Http::Router _router;
+};
+
+} // namespace Nexus

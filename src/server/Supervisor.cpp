@@ -1,0 +1,231 @@
+#include "server/Supervisor.h"
+
+#include "server/Worker.h"
+
+#include <Poco/Logger.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <stdexcept>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+namespace Nexus {
+
+namespace {
+
+/// A worker that dies sooner than this after its start is respawned only
+/// after kRespawnBackoff, so a crash loop does not spin the CPU.
+const auto kMinLifetime = std::chrono::seconds(2);
+const auto kRespawnBackoff = std::chrono::seconds(1);
+
+Poco::Logger& log()
+{
+	return Poco::Logger::get("master");
+}
+
+sigset_t masterSignals()
+{
+	sigset_t set;
+	sigemptyset(&set);
+	for (int s : {SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGCHLD}) sigaddset(&set, s);
+	return set;
+}
+
+} // namespace
+
+Supervisor::Supervisor(Settings settings, std::string configPath, std::string program):
+	_settings(std::move(settings)),
+	_configPath(std::move(configPath)),
+	_program(std::move(program))
+{
+}
+
+int Supervisor::openSocket(const std::string& path, int mode, int backlog)
+{
+	sockaddr_un address = {};
+	address.sun_family = AF_UNIX;
+	if (path.size() >= sizeof address.sun_path) throw std::runtime_error("server.socket: path is too long: " + path);
+	std::strcpy(address.sun_path, path.c_str());
+
+	const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) throw std::runtime_error(std::string("socket(): ") + std::strerror(errno));
+	// A socket file nobody listens on is left over from a crash: replace it.
+	if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0)
+	{
+		::close(fd);
+		throw std::runtime_error("server.socket: another process is already listening on " + path);
+	}
+	::close(fd);
+	::unlink(path.c_str());
+
+	const int listenFd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (listenFd < 0) throw std::runtime_error(std::string("socket(): ") + std::strerror(errno));
+	if (::bind(listenFd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 || ::chmod(path.c_str(), mode) != 0 ||
+	    ::listen(listenFd, backlog) != 0)
+	{
+		const std::string error = std::strerror(errno);
+		::close(listenFd);
+		throw std::runtime_error("server.socket: cannot listen on " + path + ": " + error);
+	}
+	return listenFd;
+}
+
+void Supervisor::spawn()
+{
+	const pid_t pid = ::fork();
+	if (pid < 0)
+	{
+		log().error("fork failed: %s", std::string(std::strerror(errno)));
+		_pendingSpawns.push_back(std::chrono::steady_clock::now() + kRespawnBackoff);
+		return;
+	}
+	if (pid == 0)
+	{
+		// Child: die with the master, take the socket as fd 0 (the FastCGI
+		// convention), restore signals and become a worker.
+		::prctl(PR_SET_PDEATHSIG, SIGTERM);
+		::dup2(_listenFd, 0);
+		sigset_t none;
+		sigemptyset(&none);
+		::sigprocmask(SIG_SETMASK, &none, nullptr);
+		const std::string config = "--config=" + _configPath;
+		const char* argv[] = {_program.c_str(), "--worker", config.c_str(), nullptr};
+		::execv(_program.c_str(), const_cast<char* const*>(argv));
+		std::fprintf(stderr, "nexus-fcgi: cannot exec %s: %s\n", _program.c_str(), std::strerror(errno));
+		::_exit(127);
+	}
+	_children[pid] = Child{_generation, std::chrono::steady_clock::now()};
+}
+
+void Supervisor::reap()
+{
+	int status = 0;
+	pid_t pid;
+	while ((pid = ::waitpid(-1, &status, WNOHANG)) > 0)
+	{
+		auto it = _children.find(pid);
+		if (it == _children.end()) continue;
+		const Child child = it->second;
+		_children.erase(it);
+		if (_stopping || child.generation != _generation) continue; // expected: drained or replaced
+
+		const bool recycled = WIFEXITED(status) && WEXITSTATUS(status) == Worker::kExitRecycle;
+		if (recycled)
+		{
+			++_recycles;
+			log().information("worker %d recycled; starting a new one", static_cast<int>(pid));
+		}
+		else
+		{
+			++_respawns;
+			if (WIFSIGNALED(status))
+				log().warning("worker %d killed by signal %d; respawning", static_cast<int>(pid), WTERMSIG(status));
+			else
+				log().warning("worker %d exited with code %d; respawning", static_cast<int>(pid), WEXITSTATUS(status));
+		}
+		const bool tooSoon = std::chrono::steady_clock::now() - child.started < kMinLifetime;
+		if (tooSoon && !recycled)
+			_pendingSpawns.push_back(std::chrono::steady_clock::now() + kRespawnBackoff);
+		else
+			spawn();
+	}
+}
+
+void Supervisor::reload()
+{
+	try
+	{
+		Settings fresh = Settings::load(_configPath, Settings::processEnv);
+		if (fresh.socketPath != _settings.socketPath)
+			log().warning("server.socket changed; the new path takes effect at the next restart");
+		fresh.socketPath = _settings.socketPath;
+		_settings = std::move(fresh);
+	}
+	catch (const ConfigError& e)
+	{
+		log().error("reload refused, keeping the running workers: %s", std::string(e.what()));
+		return;
+	}
+	// Start the new generation first, then drain the old one: no gap in service.
+	const int old = _generation++;
+	_pendingSpawns.clear();
+	for (int i = 0; i < _settings.workers; ++i) spawn();
+	for (const auto& [pid, child] : _children)
+		if (child.generation == old) ::kill(pid, SIGTERM);
+	log().information("reloaded: %d new workers started, the old ones are draining", _settings.workers);
+}
+
+void Supervisor::stopAll()
+{
+	_stopping = true;
+	for (const auto& entry : _children) ::kill(entry.first, SIGTERM);
+	const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(_settings.drainTimeoutMs + 2000);
+	while (!_children.empty() && std::chrono::steady_clock::now() < deadline)
+	{
+		reap();
+		std::this_thread::sleep_for(std::chrono::milliseconds(20));
+	}
+	for (const auto& entry : _children)
+	{
+		log().warning("worker %d did not drain in time; killing it", static_cast<int>(entry.first));
+		::kill(entry.first, SIGKILL);
+	}
+	while (!_children.empty() && ::waitpid(-1, nullptr, 0) > 0) _children.erase(_children.begin());
+}
+
+int Supervisor::run()
+{
+	sigset_t signals = masterSignals();
+	::sigprocmask(SIG_BLOCK, &signals, nullptr);
+	try
+	{
+		_listenFd = openSocket(_settings.socketPath, _settings.socketMode, _settings.backlog);
+	}
+	catch (const std::exception& e)
+	{
+		log().fatal(e.what());
+		return Worker::kExitConfig;
+	}
+	log().information("listening on %s; starting %d workers of %d threads", _settings.socketPath, _settings.workers,
+	                  _settings.threads);
+	for (int i = 0; i < _settings.workers; ++i) spawn();
+
+	const timespec tick = {0, 200 * 1000 * 1000};
+	while (!_stopping)
+	{
+		siginfo_t info;
+		const int sig = ::sigtimedwait(&signals, &info, &tick);
+		switch (sig)
+		{
+		case SIGTERM:
+		case SIGINT:
+		case SIGQUIT:
+			log().information("signal %d: draining the workers", sig);
+			stopAll();
+			break;
+		case SIGHUP: reload(); break;
+		default: break;
+		}
+		if (_stopping) break;
+		reap();
+		const auto now = std::chrono::steady_clock::now();
+		const auto due = std::partition(_pendingSpawns.begin(), _pendingSpawns.end(), [now](auto t) { return t > now; });
+		const auto count = std::distance(due, _pendingSpawns.end());
+		_pendingSpawns.erase(due, _pendingSpawns.end());
+		for (long i = 0; i < count; ++i) spawn();
+	}
+	::close(_listenFd);
+	::unlink(_settings.socketPath.c_str());
+	log().information("stopped (%ld respawns, %ld recycles)", _respawns, _recycles);
+	return 0;
+}
+
+} // namespace Nexus

@@ -1,0 +1,58 @@
+#pragma once
+
+#include "server/Settings.h"
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace Nexus {
+
+/// The master's job, after the php-fpm static pool: open the FastCGI socket,
+/// start settings.workers worker processes (fork + exec of this binary with
+/// --worker, the socket on fd 0), replace a worker that exits or dies,
+/// replace the whole pool on SIGHUP with the reloaded configuration, and on
+/// SIGTERM/SIGINT/SIGQUIT drain the workers and remove the socket.
+class Supervisor
+{
+public:
+	/// program: the path of this binary (re-executed for each worker).
+	Supervisor(Settings settings, std::string configPath, std::string program);
+	Supervisor(const Supervisor&) = delete;
+	Supervisor& operator=(const Supervisor&) = delete;
+
+	/// Runs until stopped. Returns the process exit code.
+	int run();
+
+	/// Creates, binds and listens on a unix socket at path with mode.
+	/// Refuses (std::runtime_error) when another process is listening there.
+	static int openSocket(const std::string& path, int mode, int backlog);
+
+private:
+	struct Child
+	{
+		int generation;
+		std::chrono::steady_clock::time_point started;
+	};
+
+	void spawn();
+	void reap();
+	void reload();
+	void stopAll();
+
+	Settings _settings;
+	std::string _configPath;
+	std::string _program;
+	int _listenFd = -1;
+	int _generation = 0;
+	bool _stopping = false;
+	std::map<pid_t, Child> _children;
+	std::vector<std::chrono::steady_clock::time_point> _pendingSpawns;
+	long _respawns = 0;
+	long _recycles = 0;
+};
+
+} // namespace Nexus
