@@ -35,7 +35,7 @@ sigset_t masterSignals()
 {
 	sigset_t set;
 	sigemptyset(&set);
-	for (int s : {SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGCHLD}) sigaddset(&set, s);
+	for (int s : {SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGCHLD, SIGUSR1}) sigaddset(&set, s);
 	return set;
 }
 
@@ -117,6 +117,7 @@ void Supervisor::reap()
 		_children.erase(it);
 		if (_stopping || child.generation != _generation) continue; // expected: drained or replaced
 
+		if (child.retiring) continue; // its replacement started when it announced the drain
 		const bool recycled = WIFEXITED(status) && WEXITSTATUS(status) == Worker::kExitRecycle;
 		if (recycled)
 		{
@@ -161,6 +162,16 @@ void Supervisor::reload()
 	for (const auto& [pid, child] : _children)
 		if (child.generation == old) ::kill(pid, SIGTERM);
 	log().information("reloaded: %d new workers started, the old ones are draining", _settings.workers);
+}
+
+void Supervisor::retire(pid_t pid)
+{
+	auto it = _children.find(pid);
+	if (_stopping || it == _children.end() || it->second.generation != _generation || it->second.retiring) return;
+	it->second.retiring = true;
+	++_recycles;
+	log().information("worker %d recycled; starting a new one", static_cast<int>(pid));
+	spawn();
 }
 
 void Supervisor::stopAll()
@@ -212,6 +223,7 @@ int Supervisor::run()
 			stopAll();
 			break;
 		case SIGHUP: reload(); break;
+		case SIGUSR1: retire(info.si_pid); break;
 		default: break;
 		}
 		if (_stopping) break;

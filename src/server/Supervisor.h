@@ -13,7 +13,9 @@ namespace Nexus {
 
 /// The master's job, after the php-fpm static pool: open the FastCGI socket,
 /// start settings.workers worker processes (fork + exec of this binary with
-/// --worker, the socket on fd 0), replace a worker that exits or dies,
+/// --worker, the socket on fd 0), replace a worker that exits or dies (or
+/// announces with SIGUSR1 that it is draining to be recycled, so capacity
+/// does not dip while it finishes),
 /// replace the whole pool on SIGHUP with the reloaded configuration, and on
 /// SIGTERM/SIGINT/SIGQUIT drain the workers and remove the socket.
 class Supervisor
@@ -36,11 +38,13 @@ private:
 	{
 		int generation;
 		std::chrono::steady_clock::time_point started;
+		bool retiring = false; ///< said it is draining; already replaced
 	};
 
 	void spawn();
 	void reap();
 	void reload();
+	void retire(pid_t pid);
 	void stopAll();
 
 	Settings _settings;

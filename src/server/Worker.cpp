@@ -50,6 +50,8 @@ void Worker::requestStop(int code, const std::string& why)
 	{
 		_exitCode = code;
 		log().information("worker %d stopping: %s", static_cast<int>(::getpid()), why);
+		// Tell the master now, so the replacement starts while this one drains.
+		if (code == kExitRecycle) ::kill(::getppid(), SIGUSR1);
 	}
 }
 

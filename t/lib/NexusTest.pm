@@ -1,0 +1,174 @@
+package NexusTest;
+# The integration tests' view of a running Nexus: a real MariaDB, the
+# nexus-fcgi pool and nginx, started by tools/devstack in a temporary
+# directory. t/run-integration starts one stack for the whole prove run and
+# exports NEXUS_TEST_STACK; a .t file run on its own (prove -Ilib t/x.t or
+# perl -It/lib t/x.t) starts and stops a stack of its own.
+#
+# Clients go through nginx exactly like an agent would (HTTP::Tiny); the
+# database is reached directly (DBI) only to check what was stored.
+use strict;
+use warnings;
+use Exporter 'import';
+use File::Basename qw(dirname);
+use File::Spec;
+use File::Temp qw(tempdir);
+use HTTP::Tiny;
+use JSON::PP;
+use Time::HiRes qw(sleep time);
+use Test::More;
+
+our @EXPORT = qw(api admin_token base_url new_agent issue_token unique_slug dbh stack_env
+  devstack json_of wait_until master_pid worker_pids top_dir);
+
+my $TOP = File::Spec->rel2abs(File::Spec->catdir(dirname(__FILE__), '..', '..'));
+my $OWN_STACK;
+my $OWNER = $$;    # forked children must not tear the stack down
+my %ENVV;
+
+sub top_dir { $TOP }
+
+sub _free_port {
+    for (1 .. 50) {
+        my $port = 20000 + int(rand(20000));
+        require IO::Socket::INET;
+        my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => $port, Listen => 1, ReuseAddr => 0);
+        if ($s) { close $s; return $port }
+    }
+    die "no free port found\n";
+}
+
+sub _load_stack {
+    my $dir = $ENV{NEXUS_TEST_STACK};
+    if (!$dir) {
+        $dir = tempdir('nexus-test-XXXXXX', TMPDIR => 1, CLEANUP => 0);
+        chmod 0755, $dir;
+        local $ENV{NEXUS_PORT} = _free_port();
+        test_settings();
+        system("$TOP/tools/devstack", 'start', $dir) == 0 or die "could not start the stack in $dir\n";
+        $OWN_STACK = $dir;
+    }
+    open my $fh, '<', "$dir/stack.env" or die "no $dir/stack.env: is the stack running?\n";
+    while (<$fh>) { chomp; my ($k, $v) = split /=/, $_, 2; $ENVV{$k} = $v if defined $v }
+    close $fh;
+}
+
+# The settings every test stack runs with (also used by t/run-integration):
+# a short request deadline so the deadline test is quick, and recycling
+# often enough that it happens during the run.
+sub test_settings {
+    $ENV{NEXUS_SERVER_REQUEST_TIMEOUT_MS} //= 3000;
+    $ENV{NEXUS_SERVER_MAX_REQUESTS}       //= 400;
+    $ENV{NEXUS_SERVER_MAX_REQUESTS_JITTER} //= 100;
+    $ENV{NEXUS_SERVER_DRAIN_TIMEOUT_MS}   //= 5000;
+    $ENV{NEXUS_SERVER_WORKERS}            //= 2;
+    $ENV{NEXUS_SERVER_THREADS}            //= 4;
+}
+
+END {
+    if ($OWN_STACK && $$ == $OWNER) {
+        my $rc = $?;
+        system("$TOP/tools/devstack", 'stop', $OWN_STACK);
+        system('rm', '-rf', $OWN_STACK);
+        $? = $rc;
+    }
+}
+
+sub stack_env { _load_stack() unless %ENVV; return $ENVV{ $_[0] } }
+sub base_url { stack_env('NEXUS_URL') }
+sub master_pid { stack_env('NEXUS_MASTER_PID') }
+
+sub admin_token {
+    my $file = stack_env('NEXUS_ADMIN_TOKEN_FILE');
+    open my $fh, '<', $file or die "cannot read $file\n";
+    my $t = <$fh>;
+    chomp $t;
+    return $t;
+}
+
+# The worker pids: the children of the master.
+sub worker_pids {
+    my $master = master_pid();
+    my @pids = grep { /\d/ } split /\s+/, `pgrep -P $master`;
+    return sort { $a <=> $b } @pids;
+}
+
+sub devstack {
+    my ($command) = @_;
+    system("$TOP/tools/devstack", $command, stack_env('NEXUS_RUN_DIR')) == 0 or die "devstack $command failed\n";
+}
+
+my $http = HTTP::Tiny->new(timeout => 30, keep_alive => 0);
+my $json = JSON::PP->new->utf8->canonical;
+
+sub json_of { $json->encode($_[0]) }
+
+# api(METHOD, PATH, token => T, json => DATA | body => RAW, headers => {...},
+#     content_type => CT) -> { status, headers, body, json }
+sub api {
+    my ($method, $path, %opt) = @_;
+    my %headers = %{ $opt{headers} || {} };
+    $headers{Authorization} = "Bearer $opt{token}" if defined $opt{token};
+    my $body = exists $opt{json} ? $json->encode($opt{json}) : $opt{body};
+    if (defined $body) {
+        $headers{'Content-Type'} = $opt{content_type} // 'application/json';
+    }
+    my $res = $http->request($method, base_url() . $path, { headers => \%headers, (defined $body ? (content => $body) : ()) });
+    my $r = { status => $res->{status}, headers => $res->{headers}, body => $res->{content} };
+    if (($res->{headers}{'content-type'} // '') =~ m{^application/json}) {
+        $r->{json} = eval { $json->decode($res->{content}) };
+    }
+    return $r;
+}
+
+my $counter = 0;
+sub unique_slug {
+    my ($prefix) = @_;
+    $counter++;
+    return sprintf('%s-%d-%d-%d', $prefix // 't', $$, int(time * 1000) % 100000000, $counter);
+}
+
+# Registers an agent (retrying on the register route's 429) and returns its slug.
+sub new_agent {
+    my (%fields) = @_;
+    my $slug = $fields{slug} // unique_slug('agent');
+    for (1 .. 50) {
+        my $r = api(POST => '/api/agents/register', json => { slug => $slug, name => $fields{name} // "Agent $slug", scope => $fields{scope} // 'studio' });
+        return $slug if $r->{status} == 201;
+        die "register $slug: $r->{status} $r->{body}\n" unless $r->{status} == 429;
+        sleep 0.2;
+    }
+    die "register $slug: still rate-limited\n";
+}
+
+# Issues a token for slug with the admin token; returns the token response (json).
+sub issue_token {
+    my ($slug, %opt) = @_;
+    my $q = defined $opt{grace} ? "?grace=$opt{grace}" : '';
+    my $r = api(PUT => "/api/agents/$slug/token$q", token => admin_token());
+    die "token for $slug: $r->{status} $r->{body}\n" unless $r->{status} == 201;
+    return $r->{json};
+}
+
+sub dbh {
+    require DBI;
+    open my $fh, '<', stack_env('NEXUS_DB_PASSWORD_FILE') or die;
+    my $pw = <$fh>;
+    chomp $pw;
+    my $sock = stack_env('NEXUS_DB_SOCKET');
+    return DBI->connect("DBI:MariaDB:database=nexus;mariadb_socket=$sock", 'nexus', $pw,
+        { RaiseError => 1, AutoCommit => 1, PrintError => 0 });
+}
+
+# Polls code every 0.1 s until it returns true or seconds pass; returns the last value.
+sub wait_until {
+    my ($seconds, $code) = @_;
+    my $end = time + $seconds;
+    while (1) {
+        my $v = $code->();
+        return $v if $v || time > $end;
+        sleep 0.1;
+    }
+}
+
+1;
