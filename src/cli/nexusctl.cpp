@@ -86,7 +86,7 @@ int main(int argc, char** argv)
 	try
 	{
 		if (configPath.empty()) configPath = Settings::defaultPath(Settings::processEnv);
-		const Settings settings = Settings::load(configPath, Settings::processEnv);
+		const Settings settings = Settings::load(configPath, Settings::processEnv, false);
 		Nexus::Db::Database::init(settings.db);
 		Nexus::Db::Database::threadInit();
 		Nexus::Db::Migrator migrator(sqlDir);

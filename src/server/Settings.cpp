@@ -94,6 +94,24 @@ std::string readSecretFile(const std::string& key, const std::string& path)
 	return Poco::trim(value);
 }
 
+/// SHA-256 of the admin token from NEXUS_ADMIN_TOKEN or auth.admin_token_file; "" for none.
+std::string readAdminTokenHash(const Reader& r, const Settings::Env& env)
+{
+	if (auto token = env("NEXUS_ADMIN_TOKEN"); token && !token->empty())
+	{
+		if (token->size() < kMinAdminTokenLength)
+			throw ConfigError("NEXUS_ADMIN_TOKEN: must be at least " + std::to_string(kMinAdminTokenLength) + " characters");
+		return Auth::Token::sha256Hex(*token);
+	}
+	auto file = r.raw("auth.admin_token_file");
+	if (!file || Poco::trim(*file).empty()) return {};
+	const std::string token = readSecretFile("auth.admin_token_file", Poco::trim(*file));
+	if (token.size() < kMinAdminTokenLength)
+		throw ConfigError("auth.admin_token_file: the token must be at least " + std::to_string(kMinAdminTokenLength) +
+		                  " characters");
+	return Auth::Token::sha256Hex(token);
+}
+
 } // namespace
 
 std::string Settings::envName(const std::string& key)
@@ -117,9 +135,9 @@ std::string Settings::defaultPath(const Env& env)
 	return "/etc/nexus/app.properties";
 }
 
-Settings Settings::load(const std::string& path, const Env& env)
+Settings Settings::load(const std::string& path, const Env& env, bool readAdminToken)
 {
-	if (path.empty()) return from(*Poco::AutoPtr<Poco::Util::MapConfiguration>(new Poco::Util::MapConfiguration), env);
+	if (path.empty()) return from(*Poco::AutoPtr<Poco::Util::MapConfiguration>(new Poco::Util::MapConfiguration), env, readAdminToken);
 	Poco::AutoPtr<Poco::Util::PropertyFileConfiguration> config;
 	try
 	{
@@ -129,10 +147,10 @@ Settings Settings::load(const std::string& path, const Env& env)
 	{
 		throw ConfigError("cannot read config file '" + path + "': " + e.displayText());
 	}
-	return from(*config, env);
+	return from(*config, env, readAdminToken);
 }
 
-Settings Settings::from(const Poco::Util::AbstractConfiguration& config, const Env& env)
+Settings Settings::from(const Poco::Util::AbstractConfiguration& config, const Env& env, bool readAdminToken)
 {
 	Poco::Util::AbstractConfiguration::Keys top;
 	config.keys(top);
@@ -173,20 +191,7 @@ Settings Settings::from(const Poco::Util::AbstractConfiguration& config, const E
 	r.integer("db.connect_timeout_s", s.db.connectTimeoutS, 1, 300);
 	r.integer("db.read_timeout_s", s.db.readTimeoutS, 1, 3600);
 
-	if (auto token = env("NEXUS_ADMIN_TOKEN"); token && !token->empty())
-	{
-		if (token->size() < kMinAdminTokenLength)
-			throw ConfigError("NEXUS_ADMIN_TOKEN: must be at least " + std::to_string(kMinAdminTokenLength) + " characters");
-		s.adminTokenHash = Auth::Token::sha256Hex(*token);
-	}
-	else if (auto file = r.raw("auth.admin_token_file"); file && !Poco::trim(*file).empty())
-	{
-		const std::string token = readSecretFile("auth.admin_token_file", Poco::trim(*file));
-		if (token.size() < kMinAdminTokenLength)
-			throw ConfigError("auth.admin_token_file: the token must be at least " + std::to_string(kMinAdminTokenLength) +
-			                  " characters");
-		s.adminTokenHash = Auth::Token::sha256Hex(token);
-	}
+	if (readAdminToken) s.adminTokenHash = readAdminTokenHash(r, env);
 
 	r.integer("agents.offline_after_s", s.agentsOfflineAfterS, 1, 31536000);
 	r.integer("agents.max_heartbeat_bytes", s.agentsMaxHeartbeatBytes, 16, 1048576);

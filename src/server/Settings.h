@@ -67,11 +67,12 @@ struct Settings
 
 	/// Reads the property file at path (empty: no file) and the environment.
 	/// Throws ConfigError naming the key for an unknown key, a bad value, or an
-	/// unreadable admin token file.
-	static Settings load(const std::string& path, const Env& env);
+	/// unreadable admin token file. Tools that need no admin token (nexusctl)
+	/// pass readAdminToken = false and get an empty adminTokenHash.
+	static Settings load(const std::string& path, const Env& env, bool readAdminToken = true);
 
 	/// Same from an already-loaded configuration (unit tests).
-	static Settings from(const Poco::Util::AbstractConfiguration& config, const Env& env);
+	static Settings from(const Poco::Util::AbstractConfiguration& config, const Env& env, bool readAdminToken = true);
 
 	/// The process environment.
 	static std::optional<std::string> processEnv(const std::string& name);
