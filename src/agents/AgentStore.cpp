@@ -18,10 +18,10 @@ namespace {
 
 // Shared column list; the active token count is relative to parameter 1 (now).
 const std::string kSelect =
-	"SELECT a.id, a.slug, a.name, a.scope, a.created_at, a.last_heartbeat_at, a.heartbeat_status, "
-	"a.heartbeat_version, a.heartbeat_meta, "
-	"(SELECT COUNT(*) FROM agent_tokens t WHERE t.agent_id = a.id AND (t.expires_at IS NULL OR t.expires_at > ?)) "
-	"FROM agents a ";
+    "SELECT a.id, a.slug, a.name, a.scope, a.created_at, a.last_heartbeat_at, a.heartbeat_status, "
+    "a.heartbeat_version, a.heartbeat_meta, "
+    "(SELECT COUNT(*) FROM agent_tokens t WHERE t.agent_id = a.id AND (t.expires_at IS NULL OR t.expires_at > ?)) "
+    "FROM agents a ";
 
 std::optional<std::string> optionalString(sql::ResultSet& rs, int column)
 {
@@ -70,7 +70,8 @@ Agent AgentStore::create(const std::string& slug, const std::string& name, const
 		}
 		catch (const sql::SQLException& e)
 		{
-			if (e.getErrorCode() == Database::kDuplicateKey) throw Http::Conflict("an agent with slug '" + slug + "' already exists");
+			if (e.getErrorCode() == Database::kDuplicateKey)
+				throw Http::Conflict("an agent with slug '" + slug + "' already exists");
 			throw;
 		}
 		Agent a;
@@ -114,8 +115,9 @@ std::optional<Poco::Timestamp> AgentStore::heartbeat(const std::string& slug, co
 {
 	return Database::run([&]() -> std::optional<Poco::Timestamp> {
 		const Poco::Timestamp now;
-		auto& st = Database::prepare("UPDATE agents SET last_heartbeat_at = ?, heartbeat_status = ?, heartbeat_version = ?, "
-		                             "heartbeat_meta = ? WHERE slug = ?");
+		auto& st =
+		    Database::prepare("UPDATE agents SET last_heartbeat_at = ?, heartbeat_status = ?, heartbeat_version = ?, "
+		                      "heartbeat_meta = ? WHERE slug = ?");
 		st.setString(1, Time::toSql(now));
 		setOptional(st, 2, status);
 		setOptional(st, 3, version);
@@ -151,10 +153,11 @@ std::optional<IssuedToken> AgentStore::issueToken(const std::string& slug, int g
 			purge.setUInt64(1, agentId);
 			purge.setString(2, now);
 			purge.executeUpdate();
-			const Poco::Timestamp until = issued.createdAt + Poco::Timestamp::TimeDiff(graceSeconds) * Poco::Timestamp::resolution();
+			const Poco::Timestamp until =
+			    issued.createdAt + Poco::Timestamp::TimeDiff(graceSeconds) * Poco::Timestamp::resolution();
 			// Shorten, never extend: a token already retiring sooner keeps its time.
-			auto& retire = Database::prepare(
-				"UPDATE agent_tokens SET expires_at = ? WHERE agent_id = ? AND (expires_at IS NULL OR expires_at > ?)");
+			auto& retire = Database::prepare("UPDATE agent_tokens SET expires_at = ? WHERE agent_id = ? AND "
+			                                 "(expires_at IS NULL OR expires_at > ?)");
 			retire.setString(1, Time::toSql(until));
 			retire.setUInt64(2, agentId);
 			retire.setString(3, Time::toSql(until));
@@ -163,7 +166,8 @@ std::optional<IssuedToken> AgentStore::issueToken(const std::string& slug, int g
 
 		issued.token = Auth::Token::generateAgentToken();
 		issued.hash = Auth::Token::sha256Hex(issued.token);
-		auto& insert = Database::prepare("INSERT INTO agent_tokens (token_hash, agent_id, created_at) VALUES (?, ?, ?)");
+		auto& insert =
+		    Database::prepare("INSERT INTO agent_tokens (token_hash, agent_id, created_at) VALUES (?, ?, ?)");
 		insert.setString(1, issued.hash);
 		insert.setUInt64(2, agentId);
 		insert.setString(3, now);
@@ -176,8 +180,8 @@ std::optional<IssuedToken> AgentStore::issueToken(const std::string& slug, int g
 bool AgentStore::revokeToken(const std::string& slug, const std::string& tokenHash)
 {
 	return Database::run([&] {
-		auto& st = Database::prepare(
-			"DELETE t FROM agent_tokens t JOIN agents a ON a.id = t.agent_id WHERE a.slug = ? AND t.token_hash = ?");
+		auto& st = Database::prepare("DELETE t FROM agent_tokens t JOIN agents a ON a.id = t.agent_id WHERE a.slug "
+		                             "= ? AND t.token_hash = ?");
 		st.setString(1, slug);
 		st.setString(2, tokenHash);
 		return st.executeUpdate() > 0;

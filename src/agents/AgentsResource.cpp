@@ -44,7 +44,8 @@ Poco::JSON::Object::Ptr toJson(const Agent& a, const Settings& settings)
 	{
 		const Poco::Timestamp last = Time::fromSql(*a.lastHeartbeatAt);
 		o->set("last_heartbeat_at", Time::toRfc3339(last));
-		online = last.elapsed() < Poco::Timestamp::TimeDiff(settings.agentsOfflineAfterS) * Poco::Timestamp::resolution();
+		online =
+		    last.elapsed() < Poco::Timestamp::TimeDiff(settings.agentsOfflineAfterS) * Poco::Timestamp::resolution();
 	}
 	else
 		o->set("last_heartbeat_at", Poco::Dynamic::Var());
@@ -71,7 +72,8 @@ Response registerAgent(const Request& request, const Settings& settings)
 	Http::Fields fields(Http::Json::parseObject(request), {"slug", "name", "scope"});
 	const std::string slug = fields.string("slug", 1, 63);
 	if (!Http::Validate::slug(slug))
-		throw Http::BadRequest("field 'slug' must be lower-case letters, digits and '-', starting with a letter or digit, at most 63 characters");
+		throw Http::BadRequest("field 'slug' must be lower-case letters, digits and '-', starting with a letter or "
+		                       "digit, at most 63 characters");
 	const std::string name = fields.string("name", 1, kMaxNameChars);
 	const std::string scope = fields.string("scope", 1, kMaxScopeChars);
 	if (!Http::Validate::word(scope, kMaxScopeChars))
@@ -94,7 +96,8 @@ Response listAgents(const Request& request, const Settings& settings)
 Response heartbeat(const Request& request, const Settings& settings)
 {
 	if (request.body().size() > settings.agentsMaxHeartbeatBytes)
-		throw Http::PayloadTooLarge("a heartbeat body may be at most " + std::to_string(settings.agentsMaxHeartbeatBytes) + " bytes");
+		throw Http::PayloadTooLarge("a heartbeat body may be at most " +
+		                            std::to_string(settings.agentsMaxHeartbeatBytes) + " bytes");
 	Http::Fields fields(Http::Json::parseObject(request, true), {"status", "version", "meta"});
 	const auto status = fields.optionalString("status", kMaxHeartbeatField);
 	const auto version = fields.optionalString("version", kMaxHeartbeatField);
@@ -117,7 +120,8 @@ Response issueToken(const Request& request)
 	if (auto g = request.query("grace"))
 	{
 		if (!Poco::NumberParser::tryParse(*g, grace) || grace < 0 || grace > kMaxGraceSeconds)
-			throw Http::BadRequest("query parameter 'grace' must be a number of seconds from 0 to " + std::to_string(kMaxGraceSeconds));
+			throw Http::BadRequest("query parameter 'grace' must be a number of seconds from 0 to " +
+			                       std::to_string(kMaxGraceSeconds));
 	}
 	const std::string& slug = request.pathParam("slug");
 	auto issued = AgentStore::issueToken(slug, grace);
@@ -127,8 +131,9 @@ Response issueToken(const Request& request)
 	o->set("token", issued->token);
 	o->set("token_hash", issued->hash);
 	o->set("created_at", Time::toRfc3339(issued->createdAt));
-	o->set("previous_tokens_expire_at",
-	       issued->previousExpireAt ? Poco::Dynamic::Var(Time::toRfc3339(*issued->previousExpireAt)) : Poco::Dynamic::Var());
+	o->set("previous_tokens_expire_at", issued->previousExpireAt
+	                                        ? Poco::Dynamic::Var(Time::toRfc3339(*issued->previousExpireAt))
+	                                        : Poco::Dynamic::Var());
 	Response response = Response::json(201, *o);
 	response.addHeader("Cache-Control", "no-store");
 	return response;
@@ -137,7 +142,8 @@ Response issueToken(const Request& request)
 Response revokeToken(const Request& request)
 {
 	const std::string& hash = request.pathParam("tokenHash");
-	if (!Auth::Token::isHash(hash)) throw Http::BadRequest("tokenHash must be the 64 lower-case hex digits of the token's SHA-256");
+	if (!Auth::Token::isHash(hash))
+		throw Http::BadRequest("tokenHash must be the 64 lower-case hex digits of the token's SHA-256");
 	const std::string& slug = request.pathParam("slug");
 	if (!AgentStore::revokeToken(slug, hash)) throw Http::NotFound("agent '" + slug + "' has no token with that hash");
 	return Response::noContent();

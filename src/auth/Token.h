@@ -27,7 +27,6 @@ public:
 
 	/// Compares two strings in time that depends only on their lengths.
 	static bool constantTimeEquals(const std::string& a, const std::string& b);
-
 };
 
 } // namespace Auth

@@ -14,17 +14,17 @@
 namespace {
 
 const char* const kUsage =
-	"usage: nexusctl [--config FILE] [--sql-dir DIR] COMMAND\n"
-	"\n"
-	"commands:\n"
-	"  migrate         create the schema in an empty database, or apply the missing migrations\n"
-	"  schema-version  print the database's schema version and the version this Nexus expects\n"
-	"  new-token       print a new random token (for NEXUS_ADMIN_TOKEN or the admin token file)\n"
-	"  hash-token      read a token on stdin, print its SHA-256 (what the API revokes by)\n"
-	"\n"
-	"The configuration is FILE, else $NEXUS_CONFIG, else /etc/nexus/app.properties;\n"
-	"NEXUS_DB_* variables override it. The SQL files are in DIR, else $NEXUS_SQL_DIR,\n"
-	"else /usr/share/nexus/sql.\n";
+    "usage: nexusctl [--config FILE] [--sql-dir DIR] COMMAND\n"
+    "\n"
+    "commands:\n"
+    "  migrate         create the schema in an empty database, or apply the missing migrations\n"
+    "  schema-version  print the database's schema version and the version this Nexus expects\n"
+    "  new-token       print a new random token (for NEXUS_ADMIN_TOKEN or the admin token file)\n"
+    "  hash-token      read a token on stdin, print its SHA-256 (what the API revokes by)\n"
+    "\n"
+    "The configuration is FILE, else $NEXUS_CONFIG, else /etc/nexus/app.properties;\n"
+    "NEXUS_DB_* variables override it. The SQL files are in DIR, else $NEXUS_SQL_DIR,\n"
+    "else /usr/share/nexus/sql.\n";
 
 int fail(const std::string& message)
 {
@@ -92,8 +92,8 @@ int main(int argc, char** argv)
 		Nexus::Db::Migrator migrator(sqlDir);
 		if (command == "schema-version")
 		{
-			std::cout << "database " << Nexus::Db::Migrator::currentVersion() << ", expected " << migrator.latestVersion()
-			          << std::endl;
+			std::cout << "database " << Nexus::Db::Migrator::currentVersion() << ", expected "
+			          << migrator.latestVersion() << std::endl;
 		}
 		else
 			migrator.migrate(std::cout);

@@ -36,8 +36,7 @@ struct ThreadState
 				connection->close();
 			}
 			catch (const sql::SQLException&)
-			{
-			}
+			{}
 		}
 		connection.reset();
 	}
@@ -100,7 +99,8 @@ sql::Connection& Database::connection()
 	catch (const sql::SQLException& e)
 	{
 		tState.reset();
-		Poco::Logger::get("db").warning("cannot connect to the database: %s (error %d)", std::string(e.what()), e.getErrorCode());
+		Poco::Logger::get("db").warning("cannot connect to the database: %s (error %d)", std::string(e.what()),
+		                                e.getErrorCode());
 		throw Http::Unavailable("the database is unavailable");
 	}
 	return *tState.connection;
@@ -111,7 +111,8 @@ sql::PreparedStatement& Database::prepare(const std::string& sql)
 	auto& connection = Database::connection();
 	auto it = tState.statements.find(sql);
 	if (it == tState.statements.end())
-		it = tState.statements.emplace(sql, std::unique_ptr<sql::PreparedStatement>(connection.prepareStatement(sql))).first;
+		it = tState.statements.emplace(sql, std::unique_ptr<sql::PreparedStatement>(connection.prepareStatement(sql)))
+		         .first;
 	it->second->clearParameters();
 	return *it->second;
 }
@@ -134,8 +135,7 @@ bool Database::isConnectionError(const sql::SQLException& e)
 	case 2055: // CR_SERVER_LOST_EXTENDED
 	case 4031: // ER_CLIENT_INTERACTION_TIMEOUT
 		return true;
-	default:
-		return false;
+	default: return false;
 	}
 }
 
@@ -164,7 +164,8 @@ void Database::handleFailure(const sql::SQLException& e, int attempt)
 	{
 		discard();
 		if (attempt < 2) return; // reconnect and try once more
-		Poco::Logger::get("db").warning("database connection lost: %s (error %d)", std::string(e.what()), e.getErrorCode());
+		Poco::Logger::get("db").warning("database connection lost: %s (error %d)", std::string(e.what()),
+		                                e.getErrorCode());
 		throw Http::Unavailable("the database is unavailable");
 	}
 	if (isRetryable(e) && attempt < kMaxAttempts) return;

@@ -44,8 +44,7 @@ public:
 	/// deadlock or cluster certification conflict (up to 3 attempts) and once
 	/// after a lost connection. Throws Http::Unavailable when the database stays
 	/// unreachable; other sql::SQLExceptions propagate.
-	template <typename Work>
-	static auto run(Work&& work) -> decltype(work())
+	template <typename Work> static auto run(Work&& work) -> decltype(work())
 	{
 		for (int attempt = 1;; ++attempt)
 		{

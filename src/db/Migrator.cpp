@@ -36,9 +36,7 @@ std::string readFile(const std::string& path)
 
 } // namespace
 
-Migrator::Migrator(std::string sqlDir): _sqlDir(std::move(sqlDir))
-{
-}
+Migrator::Migrator(std::string sqlDir): _sqlDir(std::move(sqlDir)) {}
 
 std::vector<Migrator::Migration> Migrator::migrations() const
 {
@@ -50,7 +48,8 @@ std::vector<Migrator::Migration> Migrator::migrations() const
 		const std::string name = it.name();
 		if (Poco::Path(name).getExtension() != "sql") continue;
 		int version = 0;
-		if (name.size() < 5 || name[4] != '-' || !Poco::NumberParser::tryParse(name.substr(0, 4), version) || version < 2)
+		if (name.size() < 5 || name[4] != '-' || !Poco::NumberParser::tryParse(name.substr(0, 4), version) ||
+		    version < 2)
 			throw std::runtime_error("migration file name must be NNNN-name.sql with NNNN >= 0002: " + name);
 		for (const auto& m : found)
 			if (m.version == version) throw std::runtime_error("two migrations numbered " + name.substr(0, 4));
@@ -71,7 +70,8 @@ int Migrator::currentVersion()
 	auto& connection = Database::connection();
 	std::unique_ptr<sql::Statement> st(connection.createStatement());
 	std::unique_ptr<sql::ResultSet> tables(
-		st->executeQuery("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'schema_version'"));
+	    st->executeQuery("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND "
+	                     "table_name = 'schema_version'"));
 	if (!tables->next() || tables->getInt(1) == 0) return 0;
 	std::unique_ptr<sql::ResultSet> rs(st->executeQuery("SELECT COALESCE(MAX(version), 0) FROM schema_version"));
 	return rs->next() ? rs->getInt(1) : 0;
@@ -121,8 +121,9 @@ int Migrator::migrate(std::ostream& progress) const
 	auto& connection = Database::connection();
 	std::unique_ptr<sql::Statement> st(connection.createStatement());
 	std::unique_ptr<sql::ResultSet> lock(
-		st->executeQuery("SELECT GET_LOCK('" + std::string(kLockName) + "', " + std::to_string(kLockTimeoutS) + ")"));
-	if (!lock->next() || lock->getInt(1) != 1) throw std::runtime_error("another migration is running (lock nexus_migrate)");
+	    st->executeQuery("SELECT GET_LOCK('" + std::string(kLockName) + "', " + std::to_string(kLockTimeoutS) + ")"));
+	if (!lock->next() || lock->getInt(1) != 1)
+		throw std::runtime_error("another migration is running (lock nexus_migrate)");
 
 	int version = currentVersion();
 	const int latest = latestVersion();
@@ -132,7 +133,8 @@ int Migrator::migrate(std::ostream& progress) const
 		runScript(_sqlDir + "/schema.sql");
 		version = currentVersion();
 		if (version != latest)
-			throw std::runtime_error("schema.sql recorded version " + std::to_string(version) + ", expected " + std::to_string(latest));
+			throw std::runtime_error("schema.sql recorded version " + std::to_string(version) + ", expected " +
+			                         std::to_string(latest));
 	}
 	else if (version > latest)
 		throw std::runtime_error("the database is at version " + std::to_string(version) + ", newer than this Nexus (" +
@@ -142,8 +144,8 @@ int Migrator::migrate(std::ostream& progress) const
 		if (m.version <= version) continue;
 		progress << "migrating " << version << " -> " << m.version << ": " << m.path << std::endl;
 		runScript(m.path);
-		std::unique_ptr<sql::PreparedStatement> record(
-			connection.prepareStatement("INSERT INTO schema_version (version, applied_at) VALUES (?, UTC_TIMESTAMP(3))"));
+		std::unique_ptr<sql::PreparedStatement> record(connection.prepareStatement(
+		    "INSERT INTO schema_version (version, applied_at) VALUES (?, UTC_TIMESTAMP(3))"));
 		record->setInt(1, m.version);
 		record->executeUpdate();
 		version = m.version;

@@ -37,9 +37,8 @@ struct BadRequest : HttpError
 struct Unauthorized : HttpError
 {
 	explicit Unauthorized(const std::string& message):
-		HttpError(401, "unauthorized", message, {{"WWW-Authenticate", "Bearer realm=\"nexus\""}})
-	{
-	}
+	    HttpError(401, "unauthorized", message, {{"WWW-Authenticate", "Bearer realm=\"nexus\""}})
+	{}
 };
 
 struct Forbidden : HttpError
@@ -56,10 +55,9 @@ struct MethodNotAllowed : HttpError
 {
 	/// allow: the comma-separated methods the path does accept.
 	MethodNotAllowed(const std::string& method, const std::string& allow):
-		HttpError(405, "method_not_allowed", "method " + method + " is not allowed here; allowed: " + allow,
-		          {{"Allow", allow}})
-	{
-	}
+	    HttpError(405, "method_not_allowed", "method " + method + " is not allowed here; allowed: " + allow,
+	              {{"Allow", allow}})
+	{}
 };
 
 struct Conflict : HttpError
@@ -87,9 +85,8 @@ struct Unprocessable : HttpError
 struct Unavailable : HttpError
 {
 	explicit Unavailable(const std::string& message, int retryAfterSeconds = 2):
-		HttpError(503, "unavailable", message, {{"Retry-After", std::to_string(retryAfterSeconds)}})
-	{
-	}
+	    HttpError(503, "unavailable", message, {{"Retry-After", std::to_string(retryAfterSeconds)}})
+	{}
 };
 
 } // namespace Http

@@ -42,8 +42,7 @@ Poco::JSON::Object::Ptr parseObject(const Request& request, bool allowEmpty)
 		if (allowEmpty) return object();
 		throw BadRequest("request body is empty; expected a JSON object");
 	}
-	if (request.mediaType() != "application/json")
-		throw UnsupportedMediaType("request body must be application/json");
+	if (request.mediaType() != "application/json") throw UnsupportedMediaType("request body must be application/json");
 	if (!utf8Length(request.body())) throw BadRequest("malformed JSON: body is not valid UTF-8");
 
 	Poco::JSON::Parser parser;
@@ -70,11 +69,28 @@ std::optional<std::size_t> utf8Length(const std::string& s)
 		const auto c = static_cast<unsigned char>(s[i]);
 		std::size_t n;
 		unsigned cp;
-		if (c < 0x80) { n = 1; cp = c; }
-		else if ((c & 0xE0) == 0xC0) { n = 2; cp = c & 0x1F; }
-		else if ((c & 0xF0) == 0xE0) { n = 3; cp = c & 0x0F; }
-		else if ((c & 0xF8) == 0xF0) { n = 4; cp = c & 0x07; }
-		else return std::nullopt;
+		if (c < 0x80)
+		{
+			n = 1;
+			cp = c;
+		}
+		else if ((c & 0xE0) == 0xC0)
+		{
+			n = 2;
+			cp = c & 0x1F;
+		}
+		else if ((c & 0xF0) == 0xE0)
+		{
+			n = 3;
+			cp = c & 0x0F;
+		}
+		else if ((c & 0xF8) == 0xF0)
+		{
+			n = 4;
+			cp = c & 0x07;
+		}
+		else
+			return std::nullopt;
 		if (i + n > s.size()) return std::nullopt;
 		for (std::size_t k = 1; k < n; ++k)
 		{

@@ -29,8 +29,7 @@ public:
 	std::size_t fetch() const { return _limit + 1; }
 
 	/// Drops the extra row a store fetched; true when there is a next page.
-	template <typename Row>
-	bool trim(std::vector<Row>& rows) const
+	template <typename Row> bool trim(std::vector<Row>& rows) const
 	{
 		if (rows.size() <= _limit) return false;
 		rows.resize(_limit);

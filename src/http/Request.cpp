@@ -49,7 +49,9 @@ Request::Request(std::string method, const std::string& target): _method(std::mo
 		{
 			const auto eq = pair.find('=');
 			std::string name = percentDecode(pair.substr(0, eq), true, "query string");
-			std::string value = eq == std::string::npos ? std::string() : percentDecode(pair.substr(eq + 1), true, "query parameter '" + name + "'");
+			std::string value = eq == std::string::npos
+			                        ? std::string()
+			                        : percentDecode(pair.substr(eq + 1), true, "query parameter '" + name + "'");
 			_query.emplace(std::move(name), std::move(value));
 		}
 		pos = amp + 1;
@@ -119,7 +121,8 @@ std::string Request::percentEncode(const std::string& s)
 	std::string out;
 	for (unsigned char c : s)
 	{
-		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == '~')
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+		    c == '.' || c == '~')
 			out.push_back(static_cast<char>(c));
 		else
 		{

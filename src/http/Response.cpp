@@ -15,11 +15,8 @@ const char* const kJsonType = "application/json; charset=utf-8";
 }
 
 Response::Response(int status, std::string contentType, std::string body):
-	_status(status),
-	_contentType(std::move(contentType)),
-	_body(std::move(body))
-{
-}
+    _status(status), _contentType(std::move(contentType)), _body(std::move(body))
+{}
 
 Response Response::json(int status, const Poco::JSON::Object& object)
 {

@@ -28,11 +28,13 @@ std::vector<std::string> splitPattern(const std::string& pattern)
 void Router::add(const std::string& method, const std::string& pattern, Auth::Access access, Handler handler)
 {
 	for (const auto& r : _routes)
-		if (r.method == method && r.pattern == pattern) throw std::logic_error("duplicate route " + method + " " + pattern);
+		if (r.method == method && r.pattern == pattern)
+			throw std::logic_error("duplicate route " + method + " " + pattern);
 	_routes.push_back(Route{method, pattern, access, std::move(handler), splitPattern(pattern)});
 }
 
-bool Router::matches(const Route& route, const std::vector<std::string>& segments, std::map<std::string, std::string>& params)
+bool Router::matches(const Route& route, const std::vector<std::string>& segments,
+                     std::map<std::string, std::string>& params)
 {
 	if (route.parts.size() != segments.size()) return false;
 	params.clear();

@@ -51,7 +51,8 @@ public:
 	const std::vector<Route>& routes() const { return _routes; }
 
 private:
-	static bool matches(const Route& route, const std::vector<std::string>& segments, std::map<std::string, std::string>& params);
+	static bool matches(const Route& route, const std::vector<std::string>& segments,
+	                    std::map<std::string, std::string>& params);
 
 	std::vector<Route> _routes;
 };

@@ -77,7 +77,7 @@ std::optional<Http::Request> FcgiAdapter::read(FCGX_Request& fcgi, std::size_t m
 	if (length > maxBodyBytes)
 	{
 		response = Service::reject(
-			requestId, Http::PayloadTooLarge("request body is larger than " + std::to_string(maxBodyBytes) + " bytes"));
+		    requestId, Http::PayloadTooLarge("request body is larger than " + std::to_string(maxBodyBytes) + " bytes"));
 		return std::nullopt;
 	}
 	std::string body(length, '\0');

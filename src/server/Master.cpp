@@ -24,10 +24,11 @@ protected:
 	void defineOptions(Poco::Util::OptionSet& options) override
 	{
 		ServerApplication::defineOptions(options);
-		options.addOption(Poco::Util::Option("config", "c", "property file (default: $NEXUS_CONFIG or /etc/nexus/app.properties)")
-		                      .required(false)
-		                      .argument("FILE")
-		                      .callback(Poco::Util::OptionCallback<Master>(this, &Master::onConfig)));
+		options.addOption(
+		    Poco::Util::Option("config", "c", "property file (default: $NEXUS_CONFIG or /etc/nexus/app.properties)")
+		        .required(false)
+		        .argument("FILE")
+		        .callback(Poco::Util::OptionCallback<Master>(this, &Master::onConfig)));
 		options.addOption(Poco::Util::Option("check-config", "t", "check the configuration and exit")
 		                      .required(false)
 		                      .callback(Poco::Util::OptionCallback<Master>(this, &Master::onCheck)));
@@ -60,7 +61,8 @@ protected:
 		}
 		setupLogging(settings.logLevel);
 		if (settings.adminTokenHash.empty() && !_worker)
-			Poco::Logger::get("master").warning("no admin token configured (NEXUS_ADMIN_TOKEN or auth.admin_token_file): admin routes refuse every caller");
+			Poco::Logger::get("master").warning("no admin token configured (NEXUS_ADMIN_TOKEN or "
+			                                    "auth.admin_token_file): admin routes refuse every caller");
 
 		if (_worker)
 		{

@@ -55,7 +55,7 @@ Response Service::handle(Request& request) const
 		request.setPathParams(match.params);
 		const Auth::Access access = match.route->access;
 		const Auth::Principal principal =
-			access == Auth::Access::Public ? Auth::Principal::anonymous() : _authenticator.authenticate(request);
+		    access == Auth::Access::Public ? Auth::Principal::anonymous() : _authenticator.authenticate(request);
 		Auth::Policy::check(access, principal, request.pathParam("slug"));
 		response = match.route->handler(request, principal);
 	}

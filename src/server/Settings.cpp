@@ -23,12 +23,29 @@ namespace {
 const std::size_t kMinAdminTokenLength = 32;
 
 /// The known keys; anything else in the file is a typo and refused.
-const std::set<std::string> kKeys = {
-	"server.socket", "server.socket_mode", "server.workers", "server.threads", "server.backlog",
-	"server.max_requests", "server.max_requests_jitter", "server.request_timeout_ms", "server.drain_timeout_ms",
-	"server.max_body_bytes", "db.host", "db.port", "db.socket", "db.name", "db.user", "db.password",
-	"db.password_file", "db.connect_timeout_s", "db.read_timeout_s", "auth.admin_token_file",
-	"agents.offline_after_s", "agents.max_heartbeat_bytes", "log.level"};
+const std::set<std::string> kKeys = {"server.socket",
+                                     "server.socket_mode",
+                                     "server.workers",
+                                     "server.threads",
+                                     "server.backlog",
+                                     "server.max_requests",
+                                     "server.max_requests_jitter",
+                                     "server.request_timeout_ms",
+                                     "server.drain_timeout_ms",
+                                     "server.max_body_bytes",
+                                     "db.host",
+                                     "db.port",
+                                     "db.socket",
+                                     "db.name",
+                                     "db.user",
+                                     "db.password",
+                                     "db.password_file",
+                                     "db.connect_timeout_s",
+                                     "db.read_timeout_s",
+                                     "auth.admin_token_file",
+                                     "agents.offline_after_s",
+                                     "agents.max_heartbeat_bytes",
+                                     "log.level"};
 
 class Reader
 {
@@ -47,8 +64,7 @@ public:
 		if (auto v = raw(key)) target = Poco::trim(*v);
 	}
 
-	template <typename T>
-	void integer(const std::string& key, T& target, long long min, long long max) const
+	template <typename T> void integer(const std::string& key, T& target, long long min, long long max) const
 	{
 		auto v = raw(key);
 		if (!v) return;
@@ -100,7 +116,8 @@ std::string readAdminTokenHash(const Reader& r, const Settings::Env& env)
 	if (auto token = env("NEXUS_ADMIN_TOKEN"); token && !token->empty())
 	{
 		if (token->size() < kMinAdminTokenLength)
-			throw ConfigError("NEXUS_ADMIN_TOKEN: must be at least " + std::to_string(kMinAdminTokenLength) + " characters");
+			throw ConfigError("NEXUS_ADMIN_TOKEN: must be at least " + std::to_string(kMinAdminTokenLength) +
+			                  " characters");
 		return Auth::Token::sha256Hex(*token);
 	}
 	auto file = r.raw("auth.admin_token_file");
@@ -137,7 +154,9 @@ std::string Settings::defaultPath(const Env& env)
 
 Settings Settings::load(const std::string& path, const Env& env, bool readAdminToken)
 {
-	if (path.empty()) return from(*Poco::AutoPtr<Poco::Util::MapConfiguration>(new Poco::Util::MapConfiguration), env, readAdminToken);
+	if (path.empty())
+		return from(*Poco::AutoPtr<Poco::Util::MapConfiguration>(new Poco::Util::MapConfiguration), env,
+		            readAdminToken);
 	Poco::AutoPtr<Poco::Util::PropertyFileConfiguration> config;
 	try
 	{
@@ -197,8 +216,11 @@ Settings Settings::from(const Poco::Util::AbstractConfiguration& config, const E
 	r.integer("agents.max_heartbeat_bytes", s.agentsMaxHeartbeatBytes, 16, 1048576);
 
 	r.string("log.level", s.logLevel);
-	static const std::set<std::string> kLevels = {"fatal", "critical", "error", "warning", "notice", "information", "debug", "trace"};
-	if (!kLevels.count(s.logLevel)) throw ConfigError("log.level: expected one of fatal, critical, error, warning, notice, information, debug, trace");
+	static const std::set<std::string> kLevels = {"fatal",  "critical",    "error", "warning",
+	                                              "notice", "information", "debug", "trace"};
+	if (!kLevels.count(s.logLevel))
+		throw ConfigError(
+		    "log.level: expected one of fatal, critical, error, warning, notice, information, debug, trace");
 	return s;
 }
 

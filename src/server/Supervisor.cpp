@@ -42,11 +42,8 @@ sigset_t masterSignals()
 } // namespace
 
 Supervisor::Supervisor(Settings settings, std::string configPath, std::string program):
-	_settings(std::move(settings)),
-	_configPath(std::move(configPath)),
-	_program(std::move(program))
-{
-}
+    _settings(std::move(settings)), _configPath(std::move(configPath)), _program(std::move(program))
+{}
 
 int Supervisor::openSocket(const std::string& path, int mode, int backlog)
 {
@@ -68,8 +65,8 @@ int Supervisor::openSocket(const std::string& path, int mode, int backlog)
 
 	const int listenFd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (listenFd < 0) throw std::runtime_error(std::string("socket(): ") + std::strerror(errno));
-	if (::bind(listenFd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 || ::chmod(path.c_str(), mode) != 0 ||
-	    ::listen(listenFd, backlog) != 0)
+	if (::bind(listenFd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+	    ::chmod(path.c_str(), mode) != 0 || ::listen(listenFd, backlog) != 0)
 	{
 		const std::string error = std::strerror(errno);
 		::close(listenFd);
@@ -229,7 +226,8 @@ int Supervisor::run()
 		if (_stopping) break;
 		reap();
 		const auto now = std::chrono::steady_clock::now();
-		const auto due = std::partition(_pendingSpawns.begin(), _pendingSpawns.end(), [now](auto t) { return t > now; });
+		const auto due =
+		    std::partition(_pendingSpawns.begin(), _pendingSpawns.end(), [now](auto t) { return t > now; });
 		const auto count = std::distance(due, _pendingSpawns.end());
 		_pendingSpawns.erase(due, _pendingSpawns.end());
 		for (long i = 0; i < count; ++i) spawn();

@@ -6,8 +6,8 @@
 #include <Poco/Logger.h>
 #include <Poco/Random.h>
 
-#include <csignal>
 #include <cerrno>
+#include <csignal>
 #include <pthread.h>
 #include <unistd.h>
 
@@ -19,9 +19,7 @@ const auto kWatchInterval = std::chrono::milliseconds(50);
 const auto kWakeInterval = std::chrono::milliseconds(20);
 
 /// SIGUSR1 interrupts a thread blocked in accept(); the handler does nothing.
-void onWake(int)
-{
-}
+void onWake(int) {}
 
 Poco::Logger& log()
 {
@@ -37,7 +35,9 @@ Worker::Worker(const Settings& settings, int listenFd): _settings(settings), _li
 		Poco::Random random;
 		random.seed();
 		_requestLimit = settings.maxRequests +
-		                (settings.maxRequestsJitter > 0 ? static_cast<long>(random.next(static_cast<Poco::UInt32>(settings.maxRequestsJitter) + 1)) : 0);
+		                (settings.maxRequestsJitter > 0
+		                     ? static_cast<long>(random.next(static_cast<Poco::UInt32>(settings.maxRequestsJitter) + 1))
+		                     : 0);
 	}
 }
 
@@ -85,7 +85,8 @@ int Worker::run()
 	{
 		siginfo_t info;
 		const int sig = sigtimedwait(&stopSignals, &info, &tick);
-		if (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT) requestStop(kExitStopped, "signal " + std::to_string(sig));
+		if (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT)
+			requestStop(kExitStopped, "signal " + std::to_string(sig));
 		// SIGHUP is the master's business (it replaces the workers); ignore it here.
 	}
 
@@ -99,12 +100,14 @@ int Worker::run()
 			const State state = slot->state;
 			if (state == State::Done) continue;
 			allDone = false;
-			if (state == State::Accepting || state == State::Starting) pthread_kill(slot->thread.native_handle(), SIGUSR1);
+			if (state == State::Accepting || state == State::Starting)
+				pthread_kill(slot->thread.native_handle(), SIGUSR1);
 		}
 		if (allDone) break;
 		if (std::chrono::steady_clock::now() > deadline)
 		{
-			log().warning("worker %d: requests still running after the drain timeout; exiting anyway", static_cast<int>(::getpid()));
+			log().warning("worker %d: requests still running after the drain timeout; exiting anyway",
+			              static_cast<int>(::getpid()));
 			std::_Exit(_exitCode);
 		}
 		std::this_thread::sleep_for(kWakeInterval);
@@ -181,11 +184,12 @@ void Worker::watch()
 			if (!slot->active || slot->timedOut || now - slot->started < timeout) continue;
 			slot->timedOut = true;
 			const Http::Response response =
-				Service::reject(slot->requestId, Http::Unavailable("the request did not finish within " +
-				                                                                  std::to_string(_settings.requestTimeoutMs) + " ms"));
+			    Service::reject(slot->requestId, Http::Unavailable("the request did not finish within " +
+			                                                       std::to_string(_settings.requestTimeoutMs) + " ms"));
 			FcgiAdapter::write(slot->request, response);
 			FCGX_Finish_r(&slot->request);
-			requestStop(kExitRecycle, "a request passed its deadline of " + std::to_string(_settings.requestTimeoutMs) + " ms");
+			requestStop(kExitRecycle,
+			            "a request passed its deadline of " + std::to_string(_settings.requestTimeoutMs) + " ms");
 		}
 	}
 }
