@@ -8,10 +8,10 @@
 #include "http/Router.h"
 #include "http/Validate.h"
 #include "server/Settings.h"
+#include "util/Integer.h"
 #include "util/Time.h"
 
 #include <Poco/JSON/Parser.h>
-#include <Poco/NumberParser.h>
 
 namespace Nexus {
 namespace Agents {
@@ -116,15 +116,16 @@ Response heartbeat(const Request& request, const Settings& settings)
 
 Response issueToken(const Request& request)
 {
-	int grace = 0;
+	long long grace = 0;
 	if (auto g = request.query("grace"))
 	{
-		if (!Poco::NumberParser::tryParse(*g, grace) || grace < 0 || grace > kMaxGraceSeconds)
+		grace = parseInteger(*g).value_or(-1);
+		if (grace < 0 || grace > kMaxGraceSeconds)
 			throw Http::BadRequest("query parameter 'grace' must be a number of seconds from 0 to " +
 			                       std::to_string(kMaxGraceSeconds));
 	}
 	const std::string& slug = request.pathParam("slug");
-	auto issued = AgentStore::issueToken(slug, grace);
+	auto issued = AgentStore::issueToken(slug, static_cast<int>(grace));
 	if (!issued) throw Http::NotFound("no agent '" + slug + "'");
 	auto o = Http::Json::object();
 	o->set("slug", slug);

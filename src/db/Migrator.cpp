@@ -1,10 +1,10 @@
 #include "db/Migrator.h"
 
 #include "db/Database.h"
+#include "util/Integer.h"
 
 #include <Poco/DirectoryIterator.h>
 #include <Poco/File.h>
-#include <Poco/NumberParser.h>
 #include <Poco/Path.h>
 #include <Poco/String.h>
 
@@ -47,8 +47,10 @@ std::vector<Migrator::Migration> Migrator::migrations() const
 	{
 		const std::string name = it.name();
 		if (Poco::Path(name).getExtension() != "sql") continue;
-		int version = 0;
-		if (name.size() < 5 || name[4] != '-' || !Poco::NumberParser::tryParse(name.substr(0, 4), version) ||
+		const std::string number = name.substr(0, 4);
+		const bool digits = number.size() == 4 && number.find_first_not_of("0123456789") == std::string::npos;
+		const int version = digits ? static_cast<int>(parseInteger(number).value_or(0)) : 0;
+		if (name.size() < 5 || name[4] != '-' || !digits ||
 		    version < 2)
 			throw std::runtime_error("migration file name must be NNNN-name.sql with NNNN >= 0002: " + name);
 		for (const auto& m : found)

@@ -3,8 +3,8 @@
 #include "http/HttpError.h"
 #include "http/Request.h"
 #include "util/Base64Url.h"
+#include "util/Integer.h"
 
-#include <Poco/NumberParser.h>
 
 namespace Nexus {
 namespace Http {
@@ -14,10 +14,10 @@ Page Page::from(const Request& request)
 	Page page;
 	if (auto limit = request.query("limit"))
 	{
-		unsigned value = 0;
-		if (!Poco::NumberParser::tryParseUnsigned(*limit, value) || value < 1 || value > kMaxLimit)
+		const long long value = parseInteger(*limit).value_or(0);
+		if (value < 1 || value > static_cast<long long>(kMaxLimit))
 			throw BadRequest("query parameter 'limit' must be an integer from 1 to " + std::to_string(kMaxLimit));
-		page._limit = value;
+		page._limit = static_cast<std::size_t>(value);
 	}
 	if (auto after = request.query("after"); after && !after->empty())
 	{

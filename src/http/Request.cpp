@@ -60,8 +60,9 @@ Request::Request(std::string method, const std::string& target): _method(std::mo
 
 std::optional<std::string> Request::query(const std::string& name) const
 {
-	auto it = _query.find(name);
-	if (it == _query.end()) return std::nullopt;
+	// lower_bound: the first of several values with this name, guaranteed.
+	auto it = _query.lower_bound(name);
+	if (it == _query.end() || it->first != name) return std::nullopt;
 	return it->second;
 }
 

@@ -63,6 +63,7 @@ Router::Match Router::match(const std::string& method, const std::vector<std::st
 		if (route.method == wanted) return Match{&route, params};
 		if (allow.find(route.method) == std::string::npos) allow += (allow.empty() ? "" : ", ") + route.method;
 	}
+	if (allow.find("GET") != std::string::npos) allow += ", HEAD";
 	if (!allow.empty()) throw MethodNotAllowed(method, allow);
 	throw NotFound("no such resource");
 }

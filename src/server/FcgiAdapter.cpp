@@ -2,8 +2,8 @@
 
 #include "http/HttpError.h"
 #include "server/Service.h"
+#include "util/Integer.h"
 
-#include <Poco/NumberParser.h>
 #include <Poco/String.h>
 
 #include <openssl/rand.h>
@@ -68,12 +68,13 @@ std::optional<Http::Request> FcgiAdapter::read(FCGX_Request& fcgi, std::size_t m
 	if (!contentType.empty()) request.setHeader("content-type", contentType);
 
 	const std::string lengthText = param(fcgi, "CONTENT_LENGTH");
-	Poco::UInt64 length = 0;
-	if (!lengthText.empty() && !Poco::NumberParser::tryParseUnsigned64(lengthText, length))
+	const auto parsed = lengthText.empty() ? std::optional<long long>(0) : parseInteger(lengthText);
+	if (!parsed || *parsed < 0)
 	{
 		response = Service::reject(requestId, Http::BadRequest("malformed Content-Length"));
 		return std::nullopt;
 	}
+	const auto length = static_cast<std::size_t>(*parsed);
 	if (length > maxBodyBytes)
 	{
 		response = Service::reject(

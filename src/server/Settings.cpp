@@ -1,10 +1,10 @@
 #include "server/Settings.h"
 
 #include "auth/Token.h"
+#include "util/Integer.h"
 
 #include <Poco/AutoPtr.h>
 #include <Poco/File.h>
-#include <Poco/NumberParser.h>
 #include <Poco/String.h>
 #include <Poco/Util/MapConfiguration.h>
 #include <Poco/Util/PropertyFileConfiguration.h>
@@ -13,6 +13,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -68,31 +69,30 @@ public:
 	{
 		auto v = raw(key);
 		if (!v) return;
-		Poco::Int64 n = 0;
 		const std::string s = Poco::trim(*v);
 		const bool octal = key == "server.socket_mode";
-		bool ok = octal ? parseOctal(s, n) : Poco::NumberParser::tryParse64(s, n);
-		if (!ok || n < min || n > max)
+		const std::optional<long long> n = octal ? parseOctal(s) : parseInteger(s);
+		if (!n || *n < min || *n > max)
 		{
 			std::ostringstream msg;
 			msg << key << ": expected " << (octal ? "an octal mode" : "an integer") << " between " << min << " and "
 			    << max << ", got '" << s << "'";
 			throw ConfigError(msg.str());
 		}
-		target = static_cast<T>(n);
+		target = static_cast<T>(*n);
 	}
 
 private:
-	static bool parseOctal(const std::string& s, Poco::Int64& n)
+	static std::optional<long long> parseOctal(const std::string& s)
 	{
-		if (s.empty() || s.size() > 4) return false;
-		n = 0;
+		if (s.empty() || s.size() > 4) return std::nullopt;
+		long long n = 0;
 		for (char c : s)
 		{
-			if (c < '0' || c > '7') return false;
+			if (c < '0' || c > '7') return std::nullopt;
 			n = n * 8 + (c - '0');
 		}
-		return true;
+		return n;
 	}
 
 	const Poco::Util::AbstractConfiguration& _config;
@@ -127,6 +127,23 @@ std::string readAdminTokenHash(const Reader& r, const Settings::Env& env)
 		throw ConfigError("auth.admin_token_file: the token must be at least " + std::to_string(kMinAdminTokenLength) +
 		                  " characters");
 	return Auth::Token::sha256Hex(token);
+}
+
+/// Refuses any key below prefix that is not in kKeys, naming it in full
+/// (so "server.workers.max" is not mistaken for "server.workers").
+void checkKeys(const Poco::Util::AbstractConfiguration& config, const std::string& prefix)
+{
+	Poco::Util::AbstractConfiguration::Keys keys;
+	config.keys(prefix, keys);
+	for (const auto& key : keys)
+	{
+		const std::string full = prefix.empty() ? key : prefix + "." + key;
+		Poco::Util::AbstractConfiguration::Keys below;
+		config.keys(full, below);
+		if (!below.empty()) checkKeys(config, full);
+		if ((below.empty() || config.hasProperty(full)) && !kKeys.count(full))
+			throw ConfigError(full + ": unknown configuration key");
+	}
 }
 
 } // namespace
@@ -171,16 +188,7 @@ Settings Settings::load(const std::string& path, const Env& env, bool readAdminT
 
 Settings Settings::from(const Poco::Util::AbstractConfiguration& config, const Env& env, bool readAdminToken)
 {
-	Poco::Util::AbstractConfiguration::Keys top;
-	config.keys(top);
-	for (const auto& section : top)
-	{
-		Poco::Util::AbstractConfiguration::Keys sub;
-		config.keys(section, sub);
-		if (sub.empty() && !kKeys.count(section)) throw ConfigError(section + ": unknown configuration key");
-		for (const auto& k : sub)
-			if (!kKeys.count(section + "." + k)) throw ConfigError(section + "." + k + ": unknown configuration key");
-	}
+	checkKeys(config, "");
 
 	Settings s;
 	Reader r(config, env);

@@ -1,1 +1,507 @@
-// placeholder until written
+// Settings: defaults, ranges, unknown keys, environment overrides and secrets.
+#include "auth/Token.h"
+#include "server/Settings.h"
+
+#include <cppunit/extensions/HelperMacros.h>
+
+#include <Poco/AutoPtr.h>
+#include <Poco/TemporaryFile.h>
+#include <Poco/Util/MapConfiguration.h>
+
+#include <sys/stat.h>
+
+#include <fstream>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+using Nexus::ConfigError;
+using Nexus::Settings;
+
+namespace {
+
+/// Runs f, which must throw E; returns what it threw.
+template <typename E, typename F>
+E thrown(F f, const CppUnit::SourceLine& line)
+{
+	try
+	{
+		f();
+	}
+	catch (const E& e)
+	{
+		return e;
+	}
+	CppUnit::Asserter::fail(CppUnit::Message("expected an exception, none was thrown"), line);
+}
+
+bool contains(const std::string& haystack, const std::string& needle)
+{
+	return haystack.find(needle) != std::string::npos;
+}
+
+/// A file that is removed when the test ends, with the given content and mode.
+class SecretFile
+{
+public:
+	SecretFile(const std::string& content, mode_t mode)
+	{
+		std::ofstream(_file.path()) << content;
+		::chmod(_file.path().c_str(), mode);
+	}
+
+	const std::string& path() const { return _file.path(); }
+
+private:
+	Poco::TemporaryFile _file;
+};
+
+/// An integer key, its accepted range and the field it sets.
+struct IntegerKey
+{
+	const char* key;
+	long long min;
+	long long max;
+	std::function<long long(const Settings&)> get;
+};
+
+const std::vector<IntegerKey>& integerKeys()
+{
+	static const std::vector<IntegerKey> keys = {
+		{"server.workers", 1, 256, [](const Settings& s) { return s.workers; }},
+		{"server.threads", 1, 256, [](const Settings& s) { return s.threads; }},
+		{"server.backlog", 1, 65535, [](const Settings& s) { return s.backlog; }},
+		{"server.max_requests", 0, 100000000, [](const Settings& s) { return s.maxRequests; }},
+		{"server.max_requests_jitter", 0, 100000000, [](const Settings& s) { return s.maxRequestsJitter; }},
+		{"server.request_timeout_ms", 100, 3600000, [](const Settings& s) { return s.requestTimeoutMs; }},
+		{"server.drain_timeout_ms", 0, 3600000, [](const Settings& s) { return s.drainTimeoutMs; }},
+		{"server.max_body_bytes", 1024, 1073741824, [](const Settings& s) { return static_cast<long long>(s.maxBodyBytes); }},
+		{"db.port", 1, 65535, [](const Settings& s) { return s.db.port; }},
+		{"db.connect_timeout_s", 1, 300, [](const Settings& s) { return s.db.connectTimeoutS; }},
+		{"db.read_timeout_s", 1, 3600, [](const Settings& s) { return s.db.readTimeoutS; }},
+		{"agents.offline_after_s", 1, 31536000, [](const Settings& s) { return s.agentsOfflineAfterS; }},
+		{"agents.max_heartbeat_bytes", 16, 1048576,
+		 [](const Settings& s) { return static_cast<long long>(s.agentsMaxHeartbeatBytes); }},
+	};
+	return keys;
+}
+
+const std::string kAdminToken = "0123456789abcdefghijklmnopqrstuvwxyzABCD"; // 40 characters
+
+} // namespace
+
+class SettingsTest : public CppUnit::TestFixture
+{
+	CPPUNIT_TEST_SUITE(SettingsTest);
+	CPPUNIT_TEST(testDefaults);
+	CPPUNIT_TEST(testFileValues);
+	CPPUNIT_TEST(testIntegerBoundsAccepted);
+	CPPUNIT_TEST(testIntegerRangeErrorsNameKey);
+	CPPUNIT_TEST(testIntegerNotANumber);
+	CPPUNIT_TEST(testIntegerRejectsThousandsSeparator);
+	CPPUNIT_TEST(testUnknownKey);
+	CPPUNIT_TEST(testUnknownNestedKey);
+	CPPUNIT_TEST(testEnvName);
+	CPPUNIT_TEST(testEnvBeatsFile);
+	CPPUNIT_TEST(testEnvValueChecked);
+	CPPUNIT_TEST(testSocketMustBeAbsolute);
+	CPPUNIT_TEST(testSocketModeIsOctal);
+	CPPUNIT_TEST(testSocketModeInvalid);
+	CPPUNIT_TEST(testDbNameAndUserRequired);
+	CPPUNIT_TEST(testAdminTokenTooShort);
+	CPPUNIT_TEST(testAdminTokenHashed);
+	CPPUNIT_TEST(testAdminTokenEnvBeatsFile);
+	CPPUNIT_TEST(testAdminTokenFile);
+	CPPUNIT_TEST(testAdminTokenFileWorldReadable);
+	CPPUNIT_TEST(testAdminTokenFileMissing);
+	CPPUNIT_TEST(testAdminTokenFileTooShort);
+	CPPUNIT_TEST(testDbPasswordFile);
+	CPPUNIT_TEST(testDbPasswordBeatsFile);
+	CPPUNIT_TEST(testLogLevel);
+	CPPUNIT_TEST(testLoadFile);
+	CPPUNIT_TEST(testLoadEmptyPath);
+	CPPUNIT_TEST(testLoadMissingFile);
+	CPPUNIT_TEST(testDefaultPath);
+	CPPUNIT_TEST_SUITE_END();
+
+public:
+	void setUp() override
+	{
+		_config = new Poco::Util::MapConfiguration;
+		_env.clear();
+	}
+
+	void tearDown() override
+	{
+		_config = nullptr;
+	}
+
+	void testDefaults()
+	{
+		const Settings s = load();
+		CPPUNIT_ASSERT_EQUAL(std::string("/run/nexus/nexus.sock"), s.socketPath);
+		CPPUNIT_ASSERT_EQUAL(0660, s.socketMode);
+		CPPUNIT_ASSERT_EQUAL(2, s.workers);
+		CPPUNIT_ASSERT_EQUAL(8, s.threads);
+		CPPUNIT_ASSERT_EQUAL(256, s.backlog);
+		CPPUNIT_ASSERT_EQUAL(10000, s.maxRequests);
+		CPPUNIT_ASSERT_EQUAL(1000, s.maxRequestsJitter);
+		CPPUNIT_ASSERT_EQUAL(30000, s.requestTimeoutMs);
+		CPPUNIT_ASSERT_EQUAL(10000, s.drainTimeoutMs);
+		CPPUNIT_ASSERT_EQUAL(std::size_t(1048576), s.maxBodyBytes);
+		CPPUNIT_ASSERT_EQUAL(std::string("localhost"), s.db.host);
+		CPPUNIT_ASSERT_EQUAL(3306, s.db.port);
+		CPPUNIT_ASSERT_EQUAL(std::string(), s.db.socket);
+		CPPUNIT_ASSERT_EQUAL(std::string("nexus"), s.db.name);
+		CPPUNIT_ASSERT_EQUAL(std::string("nexus"), s.db.user);
+		CPPUNIT_ASSERT_EQUAL(std::string(), s.db.password);
+		CPPUNIT_ASSERT_EQUAL(3, s.db.connectTimeoutS);
+		CPPUNIT_ASSERT_EQUAL(30, s.db.readTimeoutS);
+		CPPUNIT_ASSERT_EQUAL(std::string(), s.adminTokenHash);
+		CPPUNIT_ASSERT_EQUAL(300, s.agentsOfflineAfterS);
+		CPPUNIT_ASSERT_EQUAL(std::size_t(4096), s.agentsMaxHeartbeatBytes);
+		CPPUNIT_ASSERT_EQUAL(std::string("information"), s.logLevel);
+	}
+
+	void testFileValues()
+	{
+		_config->setString("server.socket", " /tmp/nexus.sock ");
+		_config->setString("server.workers", "4");
+		_config->setString("db.host", "db.example");
+		_config->setString("db.socket", "/run/mysqld/mysqld.sock");
+		_config->setString("db.name", "nx");
+		_config->setString("db.user", "app");
+		_config->setString("db.password", "secret");
+		const Settings s = load();
+		CPPUNIT_ASSERT_EQUAL(std::string("/tmp/nexus.sock"), s.socketPath);
+		CPPUNIT_ASSERT_EQUAL(4, s.workers);
+		CPPUNIT_ASSERT_EQUAL(std::string("db.example"), s.db.host);
+		CPPUNIT_ASSERT_EQUAL(std::string("/run/mysqld/mysqld.sock"), s.db.socket);
+		CPPUNIT_ASSERT_EQUAL(std::string("nx"), s.db.name);
+		CPPUNIT_ASSERT_EQUAL(std::string("app"), s.db.user);
+		CPPUNIT_ASSERT_EQUAL(std::string("secret"), s.db.password);
+	}
+
+	void testIntegerBoundsAccepted()
+	{
+		for (const auto& k : integerKeys())
+		{
+			for (long long value : {k.min, k.max})
+			{
+				setUp();
+				_config->setString(k.key, " " + std::to_string(value) + " ");
+				CPPUNIT_ASSERT_EQUAL_MESSAGE(k.key, value, k.get(load()));
+			}
+		}
+	}
+
+	void testIntegerRangeErrorsNameKey()
+	{
+		for (const auto& k : integerKeys())
+		{
+			for (long long value : {k.min - 1, k.max + 1})
+			{
+				setUp();
+				_config->setString(k.key, std::to_string(value));
+				const auto e = thrown<ConfigError>([&] { load(); }, CPPUNIT_SOURCELINE());
+				CPPUNIT_ASSERT_MESSAGE(std::string(k.key) + ": " + e.what(), contains(e.what(), k.key));
+				CPPUNIT_ASSERT_MESSAGE(e.what(), contains(e.what(), std::to_string(value)));
+			}
+		}
+	}
+
+	void testIntegerNotANumber()
+	{
+		for (const auto& k : integerKeys())
+		{
+			for (const char* value : {"", "abc", "1.5", "12x", "0x10", "1 2"})
+			{
+				setUp();
+				_config->setString(k.key, value);
+				const auto e = thrown<ConfigError>([&] { load(); }, CPPUNIT_SOURCELINE());
+				CPPUNIT_ASSERT_MESSAGE(std::string(k.key) + " = '" + value + "': " + e.what(), contains(e.what(), k.key));
+			}
+		}
+	}
+
+	void testIntegerRejectsThousandsSeparator()
+	{
+		// "server.threads = 1,6" is a typo, not sixteen threads.
+		_config->setString("server.threads", "1,6");
+		try
+		{
+			const Settings s = load();
+			CPPUNIT_FAIL("server.threads = 1,6 was accepted as " + std::to_string(s.threads));
+		}
+		catch (const ConfigError& e)
+		{
+			CPPUNIT_ASSERT(contains(e.what(), "server.threads"));
+		}
+	}
+
+	void testUnknownKey()
+	{
+		for (const char* key : {"server.wokers", "db.pasword", "workers", "nosuch.key", "auth.admin_token"})
+		{
+			setUp();
+			_config->setString(key, "1");
+			const auto e = thrown<ConfigError>([&] { load(); }, CPPUNIT_SOURCELINE());
+			CPPUNIT_ASSERT_MESSAGE(e.what(), contains(e.what(), key));
+		}
+	}
+
+	void testUnknownNestedKey()
+	{
+		// A key below a known key is still unknown, and the message names it whole.
+		_config->setString("server.workers.max", "4");
+		try
+		{
+			load();
+			CPPUNIT_FAIL("the unknown key server.workers.max was accepted");
+		}
+		catch (const ConfigError& e)
+		{
+			CPPUNIT_ASSERT_MESSAGE(e.what(), contains(e.what(), "server.workers.max"));
+		}
+	}
+
+	void testEnvName()
+	{
+		CPPUNIT_ASSERT_EQUAL(std::string("NEXUS_DB_PASSWORD"), Settings::envName("db.password"));
+		CPPUNIT_ASSERT_EQUAL(std::string("NEXUS_SERVER_WORKERS"), Settings::envName("server.workers"));
+		CPPUNIT_ASSERT_EQUAL(std::string("NEXUS_AUTH_ADMIN_TOKEN_FILE"), Settings::envName("auth.admin_token_file"));
+	}
+
+	void testEnvBeatsFile()
+	{
+		_config->setString("server.workers", "3");
+		_config->setString("db.host", "file.example");
+		_env["NEXUS_SERVER_WORKERS"] = "12";
+		_env["NEXUS_DB_HOST"] = "env.example";
+		_env["NEXUS_SERVER_THREADS"] = "5";
+		const Settings s = load();
+		CPPUNIT_ASSERT_EQUAL(12, s.workers);
+		CPPUNIT_ASSERT_EQUAL(5, s.threads);
+		CPPUNIT_ASSERT_EQUAL(std::string("env.example"), s.db.host);
+	}
+
+	void testEnvValueChecked()
+	{
+		_config->setString("server.workers", "3");
+		_env["NEXUS_SERVER_WORKERS"] = "0";
+		const auto e = thrown<ConfigError>([&] { load(); }, CPPUNIT_SOURCELINE());
+		CPPUNIT_ASSERT_MESSAGE(e.what(), contains(e.what(), "server.workers"));
+	}
+
+	void testSocketMustBeAbsolute()
+	{
+		for (const char* socket : {"run/nexus.sock", "", "  ", "./nexus.sock"})
+		{
+			setUp();
+			_config->setString("server.socket", socket);
+			const auto e = thrown<ConfigError>([&] { load(); }, CPPUNIT_SOURCELINE());
+			CPPUNIT_ASSERT_MESSAGE(e.what(), contains(e.what(), "server.socket"));
+		}
+		setUp();
+		_env["NEXUS_SERVER_SOCKET"] = "nexus.sock";
+		CPPUNIT_ASSERT_THROW(load(), ConfigError);
+	}
+
+	void testSocketModeIsOctal()
+	{
+		const std::map<std::string, int> modes = {{"0660", 0660}, {"660", 0660}, {"0600", 0600}, {"0777", 0777}, {"0", 0}, {"0007", 07}};
+		for (const auto& m : modes)
+		{
+			setUp();
+			_config->setString("server.socket_mode", m.first);
+			CPPUNIT_ASSERT_EQUAL_MESSAGE(m.first, m.second, load().socketMode);
+		}
+	}
+
+	void testSocketModeInvalid()
+	{
+		for (const char* mode : {"0999", "0668", "1000", "07777", "abc", "", "-1", "0x1ff", "rw-rw----"})
+		{
+			setUp();
+			_config->setString("server.socket_mode", mode);
+			const auto e = thrown<ConfigError>([&] { load(); }, CPPUNIT_SOURCELINE());
+			CPPUNIT_ASSERT_MESSAGE(std::string(mode) + ": " + e.what(), contains(e.what(), "server.socket_mode"));
+		}
+	}
+
+	void testDbNameAndUserRequired()
+	{
+		_config->setString("db.name", " ");
+		CPPUNIT_ASSERT(contains(thrown<ConfigError>([&] { load(); }, CPPUNIT_SOURCELINE()).what(), "db.name"));
+		setUp();
+		_config->setString("db.user", "");
+		CPPUNIT_ASSERT(contains(thrown<ConfigError>([&] { load(); }, CPPUNIT_SOURCELINE()).what(), "db.user"));
+	}
+
+	void testAdminTokenTooShort()
+	{
+		const std::string shortToken(31, 'x');
+		_env["NEXUS_ADMIN_TOKEN"] = shortToken;
+		const auto e = thrown<ConfigError>([&] { load(); }, CPPUNIT_SOURCELINE());
+		CPPUNIT_ASSERT_MESSAGE(e.what(), contains(e.what(), "NEXUS_ADMIN_TOKEN"));
+		CPPUNIT_ASSERT_MESSAGE("the message must not show the token", !contains(e.what(), shortToken));
+		_env["NEXUS_ADMIN_TOKEN"] = std::string(32, 'x');
+		CPPUNIT_ASSERT_EQUAL(Nexus::Auth::Token::sha256Hex(std::string(32, 'x')), load().adminTokenHash);
+	}
+
+	void testAdminTokenHashed()
+	{
+		_env["NEXUS_ADMIN_TOKEN"] = kAdminToken;
+		const Settings s = load();
+		CPPUNIT_ASSERT_EQUAL(Nexus::Auth::Token::sha256Hex(kAdminToken), s.adminTokenHash);
+		CPPUNIT_ASSERT(Nexus::Auth::Token::isHash(s.adminTokenHash));
+		for (const std::string* field :
+		     {&s.socketPath, &s.db.host, &s.db.socket, &s.db.name, &s.db.user, &s.db.password, &s.adminTokenHash, &s.logLevel})
+			CPPUNIT_ASSERT_MESSAGE(*field, !contains(*field, kAdminToken));
+	}
+
+	void testAdminTokenEnvBeatsFile()
+	{
+		// The file is not even read when the environment has a token.
+		_config->setString("auth.admin_token_file", "/nonexistent/admin.token");
+		_env["NEXUS_ADMIN_TOKEN"] = kAdminToken;
+		CPPUNIT_ASSERT_EQUAL(Nexus::Auth::Token::sha256Hex(kAdminToken), load().adminTokenHash);
+	}
+
+	void testAdminTokenFile()
+	{
+		SecretFile file(kAdminToken + "\n", 0600);
+		_config->setString("auth.admin_token_file", file.path());
+		const Settings s = load();
+		CPPUNIT_ASSERT_EQUAL(Nexus::Auth::Token::sha256Hex(kAdminToken), s.adminTokenHash);
+		// Group-readable is fine (nexus and nginx may share a group); the path may come from the environment.
+		SecretFile groupFile(kAdminToken, 0640);
+		setUp();
+		_env["NEXUS_AUTH_ADMIN_TOKEN_FILE"] = groupFile.path();
+		CPPUNIT_ASSERT_EQUAL(Nexus::Auth::Token::sha256Hex(kAdminToken), load().adminTokenHash);
+	}
+
+	void testAdminTokenFileWorldReadable()
+	{
+		SecretFile file(kAdminToken, 0644);
+		_config->setString("auth.admin_token_file", file.path());
+		const auto e = thrown<ConfigError>([&] { load(); }, CPPUNIT_SOURCELINE());
+		CPPUNIT_ASSERT_MESSAGE(e.what(), contains(e.what(), "auth.admin_token_file"));
+		CPPUNIT_ASSERT_MESSAGE(e.what(), contains(e.what(), "world-readable"));
+	}
+
+	void testAdminTokenFileMissing()
+	{
+		_config->setString("auth.admin_token_file", "/nonexistent/nexus/admin.token");
+		const auto e = thrown<ConfigError>([&] { load(); }, CPPUNIT_SOURCELINE());
+		CPPUNIT_ASSERT_MESSAGE(e.what(), contains(e.what(), "auth.admin_token_file"));
+		// An empty setting means no token file.
+		setUp();
+		_config->setString("auth.admin_token_file", "");
+		CPPUNIT_ASSERT_EQUAL(std::string(), load().adminTokenHash);
+	}
+
+	void testAdminTokenFileTooShort()
+	{
+		SecretFile file("short\n", 0600);
+		_config->setString("auth.admin_token_file", file.path());
+		const auto e = thrown<ConfigError>([&] { load(); }, CPPUNIT_SOURCELINE());
+		CPPUNIT_ASSERT_MESSAGE(e.what(), contains(e.what(), "auth.admin_token_file"));
+	}
+
+	void testDbPasswordFile()
+	{
+		SecretFile file("s3cret\n", 0600);
+		_config->setString("db.password_file", file.path());
+		CPPUNIT_ASSERT_EQUAL(std::string("s3cret"), load().db.password);
+		SecretFile open("s3cret\n", 0604);
+		setUp();
+		_config->setString("db.password_file", open.path());
+		const auto e = thrown<ConfigError>([&] { load(); }, CPPUNIT_SOURCELINE());
+		CPPUNIT_ASSERT_MESSAGE(e.what(), contains(e.what(), "db.password_file"));
+	}
+
+	void testDbPasswordBeatsFile()
+	{
+		_config->setString("db.password_file", "/nonexistent/db.password");
+		_env["NEXUS_DB_PASSWORD"] = "fromenv";
+		CPPUNIT_ASSERT_EQUAL(std::string("fromenv"), load().db.password);
+	}
+
+	void testLogLevel()
+	{
+		for (const char* level : {"fatal", "critical", "error", "warning", "notice", "information", "debug", "trace"})
+		{
+			setUp();
+			_config->setString("log.level", level);
+			CPPUNIT_ASSERT_EQUAL(std::string(level), load().logLevel);
+		}
+		for (const char* level : {"info", "verbose", "", "DEBUG"})
+		{
+			setUp();
+			_config->setString("log.level", level);
+			const auto e = thrown<ConfigError>([&] { load(); }, CPPUNIT_SOURCELINE());
+			CPPUNIT_ASSERT_MESSAGE(e.what(), contains(e.what(), "log.level"));
+		}
+	}
+
+	void testLoadFile()
+	{
+		Poco::TemporaryFile file;
+		std::ofstream(file.path()) << "# a comment\nserver.workers = 5\nlog.level = debug\n\ndb.port = 3307\n";
+		_env["NEXUS_DB_PORT"] = "3308";
+		const Settings s = Settings::load(file.path(), env());
+		CPPUNIT_ASSERT_EQUAL(5, s.workers);
+		CPPUNIT_ASSERT_EQUAL(std::string("debug"), s.logLevel);
+		CPPUNIT_ASSERT_EQUAL(3308, s.db.port);
+
+		Poco::TemporaryFile typo;
+		std::ofstream(typo.path()) << "server.wrokers = 5\n";
+		const auto e = thrown<ConfigError>([&] { Settings::load(typo.path(), env()); }, CPPUNIT_SOURCELINE());
+		CPPUNIT_ASSERT_MESSAGE(e.what(), contains(e.what(), "server.wrokers"));
+	}
+
+	void testLoadEmptyPath()
+	{
+		_env["NEXUS_SERVER_WORKERS"] = "7";
+		const Settings s = Settings::load("", env());
+		CPPUNIT_ASSERT_EQUAL(7, s.workers);
+		CPPUNIT_ASSERT_EQUAL(8, s.threads);
+	}
+
+	void testLoadMissingFile()
+	{
+		const auto e = thrown<ConfigError>([&] { Settings::load("/nonexistent", env()); }, CPPUNIT_SOURCELINE());
+		CPPUNIT_ASSERT_MESSAGE(e.what(), contains(e.what(), "/nonexistent"));
+	}
+
+	void testDefaultPath()
+	{
+		CPPUNIT_ASSERT_EQUAL(std::string("/etc/nexus/app.properties"), Settings::defaultPath(env()));
+		_env["NEXUS_CONFIG"] = "/tmp/x.properties";
+		CPPUNIT_ASSERT_EQUAL(std::string("/tmp/x.properties"), Settings::defaultPath(env()));
+	}
+
+private:
+	/// A fake environment backed by _env.
+	Settings::Env env() const
+	{
+		return [this](const std::string& name) -> std::optional<std::string> {
+			auto it = _env.find(name);
+			if (it == _env.end()) return std::nullopt;
+			return it->second;
+		};
+	}
+
+	Settings load() const
+	{
+		return Settings::from(*_config, env());
+	}
+
+	Poco::AutoPtr<Poco::Util::MapConfiguration> _config;
+	std::map<std::string, std::string> _env;
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(SettingsTest);

@@ -1,1 +1,115 @@
-// placeholder until written
+// Token: agent token format, SHA-256, hash syntax and constant-time comparison.
+#include "auth/Token.h"
+#include "util/Base64Url.h"
+
+#include <cppunit/extensions/HelperMacros.h>
+
+#include <set>
+#include <string>
+
+using Nexus::Auth::Token;
+
+namespace {
+
+bool isBase64UrlAlphabet(const std::string& s)
+{
+	for (char c : s)
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_')) return false;
+	return true;
+}
+
+} // namespace
+
+class TokenTest : public CppUnit::TestFixture
+{
+	CPPUNIT_TEST_SUITE(TokenTest);
+	CPPUNIT_TEST(testAgentTokenFormat);
+	CPPUNIT_TEST(testAgentTokenCarries256Bits);
+	CPPUNIT_TEST(testAgentTokensDiffer);
+	CPPUNIT_TEST(testRandomBase64Url);
+	CPPUNIT_TEST(testSha256Vectors);
+	CPPUNIT_TEST(testSha256Binary);
+	CPPUNIT_TEST(testIsHash);
+	CPPUNIT_TEST(testConstantTimeEquals);
+	CPPUNIT_TEST_SUITE_END();
+
+public:
+	void testAgentTokenFormat()
+	{
+		const std::string token = Token::generateAgentToken();
+		CPPUNIT_ASSERT_EQUAL(std::string("nxa_"), std::string(Token::kAgentPrefix));
+		CPPUNIT_ASSERT_EQUAL(std::string("nxa_"), token.substr(0, 4));
+		CPPUNIT_ASSERT_EQUAL(std::size_t(47), token.size());
+		CPPUNIT_ASSERT_MESSAGE(token, isBase64UrlAlphabet(token.substr(4)));
+	}
+
+	void testAgentTokenCarries256Bits()
+	{
+		const auto raw = Nexus::Base64Url::decode(Token::generateAgentToken().substr(4));
+		CPPUNIT_ASSERT(raw);
+		CPPUNIT_ASSERT_EQUAL(std::size_t(32), raw->size());
+	}
+
+	void testAgentTokensDiffer()
+	{
+		std::set<std::string> seen;
+		for (int i = 0; i < 100; ++i) seen.insert(Token::generateAgentToken());
+		CPPUNIT_ASSERT_EQUAL(std::size_t(100), seen.size());
+	}
+
+	void testRandomBase64Url()
+	{
+		CPPUNIT_ASSERT_EQUAL(std::string(), Token::randomBase64Url(0));
+		CPPUNIT_ASSERT_EQUAL(std::size_t(2), Token::randomBase64Url(1).size());
+		CPPUNIT_ASSERT_EQUAL(std::size_t(16), Token::randomBase64Url(12).size());
+		const std::string s = Token::randomBase64Url(64);
+		CPPUNIT_ASSERT(isBase64UrlAlphabet(s));
+		CPPUNIT_ASSERT(s != Token::randomBase64Url(64));
+	}
+
+	void testSha256Vectors()
+	{
+		CPPUNIT_ASSERT_EQUAL(std::string("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"), Token::sha256Hex(""));
+		CPPUNIT_ASSERT_EQUAL(std::string("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"), Token::sha256Hex("abc"));
+		CPPUNIT_ASSERT_EQUAL(std::string("248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
+		                     Token::sha256Hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"));
+	}
+
+	void testSha256Binary()
+	{
+		const std::string withNul("a\0b", 3);
+		CPPUNIT_ASSERT(Token::sha256Hex(withNul) != Token::sha256Hex("a"));
+		CPPUNIT_ASSERT(Token::isHash(Token::sha256Hex(withNul)));
+	}
+
+	void testIsHash()
+	{
+		CPPUNIT_ASSERT(Token::isHash(Token::sha256Hex("x")));
+		CPPUNIT_ASSERT(Token::isHash(std::string(64, '0')));
+		CPPUNIT_ASSERT(Token::isHash("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"));
+		CPPUNIT_ASSERT(!Token::isHash(""));
+		CPPUNIT_ASSERT(!Token::isHash(std::string(63, 'a')));
+		CPPUNIT_ASSERT(!Token::isHash(std::string(65, 'a')));
+		CPPUNIT_ASSERT(!Token::isHash("0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef"));
+		CPPUNIT_ASSERT(!Token::isHash(std::string(63, 'a') + "g"));
+		CPPUNIT_ASSERT(!Token::isHash(std::string(63, 'a') + " "));
+		CPPUNIT_ASSERT(!Token::isHash(Token::generateAgentToken()));
+	}
+
+	void testConstantTimeEquals()
+	{
+		CPPUNIT_ASSERT(Token::constantTimeEquals("", ""));
+		CPPUNIT_ASSERT(Token::constantTimeEquals("abc", "abc"));
+		CPPUNIT_ASSERT(!Token::constantTimeEquals("abc", "abd"));
+		CPPUNIT_ASSERT(!Token::constantTimeEquals("abc", "Abc"));
+		CPPUNIT_ASSERT(!Token::constantTimeEquals("abc", "abcd"));
+		CPPUNIT_ASSERT(!Token::constantTimeEquals("abc", ""));
+		CPPUNIT_ASSERT(!Token::constantTimeEquals(std::string("a\0b", 3), std::string("a\0c", 3)));
+		CPPUNIT_ASSERT(Token::constantTimeEquals(std::string("a\0b", 3), std::string("a\0b", 3)));
+		const std::string hash = Token::sha256Hex("token");
+		CPPUNIT_ASSERT(Token::constantTimeEquals(hash, Token::sha256Hex("token")));
+		CPPUNIT_ASSERT(!Token::constantTimeEquals(hash, Token::sha256Hex("tokem")));
+	}
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(TokenTest);
