@@ -171,7 +171,7 @@ public:
 		CPPUNIT_ASSERT_EQUAL(std::size_t(1), e.headers().size());
 		// Another agent's path only has the methods of the :slug routes.
 		const auto other = thrown<HttpError>([&] { _router->match("DELETE", segmentsOf("/api/agents/eve/token")); }, CPPUNIT_SOURCELINE());
-		CPPUNIT_ASSERT_EQUAL(std::string("GET, PUT"), headerOf(other, "Allow"));
+		CPPUNIT_ASSERT_EQUAL(std::string("GET, PUT, HEAD"), headerOf(other, "Allow"));
 	}
 
 	void testHeadMatchesGet()
