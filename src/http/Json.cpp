@@ -47,7 +47,6 @@ Poco::JSON::Object::Ptr parseObject(const Request& request, bool allowEmpty)
 
 	Poco::JSON::Parser parser;
 	parser.setDepth(kMaxDepth);
-	parser.setAllowNullByte(false);
 	Poco::Dynamic::Var result;
 	try
 	{

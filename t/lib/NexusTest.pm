@@ -16,10 +16,11 @@ use File::Temp qw(tempdir);
 use HTTP::Tiny;
 use JSON::PP;
 use Time::HiRes qw(sleep time);
+use Time::Local qw(timegm);
 use Test::More;
 
-our @EXPORT = qw(api admin_token base_url new_agent issue_token unique_slug dbh stack_env
-  devstack json_of wait_until master_pid worker_pids top_dir);
+our @EXPORT = qw(api api_patient admin_token base_url new_agent issue_token unique_slug dbh stack_env
+  devstack json_of wait_until master_pid worker_pids top_dir error_is epoch_of listed_agent next_link);
 
 my $TOP = File::Spec->rel2abs(File::Spec->catdir(dirname(__FILE__), '..', '..'));
 my $OWN_STACK;
@@ -132,13 +133,10 @@ sub unique_slug {
 sub new_agent {
     my (%fields) = @_;
     my $slug = $fields{slug} // unique_slug('agent');
-    for (1 .. 50) {
-        my $r = api(POST => '/api/agents/register', json => { slug => $slug, name => $fields{name} // "Agent $slug", scope => $fields{scope} // 'studio' });
-        return $slug if $r->{status} == 201;
-        die "register $slug: $r->{status} $r->{body}\n" unless $r->{status} == 429;
-        sleep 0.2;
-    }
-    die "register $slug: still rate-limited\n";
+    my $r = api_patient(POST => '/api/agents/register',
+        json => { slug => $slug, name => $fields{name} // "Agent $slug", scope => $fields{scope} // 'studio' });
+    die "register $slug: $r->{status} $r->{body}\n" unless $r->{status} == 201;
+    return $slug;
 }
 
 # Issues a token for slug with the admin token; returns the token response (json).
@@ -169,6 +167,60 @@ sub wait_until {
         return $v if $v || time > $end;
         sleep 0.1;
     }
+}
+
+# An error response: status, JSON content type, X-Request-Id and a body that
+# is exactly {"error": code, "message": text}; $message_re checks the text.
+sub error_is {
+    my ($r, $status, $code, $label, $message_re) = @_;
+    subtest $label => sub {
+        is $r->{status}, $status, "status $status" or diag "body: $r->{body}";
+        like $r->{headers}{'content-type'} // '', qr{^application/json(?:;|$)}, 'JSON content type';
+        ok length($r->{headers}{'x-request-id'} // ''), 'X-Request-Id present';
+        is ref $r->{json}, 'HASH', 'body is a JSON object' or return;
+        is_deeply [ sort keys %{ $r->{json} } ], [qw(error message)], 'body has exactly error and message';
+        is $r->{json}{error}, $code, "error is '$code'";
+        like $r->{json}{message} // '', $message_re // qr/\S/, 'message';
+    };
+}
+
+# api() that waits out the register route's rate limit (429) instead of failing.
+sub api_patient {
+    my @args = @_;
+    for (1 .. 50) {
+        my $r = api(@args);
+        return $r unless $r->{status} == 429;
+        sleep 0.2;
+    }
+    die "still rate-limited: @args[0, 1]\n";
+}
+
+# Seconds since the epoch of an RFC 3339 UTC timestamp with milliseconds, or undef.
+sub epoch_of {
+    my ($ts) = @_;
+    my ($y, $mo, $d, $h, $mi, $s, $ms) = ($ts // '') =~ /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)\.(\d{3})Z$/ or return undef;
+    return timegm($s, $mi, $h, $d, $mo - 1, $y) + $ms / 1000;
+}
+
+# The agent as GET /api/agents lists it (following the Link pages), or undef.
+sub listed_agent {
+    my ($slug) = @_;
+    my $path = '/api/agents?limit=1000';
+    while ($path) {
+        my $r = api(GET => $path, token => admin_token());
+        die "GET $path: $r->{status} $r->{body}\n" unless $r->{status} == 200;
+        my ($agent) = grep { $_->{slug} eq $slug } @{ $r->{json} };
+        return $agent if $agent;
+        $path = next_link($r);
+    }
+    return undef;
+}
+
+# The target of a Link: <...>; rel="next" header, or undef.
+sub next_link {
+    my ($r) = @_;
+    my ($target) = ($r->{headers}{link} // '') =~ /^<([^>]+)>;\s*rel="next"$/;
+    return $target;
 }
 
 1;

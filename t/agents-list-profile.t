@@ -1,0 +1,101 @@
+#!/usr/bin/env perl
+# GET /api/agents (admin) and GET /api/agents/:slug/profile (public): who may
+# read them, what they show, and that no token material ever appears.
+use strict;
+use warnings;
+use utf8;
+use NexusTest;
+use Test::More;
+
+binmode Test::More->builder->$_, ':encoding(UTF-8)' for qw(output failure_output todo_output);
+
+# --- shared helpers (candidates for NexusTest.pm) ---------------------------
+
+# --- this file's helpers -----------------------------------------------------
+
+# Every key anywhere in a decoded JSON structure.
+sub all_keys {
+    my ($v) = @_;
+    return map { ($_, all_keys($v->{$_})) } keys %$v if ref $v eq 'HASH';
+    return map { all_keys($_) } @$v if ref $v eq 'ARRAY';
+    return;
+}
+
+# Asserts that a response body carries no token material at all.
+sub no_token_material {
+    my ($r, $label, @secrets) = @_;
+    my @bad = grep { /^(?:token|token_hash|tokens|hash)$/ } all_keys($r->{json});
+    is_deeply \@bad, [], "$label: no token or token_hash field anywhere";
+    is_deeply [ grep { index($r->{body}, $_) >= 0 } @secrets ], [], "$label: no token or hash value in the body";
+}
+
+my $admin = admin_token();
+my %made = (
+    plain   => { slug => unique_slug('lp-plain'), name => 'Plain Agent', scope => 'studio' },
+    unicode => { slug => unique_slug('lp-uni'), name => 'Ünïcødé 🤖 エージェント', scope => 'Docs.team_1' },
+    tokened => { slug => unique_slug('lp-tok'), name => 'Has Tokens', scope => 'ops' },
+);
+new_agent(%$_) for values %made;
+my $first = issue_token($made{tokened}{slug});
+my $second = issue_token($made{tokened}{slug}, grace => 600);
+my @secrets = map { ($_->{token}, substr($_->{token}, 4), $_->{token_hash}) } $first, $second;
+my $agent_token = $second->{token};
+
+# --- GET /api/agents -------------------------------------------------------------
+
+{
+    my $r = api(GET => '/api/agents');
+    error_is($r, 401, 'unauthorized', 'list without a token: 401');
+    like $r->{headers}{'www-authenticate'} // '', qr/^Bearer( |$)/, '... with WWW-Authenticate: Bearer';
+    error_is(api(GET => '/api/agents', token => 'nxa_' . ('L' x 43)), 401, 'unauthorized', 'list with an unknown token: 401');
+    error_is(api(GET => '/api/agents', token => $agent_token), 403, 'forbidden', 'list with an agent token: 403');
+
+    $r = api(GET => '/api/agents', token => $admin);
+    is $r->{status}, 200, 'list with the admin token: 200';
+    is ref $r->{json}, 'ARRAY', '... a JSON array';
+    like $r->{headers}{'content-type'} // '', qr{^application/json}, '... served as JSON';
+
+    for my $which (sort keys %made) {
+        my $want = $made{$which};
+        my $a = listed_agent($want->{slug});
+        ok $a, "the $which agent is listed" or next;
+        is_deeply [ sort keys %$a ], [qw(active_tokens created_at heartbeat last_heartbeat_at name scope slug status)],
+            "$which: exactly the documented fields";
+        is_deeply { map { $_ => $a->{$_} } qw(slug name scope) }, $want, "$which: slug, name and scope as registered";
+        like $a->{created_at}, qr/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/, "$which: created_at";
+        is $a->{status}, 'offline', "$which: offline (no heartbeat yet)";
+        ok !defined $a->{last_heartbeat_at} && !defined $a->{heartbeat}, "$which: last_heartbeat_at and heartbeat are null";
+        is $a->{active_tokens}, $which eq 'tokened' ? 2 : 0, "$which: active_tokens";
+    }
+
+    my $path = '/api/agents?limit=1000';
+    while ($path) {
+        my $page = api(GET => $path, token => $admin);
+        no_token_material($page, "list page $path", @secrets);
+        ($path) = ($page->{headers}{link} // '') =~ /^<([^>]+)>;\s*rel="next"$/;
+    }
+}
+
+# --- GET /api/agents/:slug/profile -------------------------------------------------
+
+{
+    for my $which (sort keys %made) {
+        my $want = $made{$which};
+        my $r = api(GET => "/api/agents/$want->{slug}/profile");
+        is $r->{status}, 200, "profile of the $which agent without a token: 200";
+        is_deeply $r->{json}, { agent => $want, source => undef, profile => undef },
+            "$which: exactly {agent:{slug,name,scope}, source:null, profile:null}";
+        no_token_material($r, "$which profile", @secrets);
+    }
+    for my $token ($agent_token, $admin, 'nxa_' . ('P' x 43)) {
+        my $r = api(GET => "/api/agents/$made{plain}{slug}/profile", token => $token);
+        is $r->{status}, 200, 'the public profile answers whatever bearer token comes with it';
+        no_token_material($r, 'profile read with a token', @secrets, $admin);
+    }
+
+    error_is(api(GET => '/api/agents/' . unique_slug('lp-nobody') . '/profile'), 404, 'not_found', 'profile of an unknown agent: 404');
+    error_is(api(GET => '/api/agents/NOT-A-SLUG/profile'), 404, 'not_found', 'a value that is no slug names no agent: 404');
+    error_is(api(GET => '/api/agents/' . uc($made{plain}{slug}) . '/profile'), 404, 'not_found', 'slugs are case-sensitive: 404');
+}
+
+done_testing();
