@@ -11,10 +11,6 @@ use Time::HiRes qw(time);
 
 binmode Test::More->builder->$_, ':encoding(UTF-8)' for qw(output failure_output todo_output);
 
-# --- shared helpers (candidates for NexusTest.pm) ---------------------------
-
-# --- this file's helpers -----------------------------------------------------
-
 my $admin = admin_token();
 
 sub beat {
@@ -67,6 +63,18 @@ my $other_token = issue_token($other)->{token};
         or diag $r->{json}{last_heartbeat_at};
 
     is beat($slug, token => $admin)->{status}, 200, 'the admin token: 200';
+
+    # The agent-token shortcut (one UPDATE that checks the token) must give
+    # exactly the answers of the normal path: access is decided before the body.
+    error_is(beat($slug, token => $other_token, body => '{', content_type => 'application/json'), 403, 'forbidden',
+        "another agent's token with a malformed body: still 403");
+    error_is(beat($slug, token => $token, body => '{', content_type => 'application/json'), 400, 'bad_request',
+        'its own token with a malformed body: 400');
+    my ($before_row) = dbh()->selectrow_array('SELECT last_heartbeat_at FROM agents WHERE slug = ?', undef, $other);
+    beat($other, token => $token, json => { status => 'spoofed' });
+    my ($after_row, $status) = dbh()->selectrow_array('SELECT last_heartbeat_at, heartbeat_status FROM agents WHERE slug = ?', undef, $other);
+    is $after_row, $before_row, "a token never writes another agent's heartbeat";
+    isnt $status // '', 'spoofed', '... nor its status';
 }
 
 # --- what is stored ----------------------------------------------------------------

@@ -53,6 +53,15 @@ void setOptional(sql::PreparedStatement& st, int index, const std::optional<std:
 		st.setNull(index, 0);
 }
 
+/// Parameters 1-4 of both heartbeat UPDATEs.
+void bindReport(sql::PreparedStatement& st, const Poco::Timestamp& now, const HeartbeatReport& report)
+{
+	st.setString(1, Time::toSql(now));
+	setOptional(st, 2, report.status);
+	setOptional(st, 3, report.version);
+	setOptional(st, 4, report.metaJson);
+}
+
 } // namespace
 
 Agent AgentStore::create(const std::string& slug, const std::string& name, const std::string& scope)
@@ -109,21 +118,34 @@ std::vector<Agent> AgentStore::list(std::size_t limit, const std::string& afterS
 	});
 }
 
-std::optional<Poco::Timestamp> AgentStore::heartbeat(const std::string& slug, const std::optional<std::string>& status,
-                                                     const std::optional<std::string>& version,
-                                                     const std::optional<std::string>& metaJson)
+std::optional<Poco::Timestamp> AgentStore::heartbeat(const std::string& slug, const HeartbeatReport& report)
 {
 	return Database::run([&]() -> std::optional<Poco::Timestamp> {
 		const Poco::Timestamp now;
 		auto& st =
 		    Database::prepare("UPDATE agents SET last_heartbeat_at = ?, heartbeat_status = ?, heartbeat_version = ?, "
 		                      "heartbeat_meta = ? WHERE slug = ?");
-		st.setString(1, Time::toSql(now));
-		setOptional(st, 2, status);
-		setOptional(st, 3, version);
-		setOptional(st, 4, metaJson);
+		bindReport(st, now, report);
 		st.setString(5, slug);
 		// Matched rows, not changed rows: Database connects with CLIENT_FOUND_ROWS.
+		if (st.executeUpdate() == 0) return std::nullopt;
+		return now;
+	});
+}
+
+std::optional<Poco::Timestamp> AgentStore::heartbeatWithToken(const std::string& slug, const std::string& tokenHash,
+                                                              const HeartbeatReport& report)
+{
+	return Database::run([&]() -> std::optional<Poco::Timestamp> {
+		const Poco::Timestamp now;
+		auto& st = Database::prepare(
+		    "UPDATE agents a JOIN agent_tokens t ON t.agent_id = a.id "
+		    "SET a.last_heartbeat_at = ?, a.heartbeat_status = ?, a.heartbeat_version = ?, a.heartbeat_meta = ? "
+		    "WHERE a.slug = ? AND t.token_hash = ? AND (t.expires_at IS NULL OR t.expires_at > ?)");
+		bindReport(st, now, report);
+		st.setString(5, slug);
+		st.setString(6, tokenHash);
+		st.setString(7, Time::toSql(now));
 		if (st.executeUpdate() == 0) return std::nullopt;
 		return now;
 	});

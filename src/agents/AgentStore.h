@@ -27,6 +27,14 @@ struct Agent
 	int activeTokens = 0;
 };
 
+/// What an agent reports with a heartbeat (all optional).
+struct HeartbeatReport
+{
+	std::optional<std::string> status;
+	std::optional<std::string> version;
+	std::optional<std::string> metaJson; ///< JSON object text
+};
+
 /// A token just issued: the only moment its clear text exists.
 struct IssuedToken
 {
@@ -50,9 +58,12 @@ public:
 	static std::vector<Agent> list(std::size_t limit, const std::string& afterSlug);
 
 	/// Records a heartbeat; nullopt when there is no such agent.
-	static std::optional<Poco::Timestamp> heartbeat(const std::string& slug, const std::optional<std::string>& status,
-	                                                const std::optional<std::string>& version,
-	                                                const std::optional<std::string>& metaJson);
+	static std::optional<Poco::Timestamp> heartbeat(const std::string& slug, const HeartbeatReport& report);
+
+	/// Records a heartbeat only if tokenHash is an active token of this very
+	/// agent, checked in the same statement; nullopt (nothing written) otherwise.
+	static std::optional<Poco::Timestamp> heartbeatWithToken(const std::string& slug, const std::string& tokenHash,
+	                                                         const HeartbeatReport& report);
 
 	/// Issues a new token. Earlier tokens are deleted (graceSeconds == 0) or
 	/// set to expire graceSeconds from now. nullopt when there is no such agent.

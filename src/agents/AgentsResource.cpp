@@ -93,25 +93,57 @@ Response listAgents(const Request& request, const Settings& settings)
 	return response;
 }
 
-Response heartbeat(const Request& request, const Settings& settings)
+/// The heartbeat body. Throws PayloadTooLarge, UnsupportedMediaType, BadRequest.
+HeartbeatReport readHeartbeat(const Request& request, const Settings& settings)
 {
 	if (request.body().size() > settings.agentsMaxHeartbeatBytes)
 		throw Http::PayloadTooLarge("a heartbeat body may be at most " +
 		                            std::to_string(settings.agentsMaxHeartbeatBytes) + " bytes");
 	Http::Fields fields(Http::Json::parseObject(request, true), {"status", "version", "meta"});
-	const auto status = fields.optionalString("status", kMaxHeartbeatField);
-	const auto version = fields.optionalString("version", kMaxHeartbeatField);
-	std::optional<std::string> meta;
-	if (auto object = fields.optionalObject("meta")) meta = Http::Json::stringify(*object);
+	HeartbeatReport report;
+	report.status = fields.optionalString("status", kMaxHeartbeatField);
+	report.version = fields.optionalString("version", kMaxHeartbeatField);
+	if (auto object = fields.optionalObject("meta")) report.metaJson = Http::Json::stringify(*object);
+	return report;
+}
 
-	const std::string& slug = request.pathParam("slug");
-	auto at = AgentStore::heartbeat(slug, status, version, meta);
-	if (!at) throw Http::NotFound("no agent '" + slug + "'");
+Response heartbeatDone(const std::string& slug, const Poco::Timestamp& at)
+{
 	auto o = Http::Json::object();
 	o->set("slug", slug);
-	o->set("last_heartbeat_at", Time::toRfc3339(*at));
+	o->set("last_heartbeat_at", Time::toRfc3339(at));
 	o->set("status", "online");
 	return Response::json(200, *o);
+}
+
+Response heartbeat(const Request& request, const Settings& settings)
+{
+	const HeartbeatReport report = readHeartbeat(request, settings);
+	const std::string& slug = request.pathParam("slug");
+	auto at = AgentStore::heartbeat(slug, report);
+	if (!at) throw Http::NotFound("no agent '" + slug + "'");
+	return heartbeatDone(slug, *at);
+}
+
+/// The heartbeat is the hottest write: with an agent token, one UPDATE both
+/// checks that the token is this agent's and records the beat. Anything
+/// else (bad body, wrong token, admin) declines to the normal path.
+std::optional<Response> heartbeatWithToken(const Request& request, const std::string& tokenHash,
+                                           const Settings& settings)
+{
+	HeartbeatReport report;
+	try
+	{
+		report = readHeartbeat(request, settings);
+	}
+	catch (const Http::HttpError&)
+	{
+		return std::nullopt;
+	}
+	const std::string& slug = request.pathParam("slug");
+	auto at = AgentStore::heartbeatWithToken(slug, tokenHash, report);
+	if (!at) return std::nullopt;
+	return heartbeatDone(slug, *at);
 }
 
 Response issueToken(const Request& request)
@@ -178,6 +210,10 @@ void registerRoutes(Http::Router& router, const Settings& settings)
 	           [](const Request& r, const Auth::Principal&) { return publicProfile(r); });
 	router.add("POST", "/api/agents/:slug/heartbeat", Access::AgentSelf,
 	           [&settings](const Request& r, const Auth::Principal&) { return heartbeat(r, settings); });
+	router.setVerifiedFastPath("POST", "/api/agents/:slug/heartbeat",
+	                           [&settings](const Request& r, const std::string& tokenHash) {
+		                           return heartbeatWithToken(r, tokenHash, settings);
+	                           });
 	router.add("PUT", "/api/agents/:slug/token", Access::Admin,
 	           [](const Request& r, const Auth::Principal&) { return issueToken(r); });
 	router.add("DELETE", "/api/agents/:slug/token/:tokenHash", Access::Admin,

@@ -14,20 +14,39 @@ namespace {
 const std::size_t kMaxTokenLength = 512;
 }
 
-Principal Authenticator::authenticate(const Http::Request& request) const
+std::optional<std::string> Authenticator::bearer(const Http::Request& request)
 {
 	auto header = request.header("authorization");
-	if (!header) return Principal::anonymous();
-
+	if (!header) return std::nullopt;
 	const std::string value = Poco::trim(*header);
 	if (value.size() < 7 || Poco::icompare(value.substr(0, 7), "bearer ") != 0)
 		throw Http::Unauthorized("the Authorization header must be 'Bearer <token>'");
-	const std::string token = Poco::trim(value.substr(7));
+	std::string token = Poco::trim(value.substr(7));
 	if (token.empty() || token.size() > kMaxTokenLength) throw Http::Unauthorized("the bearer token is malformed");
+	return token;
+}
 
-	const std::string hash = Token::sha256Hex(token);
+std::optional<std::string> Authenticator::agentTokenHash(const Http::Request& request) const
+{
+	try
+	{
+		auto token = bearer(request);
+		if (!token || token->rfind(Token::kAgentPrefix, 0) != 0) return std::nullopt;
+		return Token::sha256Hex(*token);
+	}
+	catch (const Http::HttpError&)
+	{
+		return std::nullopt; // the normal path reports it
+	}
+}
+
+Principal Authenticator::authenticate(const Http::Request& request) const
+{
+	const auto token = bearer(request);
+	if (!token) return Principal::anonymous();
+	const std::string hash = Token::sha256Hex(*token);
 	if (!_adminTokenHash.empty() && Token::constantTimeEquals(hash, _adminTokenHash)) return Principal::admin();
-	if (token.rfind(Token::kAgentPrefix, 0) == 0)
+	if (token->rfind(Token::kAgentPrefix, 0) == 0)
 	{
 		if (auto agent = Agents::AgentStore::findByTokenHash(hash)) return *agent;
 	}

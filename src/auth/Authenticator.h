@@ -2,6 +2,7 @@
 
 #include "auth/Principal.h"
 
+#include <optional>
 #include <string>
 
 namespace Nexus {
@@ -24,7 +25,16 @@ public:
 	/// unknown, revoked or expired token.
 	Principal authenticate(const Http::Request& request) const;
 
+	/// The SHA-256 of the request's bearer token when it looks like an agent
+	/// token (nxa_ prefix), without asking the database; nullopt otherwise
+	/// (no or malformed header, admin or foreign token). For verified fast paths.
+	std::optional<std::string> agentTokenHash(const Http::Request& request) const;
+
 private:
+	/// The bearer token of the Authorization header; nullopt without one.
+	/// Throws Unauthorized for a malformed header.
+	static std::optional<std::string> bearer(const Http::Request& request);
+
 	std::string _adminTokenHash;
 };
 

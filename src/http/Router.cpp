@@ -30,7 +30,20 @@ void Router::add(const std::string& method, const std::string& pattern, Auth::Ac
 	for (const auto& r : _routes)
 		if (r.method == method && r.pattern == pattern)
 			throw std::logic_error("duplicate route " + method + " " + pattern);
-	_routes.push_back(Route{method, pattern, access, std::move(handler), splitPattern(pattern)});
+	_routes.push_back(Route{method, pattern, access, std::move(handler), splitPattern(pattern), nullptr});
+}
+
+void Router::setVerifiedFastPath(const std::string& method, const std::string& pattern, VerifiedFastPath fastPath)
+{
+	for (auto& r : _routes)
+	{
+		if (r.method != method || r.pattern != pattern) continue;
+		if (r.access != Auth::Access::AgentSelf)
+			throw std::logic_error("a verified fast path needs an AgentSelf route");
+		r.verifiedFastPath = std::move(fastPath);
+		return;
+	}
+	throw std::logic_error("no route " + method + " " + pattern);
 }
 
 bool Router::matches(const Route& route, const std::vector<std::string>& segments,

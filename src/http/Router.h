@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,13 +21,23 @@ class Router
 public:
 	using Handler = std::function<Response(const Request&, const Auth::Principal&)>;
 
+	/// An optional shortcut for a hot AgentSelf route: given the SHA-256 of
+	/// the request's agent token, it does the work only if its own SQL proves,
+	/// in the same statement, that the token is active and belongs to the
+	/// route's :slug, and returns the response; otherwise it returns nullopt
+	/// and must have changed nothing. It never throws for bad input (it
+	/// declines instead), so every error comes from the normal path, exactly
+	/// as without the shortcut. Saves the separate authentication query.
+	using VerifiedFastPath = std::function<std::optional<Response>(const Request&, const std::string& tokenHash)>;
+
 	struct Route
 	{
 		std::string method;
 		std::string pattern;
 		Auth::Access access;
 		Handler handler;
-		std::vector<std::string> parts; ///< pattern split into segments
+		std::vector<std::string> parts;    ///< pattern split into segments
+		VerifiedFastPath verifiedFastPath; ///< may be empty
 	};
 
 	struct Match
@@ -41,6 +52,10 @@ public:
 
 	/// Adds a route. Throws std::logic_error on a duplicate (method, pattern).
 	void add(const std::string& method, const std::string& pattern, Auth::Access access, Handler handler);
+
+	/// Gives the route (method, pattern), which must exist and be AgentSelf,
+	/// a VerifiedFastPath. Throws std::logic_error otherwise.
+	void setVerifiedFastPath(const std::string& method, const std::string& pattern, VerifiedFastPath fastPath);
 
 	/// The route for method and the request's segments. Throws NotFound when
 	/// no pattern matches the path, MethodNotAllowed (with Allow) when one does

@@ -53,6 +53,17 @@ Response Service::handle(Request& request) const
 	{
 		const auto match = _router.match(request.method(), request.segments());
 		request.setPathParams(match.params);
+		if (match.route->verifiedFastPath)
+		{
+			if (auto hash = _authenticator.agentTokenHash(request))
+			{
+				if (auto fast = match.route->verifiedFastPath(request, *hash))
+				{
+					finish(*fast, request.requestId());
+					return *fast;
+				}
+			}
+		}
 		const Auth::Access access = match.route->access;
 		const Auth::Principal principal =
 		    access == Auth::Access::Public ? Auth::Principal::anonymous() : _authenticator.authenticate(request);

@@ -75,6 +75,7 @@ class RouterTest : public CppUnit::TestFixture
 	CPPUNIT_TEST(testRoutesKeepOrder);
 	CPPUNIT_TEST(testLiteralBesideParam);
 	CPPUNIT_TEST(testAgentRoutes);
+	CPPUNIT_TEST(testVerifiedFastPathOnlyOnAgentSelfRoutes);
 	CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -189,6 +190,19 @@ public:
 		const auto e = thrown<HttpError>([&] { _router->match("HEAD", segmentsOf("/api/agents/register")); }, CPPUNIT_SOURCELINE());
 		CPPUNIT_ASSERT_EQUAL(405, e.status());
 		CPPUNIT_ASSERT_EQUAL(std::string("POST"), headerOf(e, "Allow"));
+	}
+
+	void testVerifiedFastPathOnlyOnAgentSelfRoutes()
+	{
+		_router->add("POST", "/api/agents/:slug/heartbeat", Access::AgentSelf, named("beat"));
+		_router->add("GET", "/api/agents", Access::Admin, named("list"));
+		auto fast = [](const Request&, const std::string&) { return std::optional<Response>(); };
+		_router->setVerifiedFastPath("POST", "/api/agents/:slug/heartbeat", fast);
+		CPPUNIT_ASSERT(_router->match("POST", segmentsOf("/api/agents/bob/heartbeat")).route->verifiedFastPath);
+		CPPUNIT_ASSERT(!_router->match("GET", segmentsOf("/api/agents")).route->verifiedFastPath);
+		// A shortcut that skips authentication may only sit on a route whose rule it can prove.
+		CPPUNIT_ASSERT_THROW(_router->setVerifiedFastPath("GET", "/api/agents", fast), std::logic_error);
+		CPPUNIT_ASSERT_THROW(_router->setVerifiedFastPath("PUT", "/api/agents/:slug/heartbeat", fast), std::logic_error);
 	}
 
 	void testDuplicateRouteThrows()
