@@ -3,6 +3,8 @@
 #include "http/Json.h"
 #include "http/Request.h"
 
+#include "TestSupport.h"
+
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <Poco/JSON/Array.h>
@@ -18,32 +20,11 @@ using Nexus::Http::Request;
 using Nexus::Http::UnsupportedMediaType;
 namespace Json = Nexus::Http::Json;
 
+using NexusTest::thrown;
+using NexusTest::contains;
+using NexusTest::startsWith;
+
 namespace {
-
-/// Runs f, which must throw E; returns what it threw.
-template <typename E, typename F>
-E thrown(F f, const CppUnit::SourceLine& line)
-{
-	try
-	{
-		f();
-	}
-	catch (const E& e)
-	{
-		return e;
-	}
-	CppUnit::Asserter::fail(CppUnit::Message("expected an exception, none was thrown"), line);
-}
-
-bool contains(const std::string& haystack, const std::string& needle)
-{
-	return haystack.find(needle) != std::string::npos;
-}
-
-bool startsWith(const std::string& s, const std::string& prefix)
-{
-	return s.compare(0, prefix.size(), prefix) == 0;
-}
 
 /// A POST request with body and Content-Type (none when contentType is empty).
 Request post(const std::string& body, const std::string& contentType = "application/json")

@@ -1,6 +1,8 @@
 // Migrator: splitting SQL scripts, finding migrations, and schema.sql's version.
 #include "db/Migrator.h"
 
+#include "TestSupport.h"
+
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <Poco/File.h>
@@ -19,24 +21,11 @@
 
 using Nexus::Db::Migrator;
 
+using NexusTest::thrown;
+
 namespace {
 
 using Statements = std::vector<std::string>;
-
-/// Runs f, which must throw E; returns what it threw.
-template <typename E, typename F>
-E thrown(F f, const CppUnit::SourceLine& line)
-{
-	try
-	{
-		f();
-	}
-	catch (const E& e)
-	{
-		return e;
-	}
-	CppUnit::Asserter::fail(CppUnit::Message("expected an exception, none was thrown"), line);
-}
 
 /// The repository's sql directory: $NEXUS_SQL_DIR, else $srcdir/sql (set by
 /// automake's test driver), else ../sql (tests run from build/); "" if none.

@@ -4,6 +4,8 @@
 #include "http/Request.h"
 #include "util/Base64Url.h"
 
+#include "TestSupport.h"
+
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <string>
@@ -14,27 +16,10 @@ using Nexus::Http::BadRequest;
 using Nexus::Http::Page;
 using Nexus::Http::Request;
 
+using NexusTest::thrown;
+using NexusTest::contains;
+
 namespace {
-
-/// Runs f, which must throw E; returns what it threw.
-template <typename E, typename F>
-E thrown(F f, const CppUnit::SourceLine& line)
-{
-	try
-	{
-		f();
-	}
-	catch (const E& e)
-	{
-		return e;
-	}
-	CppUnit::Asserter::fail(CppUnit::Message("expected an exception, none was thrown"), line);
-}
-
-bool contains(const std::string& haystack, const std::string& needle)
-{
-	return haystack.find(needle) != std::string::npos;
-}
 
 Page pageOf(const std::string& target)
 {

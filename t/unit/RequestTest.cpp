@@ -2,6 +2,8 @@
 #include "http/HttpError.h"
 #include "http/Request.h"
 
+#include "TestSupport.h"
+
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <string>
@@ -10,24 +12,11 @@
 using Nexus::Http::BadRequest;
 using Nexus::Http::Request;
 
+using NexusTest::thrown;
+
 namespace {
 
 using Segments = std::vector<std::string>;
-
-/// Runs f, which must throw E; returns what it threw.
-template <typename E, typename F>
-E thrown(F f, const CppUnit::SourceLine& line)
-{
-	try
-	{
-		f();
-	}
-	catch (const E& e)
-	{
-		return e;
-	}
-	CppUnit::Asserter::fail(CppUnit::Message("expected an exception, none was thrown"), line);
-}
 
 } // namespace
 

@@ -3,6 +3,8 @@
 #include "http/Request.h"
 #include "http/Router.h"
 
+#include "TestSupport.h"
+
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <memory>
@@ -17,27 +19,14 @@ using Nexus::Http::Request;
 using Nexus::Http::Response;
 using Nexus::Http::Router;
 
+using NexusTest::thrown;
+
 namespace {
 
 /// A handler that answers with its own name, so a test sees which route ran.
 Router::Handler named(const std::string& name)
 {
 	return [name](const Request&, const Principal&) { return Response(200, "text/plain", name); };
-}
-
-/// Runs f, which must throw E; returns what it threw.
-template <typename E, typename F>
-E thrown(F f, const CppUnit::SourceLine& line)
-{
-	try
-	{
-		f();
-	}
-	catch (const E& e)
-	{
-		return e;
-	}
-	CppUnit::Asserter::fail(CppUnit::Message("expected an exception, none was thrown"), line);
 }
 
 /// The value of header name in e, or "" when e has none.

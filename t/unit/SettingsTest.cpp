@@ -2,6 +2,8 @@
 #include "auth/Token.h"
 #include "server/Settings.h"
 
+#include "TestSupport.h"
+
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <Poco/AutoPtr.h>
@@ -20,27 +22,10 @@
 using Nexus::ConfigError;
 using Nexus::Settings;
 
+using NexusTest::thrown;
+using NexusTest::contains;
+
 namespace {
-
-/// Runs f, which must throw E; returns what it threw.
-template <typename E, typename F>
-E thrown(F f, const CppUnit::SourceLine& line)
-{
-	try
-	{
-		f();
-	}
-	catch (const E& e)
-	{
-		return e;
-	}
-	CppUnit::Asserter::fail(CppUnit::Message("expected an exception, none was thrown"), line);
-}
-
-bool contains(const std::string& haystack, const std::string& needle)
-{
-	return haystack.find(needle) != std::string::npos;
-}
 
 /// A file that is removed when the test ends, with the given content and mode.
 class SecretFile
