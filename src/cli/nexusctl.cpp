@@ -1,6 +1,7 @@
 // nexusctl: the operator's command line for Nexus.
 
 #include "auth/Token.h"
+#include "cli/Commands.h"
 #include "db/Database.h"
 #include "db/Migrator.h"
 #include "server/Settings.h"
@@ -57,12 +58,36 @@ int main(int argc, char** argv)
 		else
 			args.push_back(arg);
 	}
+	if (args.empty())
+	{
+		std::cerr << kUsage;
+		return 2;
+	}
+	const std::string command = args[0];
+	if (command == "vault" || command == "audit")
+	{
+		Nexus::Cli::Context context;
+		context.configPath = configPath.empty() ? Settings::defaultPath(Settings::processEnv) : configPath;
+		context.sqlDir = sqlDir;
+		context.args.assign(args.begin() + 1, args.end());
+		try
+		{
+			return command == "vault" ? Nexus::Cli::vault(context) : Nexus::Cli::audit(context);
+		}
+		catch (const Nexus::ConfigError& e)
+		{
+			return fail(std::string("configuration error: ") + e.what());
+		}
+		catch (const std::exception& e)
+		{
+			return fail(e.what());
+		}
+	}
 	if (args.size() != 1)
 	{
 		std::cerr << kUsage;
 		return 2;
 	}
-	const std::string& command = args[0];
 
 	if (command == "new-token")
 	{

@@ -46,6 +46,11 @@ const std::set<std::string> kKeys = {"server.socket",
                                      "auth.admin_token_file",
                                      "agents.offline_after_s",
                                      "agents.max_heartbeat_bytes",
+                                     "vault.keyring_file",
+                                     "vault.max_value_bytes",
+                                     "vault.max_versions",
+                                     "audit.seal_interval_ms",
+                                     "audit.seal_delay_ms",
                                      "log.level"};
 
 class Reader
@@ -222,6 +227,13 @@ Settings Settings::from(const Poco::Util::AbstractConfiguration& config, const E
 
 	r.integer("agents.offline_after_s", s.agentsOfflineAfterS, 1, 31536000);
 	r.integer("agents.max_heartbeat_bytes", s.agentsMaxHeartbeatBytes, 16, 1048576);
+
+	r.string("vault.keyring_file", s.vaultKeyringFile);
+	if (s.vaultKeyringFile.empty()) throw ConfigError("vault.keyring_file: must not be empty");
+	r.integer("vault.max_value_bytes", s.vaultMaxValueBytes, 1, 16777216);
+	r.integer("vault.max_versions", s.vaultMaxVersions, 1, 1000);
+	r.integer("audit.seal_interval_ms", s.auditSealIntervalMs, 50, 3600000);
+	r.integer("audit.seal_delay_ms", s.auditSealDelayMs, 0, 3600000);
 
 	r.string("log.level", s.logLevel);
 	static const std::set<std::string> kLevels = {"fatal",  "critical",    "error", "warning",

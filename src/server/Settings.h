@@ -61,6 +61,16 @@ struct Settings
 	int agentsOfflineAfterS = 300;
 	std::size_t agentsMaxHeartbeatBytes = 4096;
 
+	/// The vault keyring file (mode 0600; see src/vault/Keyring.h).
+	std::string vaultKeyringFile = "/var/lib/nexus/vault.keyring";
+	std::size_t vaultMaxValueBytes = 65536;
+	int vaultMaxVersions = 10;
+
+	/// How often the audit sealer runs, and how old an unsealed row must be
+	/// before it is chained (rows commit slightly out of id order).
+	int auditSealIntervalMs = 1000;
+	int auditSealDelayMs = 500;
+
 	std::string logLevel = "information";
 
 	using Env = std::function<std::optional<std::string>(const std::string&)>;

@@ -1,0 +1,73 @@
+-- 0002: the vault, the audit log, and the profile names that secrets and
+-- assignments refer to (profiles get their full shape in a later migration).
+
+CREATE TABLE profiles (
+  id         BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  name       VARCHAR(100) NOT NULL,
+  created_at DATETIME(3) NOT NULL,
+  UNIQUE KEY profiles_name (name)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- Which profile an agent runs on (at most one).
+CREATE TABLE assignments (
+  agent_id    BIGINT UNSIGNED NOT NULL PRIMARY KEY,
+  profile_id  BIGINT UNSIGNED NOT NULL,
+  assigned_at DATETIME(3) NOT NULL,
+  KEY assignments_profile (profile_id),
+  CONSTRAINT assignments_agent_fk FOREIGN KEY (agent_id) REFERENCES agents (id) ON DELETE CASCADE,
+  CONSTRAINT assignments_profile_fk FOREIGN KEY (profile_id) REFERENCES profiles (id)
+) ENGINE=InnoDB;
+
+-- A secret's identity and access list; its values live in secret_versions.
+CREATE TABLE secrets (
+  id         BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  scope      VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  name       VARCHAR(128) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  version    INT UNSIGNED NOT NULL COMMENT 'the current version',
+  created_at DATETIME(3) NOT NULL,
+  updated_at DATETIME(3) NOT NULL,
+  UNIQUE KEY secrets_scope_name (scope, name)
+) ENGINE=InnoDB;
+
+-- Every kept version of a secret's value as an envelope record (see
+-- src/vault/Envelope.h): never the value in clear. key_id names the keyring
+-- key that wraps the record's data key, so rewrap finds what to re-wrap.
+CREATE TABLE secret_versions (
+  secret_id  BIGINT UNSIGNED NOT NULL,
+  version    INT UNSIGNED NOT NULL,
+  key_id     INT UNSIGNED NOT NULL,
+  record     MEDIUMBLOB NOT NULL,
+  created_at DATETIME(3) NOT NULL,
+  PRIMARY KEY (secret_id, version),
+  KEY secret_versions_key (key_id),
+  CONSTRAINT secret_versions_secret_fk FOREIGN KEY (secret_id) REFERENCES secrets (id) ON DELETE CASCADE
+) ENGINE=InnoDB;
+
+-- The profiles allowed to read a secret; none means every agent.
+CREATE TABLE secret_profiles (
+  secret_id    BIGINT UNSIGNED NOT NULL,
+  profile_name VARCHAR(100) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+  PRIMARY KEY (secret_id, profile_name),
+  KEY secret_profiles_name (profile_name),
+  CONSTRAINT secret_profiles_secret_fk FOREIGN KEY (secret_id) REFERENCES secrets (id) ON DELETE CASCADE
+) ENGINE=InnoDB;
+
+-- Who did what: appended by src/audit, never updated except by the sealer,
+-- which sets seq, prev_hash and hash (the hash chain) a few seconds later.
+CREATE TABLE audit_log (
+  id         BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  at         DATETIME(3) NOT NULL,
+  request_id VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  principal  VARCHAR(128) NOT NULL,
+  action     VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  target     VARCHAR(255) NOT NULL,
+  outcome    ENUM('ok', 'denied', 'error') NOT NULL,
+  client     VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  seq        BIGINT UNSIGNED NULL COMMENT 'position in the hash chain; NULL until sealed',
+  prev_hash  CHAR(64) CHARACTER SET ascii COLLATE ascii_bin NULL,
+  hash       CHAR(64) CHARACTER SET ascii COLLATE ascii_bin NULL,
+  UNIQUE KEY audit_log_seq (seq),
+  KEY audit_log_at (at),
+  KEY audit_log_principal (principal, id),
+  KEY audit_log_action (action, id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;

@@ -1,0 +1,31 @@
+#pragma once
+
+#include "server/Settings.h"
+
+#include <string>
+#include <vector>
+
+namespace Nexus {
+namespace Cli {
+
+/// What every nexusctl command gets: the global options and its own arguments.
+struct Context
+{
+	std::string configPath; ///< resolved: --config, $NEXUS_CONFIG or the default
+	std::string sqlDir;     ///< --sql-dir, $NEXUS_SQL_DIR or /usr/share/nexus/sql
+	std::vector<std::string> args; ///< after the command word ("verify", ...)
+
+	/// The settings (without the admin token, which no command needs).
+	/// Throws ConfigError.
+	Settings settings() const;
+	/// Database::init + threadInit with the settings' database.
+	void connect() const;
+};
+
+/// `nexusctl vault ...`; returns the exit code.
+int vault(const Context& context);
+/// `nexusctl audit ...`; returns the exit code.
+int audit(const Context& context);
+
+} // namespace Cli
+} // namespace Nexus

@@ -1,0 +1,60 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <stdexcept>
+#include <string>
+
+namespace Nexus {
+namespace Vault {
+
+/// A keyring problem: unreadable, badly formed or too widely readable
+/// file, or a record naming a key the keyring does not hold. Messages name
+/// the file or key id, never key material.
+class KeyringError : public std::runtime_error
+{
+public:
+	using std::runtime_error::runtime_error;
+};
+
+/// The vault's key-encryption keys: 256-bit AES keys by id, one of them
+/// active (new records are wrapped with it). Lives in a file outside MySQL
+/// (vault.keyring_file), mode 0600. Key bytes are wiped when a keyring is
+/// destroyed.
+class Keyring
+{
+public:
+	static constexpr std::size_t kKeyBytes = 32;
+
+	Keyring() = default;
+	~Keyring();
+	Keyring(const Keyring& other);
+	Keyring& operator=(const Keyring& other);
+
+	/// Reads path. Throws KeyringError when the file is missing, group- or
+	/// world-accessible, or malformed (the message names the line).
+	static Keyring load(const std::string& path);
+
+	/// Writes the keyring to path atomically (a 0600 temporary file renamed
+	/// over it). Throws KeyringError.
+	void save(const std::string& path) const;
+
+	/// Adds a fresh random key with the next id and makes it active; returns its id.
+	std::uint32_t rotate();
+
+	std::uint32_t activeId() const { return _active; }
+	std::size_t size() const { return _keys.size(); }
+	bool has(std::uint32_t id) const { return _keys.count(id) != 0; }
+
+	/// The 32 key bytes of id. Throws KeyringError when the keyring lacks it.
+	const std::string& key(std::uint32_t id) const;
+
+private:
+	void wipe();
+
+	std::map<std::uint32_t, std::string> _keys;
+	std::uint32_t _active = 0;
+};
+
+} // namespace Vault
+} // namespace Nexus
