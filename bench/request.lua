@@ -1,9 +1,10 @@
--- wrk script: POST /api/agents/<slug>/heartbeat as the agent itself.
+-- wrk script: one authenticated request, the same every time.
 --
---   NEXUS_BENCH_SLUG=bench-1a2b NEXUS_BENCH_TOKEN=nxa_... \
---     wrk -t2 -c64 -d20s --latency -s bench/heartbeat.lua http://127.0.0.1:4260
+--   NEXUS_BENCH_METHOD=POST NEXUS_BENCH_PATH=/api/agents/bench-1a2b/heartbeat \
+--   NEXUS_BENCH_BODY='{"status":"ok"}' NEXUS_BENCH_TOKEN=nxa_... \
+--     wrk -t2 -c64 -d20s --latency -s bench/request.lua http://127.0.0.1:4260
 --
--- bench/run registers the agent, issues the token and sets both variables.
+-- bench/run sets these variables for each scenario (heartbeat, secret-read).
 -- The token comes from the environment (never the command line, where ps
 -- would show it). At the end, responses that were not 2xx are reported by
 -- status; wrk's own "Non-2xx or 3xx responses" line would count 3xx as fine.
@@ -12,19 +13,21 @@ local function env(name)
   local v = os.getenv(name)
   if v == nil or v == "" then
     -- wrk only prints a load error and then benchmarks GET / anyway: stop.
-    io.stderr:write("heartbeat.lua: " .. name .. " is not set (see bench/README.md)\n")
+    io.stderr:write("request.lua: " .. name .. " is not set (see bench/README.md)\n")
     os.exit(2)
   end
   return v
 end
 
-local slug  = env("NEXUS_BENCH_SLUG")
 local token = env("NEXUS_BENCH_TOKEN")
+local body  = os.getenv("NEXUS_BENCH_BODY")
 
-wrk.method = "POST"
-wrk.path   = "/api/agents/" .. slug .. "/heartbeat"
-wrk.body   = '{"status":"ok","version":"bench"}'
-wrk.headers["Content-Type"]  = "application/json"
+wrk.method = env("NEXUS_BENCH_METHOD")
+wrk.path   = env("NEXUS_BENCH_PATH")
+if body ~= nil and body ~= "" then
+  wrk.body = body
+  wrk.headers["Content-Type"] = "application/json"
+end
 wrk.headers["Authorization"] = "Bearer " .. token
 
 -- setup() and done() run in the main Lua state; init() and response() run in
@@ -67,7 +70,7 @@ function done(summary, latency, requests)
   table.sort(codes)
 
   io.write("------------------------------------------------------------\n")
-  io.write(string.format("heartbeat responses: %d, non-2xx: %d", total, bad))
+  io.write(string.format("responses: %d, non-2xx: %d", total, bad))
   if total > 0 then
     io.write(string.format(" (%.3f%%)", 100 * bad / total))
   end
