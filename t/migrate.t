@@ -17,29 +17,25 @@ my $db = "nexus_migrate_$$";
 
 sub superuser { system('mariadb', "--socket=$sock", '-u', $me, '-e', $_[0]) == 0 or die "mariadb: $_[0]\n" }
 
-# nexusctl(ARGS...) with the test stack's database settings; returns (exit code, output).
-sub nexusctl {
+# nexusctl against the database $dbname of the test stack.
+sub nexusctl_on {
     my ($dbname, @args) = @_;
-    local $ENV{NEXUS_DB_SOCKET} = $sock;
     local $ENV{NEXUS_DB_NAME} = $dbname;
-    local $ENV{NEXUS_DB_PASSWORD} = do { open my $fh, '<', stack_env('NEXUS_DB_PASSWORD_FILE') or die; my $p = <$fh>; chomp $p; $p };
-    local $ENV{NEXUS_CONFIG} = top_dir() . '/conf/app.properties';
-    my $out = `$nexusctl @args 2>&1`;
-    return ($? >> 8, $out);
+    return nexusctl(@args);
 }
 
-my ($rc, $out) = nexusctl('nexus', '--sql-dir', top_dir() . '/sql', 'schema-version');
+my ($rc, $out) = nexusctl_on('nexus', '--sql-dir', top_dir() . '/sql', 'schema-version');
 is($rc, 0, 'schema-version runs');
 like($out, qr/^database (\d+), expected \1$/m, 'the test stack is at the expected version') or diag($out);
 
-($rc, $out) = nexusctl('nexus', '--sql-dir', top_dir() . '/sql', 'migrate');
+($rc, $out) = nexusctl_on('nexus', '--sql-dir', top_dir() . '/sql', 'migrate');
 is($rc, 0, 'migrate on a current database succeeds');
 unlike($out, qr/applying|migrating/, 'and changes nothing') or diag($out);
 
 superuser("CREATE DATABASE $db; GRANT ALL PRIVILEGES ON $db.* TO 'nexus'\@'localhost'");
 END { eval { superuser("DROP DATABASE IF EXISTS $db") } }
 
-($rc, $out) = nexusctl($db, '--sql-dir', top_dir() . '/sql', 'migrate');
+($rc, $out) = nexusctl_on($db, '--sql-dir', top_dir() . '/sql', 'migrate');
 is($rc, 0, 'migrate on an empty database succeeds') or diag($out);
 like($out, qr/empty database: applying .*schema\.sql/, 'by applying schema.sql');
 my $dbh = dbh();
@@ -51,7 +47,7 @@ is($tables, $expected, "it has the same $expected tables as the test stack");
 my $sqldir = tempdir(CLEANUP => 1);
 mkdir "$sqldir/migrations";
 copy(top_dir() . '/sql/schema.sql', "$sqldir/schema.sql") or die;
-my $base = do { my ($rc2, $o) = nexusctl($db, '--sql-dir', top_dir() . '/sql', 'schema-version'); $o =~ /database (\d+)/; $1 };
+my $base = do { my ($rc2, $o) = nexusctl_on($db, '--sql-dir', top_dir() . '/sql', 'schema-version'); $o =~ /database (\d+)/; $1 };
 my $next = sprintf('%04d', $base + 1);
 open my $fh, '>', "$sqldir/migrations/$next-test.sql" or die;
 print $fh "-- a test migration\nCREATE TABLE migration_probe (\n  id INT PRIMARY KEY\n);\nINSERT INTO migration_probe VALUES (42);\n";
@@ -62,17 +58,17 @@ close $fh;
     local $^I = '';
     while (<>) { s/VALUES \(\d+,/VALUES ($base + 1,/; print }
 }
-($rc, $out) = nexusctl($db, '--sql-dir', $sqldir, 'migrate');
+($rc, $out) = nexusctl_on($db, '--sql-dir', $sqldir, 'migrate');
 is($rc, 0, 'migrate applies the missing migration') or diag($out);
 like($out, qr/migrating $base -> @{[$base + 1]}/, 'and says so');
 my ($probe) = $dbh->selectrow_array("SELECT id FROM $db.migration_probe");
 is($probe, 42, 'the migration ran');
 my ($version) = $dbh->selectrow_array("SELECT MAX(version) FROM $db.schema_version");
 is($version, $base + 1, 'schema_version records it');
-($rc, $out) = nexusctl($db, '--sql-dir', $sqldir, 'migrate');
+($rc, $out) = nexusctl_on($db, '--sql-dir', $sqldir, 'migrate');
 unlike($out, qr/migrating/, 'running it again does nothing');
 
-($rc, $out) = nexusctl($db, '--sql-dir', top_dir() . '/sql', 'migrate');
+($rc, $out) = nexusctl_on($db, '--sql-dir', top_dir() . '/sql', 'migrate');
 isnt($rc, 0, 'an older Nexus refuses a newer database');
 like($out, qr/newer than this Nexus/, 'with a clear message');
 

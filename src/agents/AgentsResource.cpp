@@ -1,6 +1,7 @@
 #include "agents/AgentsResource.h"
 
 #include "agents/AgentStore.h"
+#include "audit/AuditLog.h"
 #include "auth/Token.h"
 #include "http/HttpError.h"
 #include "http/Json.h"
@@ -146,7 +147,12 @@ std::optional<Response> heartbeatWithToken(const Request& request, const std::st
 	return heartbeatDone(slug, *at);
 }
 
-Response issueToken(const Request& request)
+// Token changes are audited after they succeed. Should the audit row fail,
+// the change has happened all the same: the caller gets a 503 (and retries;
+// a new token replaces the one it did not see), and the pool log names the
+// unaudited change (AuditLog::record).
+
+Response issueToken(const Request& request, const Auth::Principal& principal)
 {
 	long long grace = 0;
 	if (auto g = request.query("grace"))
@@ -159,6 +165,7 @@ Response issueToken(const Request& request)
 	const std::string& slug = request.pathParam("slug");
 	auto issued = AgentStore::issueToken(slug, static_cast<int>(grace));
 	if (!issued) throw Http::NotFound("no agent '" + slug + "'");
+	Audit::AuditLog::record(request, principal, "token.create", "agent:" + slug, Audit::Outcome::Ok);
 	auto o = Http::Json::object();
 	o->set("slug", slug);
 	o->set("token", issued->token);
@@ -172,13 +179,14 @@ Response issueToken(const Request& request)
 	return response;
 }
 
-Response revokeToken(const Request& request)
+Response revokeToken(const Request& request, const Auth::Principal& principal)
 {
 	const std::string& hash = request.pathParam("tokenHash");
 	if (!Auth::Token::isHash(hash))
 		throw Http::BadRequest("tokenHash must be the 64 lower-case hex digits of the token's SHA-256");
 	const std::string& slug = request.pathParam("slug");
 	if (!AgentStore::revokeToken(slug, hash)) throw Http::NotFound("agent '" + slug + "' has no token with that hash");
+	Audit::AuditLog::record(request, principal, "token.revoke", "agent:" + slug, Audit::Outcome::Ok);
 	return Response::noContent();
 }
 
@@ -215,9 +223,9 @@ void registerRoutes(Http::Router& router, const Settings& settings)
 		                           return heartbeatWithToken(r, tokenHash, settings);
 	                           });
 	router.add("PUT", "/api/agents/:slug/token", Access::Admin,
-	           [](const Request& r, const Auth::Principal&) { return issueToken(r); });
+	           [](const Request& r, const Auth::Principal& p) { return issueToken(r, p); });
 	router.add("DELETE", "/api/agents/:slug/token/:tokenHash", Access::Admin,
-	           [](const Request& r, const Auth::Principal&) { return revokeToken(r); });
+	           [](const Request& r, const Auth::Principal& p) { return revokeToken(r, p); });
 }
 
 } // namespace Agents

@@ -6,6 +6,7 @@
 #include <Poco/JSON/JSONException.h>
 #include <Poco/JSON/Parser.h>
 
+#include <algorithm>
 #include <sstream>
 
 namespace Nexus {
@@ -142,6 +143,31 @@ std::optional<std::string> Fields::optionalString(const std::string& name, std::
 		throw BadRequest("field '" + name + "' must be at most " + std::to_string(maxChars) + " characters");
 	if (s.find('\0') != std::string::npos) throw BadRequest("field '" + name + "' must not contain NUL characters");
 	return s;
+}
+
+std::optional<std::vector<std::string>> Fields::optionalStringArray(const std::string& name, std::size_t maxItems,
+                                                                    std::size_t maxChars) const
+{
+	if (!has(name)) return std::nullopt;
+	auto array = _object->getArray(name);
+	if (!array) throw BadRequest("field '" + name + "' must be an array of strings");
+	if (array->size() > maxItems)
+		throw BadRequest("field '" + name + "' may hold at most " + std::to_string(maxItems) + " items");
+	std::vector<std::string> items;
+	for (std::size_t i = 0; i < array->size(); ++i)
+	{
+		const Poco::Dynamic::Var item = array->get(static_cast<unsigned>(i));
+		const std::string where = "field '" + name + "' item " + std::to_string(i);
+		if (!item.isString()) throw BadRequest(where + " must be a string");
+		std::string s = item.extract<std::string>();
+		const auto length = Json::utf8Length(s);
+		if (!length || *length == 0 || *length > maxChars)
+			throw BadRequest(where + " must be 1 to " + std::to_string(maxChars) + " characters of valid UTF-8");
+		for (unsigned char c : s)
+			if (c < 0x20 || c == 0x7F) throw BadRequest(where + " must not contain control characters");
+		if (std::find(items.begin(), items.end(), s) == items.end()) items.push_back(std::move(s));
+	}
+	return items;
 }
 
 Poco::JSON::Object::Ptr Fields::optionalObject(const std::string& name) const

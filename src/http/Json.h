@@ -7,6 +7,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace Nexus {
 namespace Http {
@@ -45,6 +46,11 @@ public:
 	std::string string(const std::string& name, std::size_t minChars, std::size_t maxChars) const;
 	/// An optional string (absent or null gives nullopt) of at most maxChars code points.
 	std::optional<std::string> optionalString(const std::string& name, std::size_t maxChars) const;
+	/// An optional array of strings (absent or null gives nullopt), each
+	/// 1..maxChars code points without control characters, at most maxItems;
+	/// duplicates are dropped, order kept.
+	std::optional<std::vector<std::string>> optionalStringArray(const std::string& name, std::size_t maxItems,
+	                                                            std::size_t maxChars) const;
 	/// An optional JSON object (absent or null gives nullptr).
 	Poco::JSON::Object::Ptr optionalObject(const std::string& name) const;
 

@@ -33,5 +33,22 @@ bool Validate::word(const std::string& s, std::size_t maxLength)
 	return true;
 }
 
+bool Validate::path(const std::string& s, std::size_t maxLength)
+{
+	if (s.empty() || s.size() > maxLength || !isAlnum(s[0]) || s.back() == '/') return false;
+	std::size_t start = 0;
+	while (start <= s.size())
+	{
+		auto end = s.find('/', start);
+		if (end == std::string::npos) end = s.size();
+		const std::string segment = s.substr(start, end - start);
+		if (segment.empty() || segment == "." || segment == "..") return false;
+		for (char c : segment)
+			if (!isAlnum(c) && c != '_' && c != '.' && c != '-') return false;
+		start = end + 1;
+	}
+	return true;
+}
+
 } // namespace Http
 } // namespace Nexus

@@ -13,6 +13,9 @@ public:
 	static bool slug(const std::string& s);
 	/// A short word: ^[A-Za-z0-9][A-Za-z0-9_.-]{0,maxLength-1}$ (scopes, names).
 	static bool word(const std::string& s, std::size_t maxLength);
+	/// A short path of words: word characters and '/', starting with a letter
+	/// or digit, no empty, "." or ".." segment, no trailing '/' (secret names).
+	static bool path(const std::string& s, std::size_t maxLength);
 };
 
 } // namespace Http

@@ -1,6 +1,9 @@
 #include "server/Service.h"
 
+#include "admin/AuditResource.h"
 #include "agents/AgentsResource.h"
+#include "vault/VaultResource.h"
+#include "audit/AuditLog.h"
 #include "db/Database.h"
 #include "http/Json.h"
 
@@ -37,6 +40,34 @@ Response readyz(const Request&, const Auth::Principal&)
 	return Response::json(200, *o);
 }
 
+/// The principal of the request's bearer token. A presented token (or
+/// Authorization header) that is refused is audited as "auth.failed" before
+/// the 401 goes out; when that audit row cannot be written the 401 still does.
+Auth::Principal authenticate(const Auth::Authenticator& authenticator, const Request& request)
+{
+	try
+	{
+		return authenticator.authenticate(request);
+	}
+	catch (const Http::Unauthorized&)
+	{
+		if (request.header("authorization"))
+		{
+			try
+			{
+				Audit::AuditLog::record(request, Auth::Principal::anonymous(), "auth.failed", request.path(),
+				                        Audit::Outcome::Denied);
+			}
+			catch (const std::exception& e)
+			{
+				Poco::Logger::get("http").warning("request %s: failed authentication not audited: %s",
+				                                  request.requestId(), std::string(e.what()));
+			}
+		}
+		throw;
+	}
+}
+
 } // namespace
 
 Service::Service(const Settings& settings): _settings(settings), _authenticator(settings.adminTokenHash)
@@ -44,6 +75,8 @@ Service::Service(const Settings& settings): _settings(settings), _authenticator(
 	_router.add("GET", "/healthz", Auth::Access::Public, healthz);
 	_router.add("GET", "/readyz", Auth::Access::Public, readyz);
 	Agents::registerRoutes(_router, _settings);
+	Vault::registerRoutes(_router, _settings);
+	Admin::registerAuditLogRoutes(_router, _settings);
 }
 
 Response Service::handle(Request& request) const
@@ -66,7 +99,7 @@ Response Service::handle(Request& request) const
 		}
 		const Auth::Access access = match.route->access;
 		const Auth::Principal principal =
-		    access == Auth::Access::Public ? Auth::Principal::anonymous() : _authenticator.authenticate(request);
+		    access == Auth::Access::Public ? Auth::Principal::anonymous() : authenticate(_authenticator, request);
 		Auth::Policy::check(access, principal, request.pathParam("slug"));
 		response = match.route->handler(request, principal);
 	}

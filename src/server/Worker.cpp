@@ -1,5 +1,6 @@
 #include "server/Worker.h"
 
+#include "audit/Sealer.h"
 #include "db/Database.h"
 #include "server/FcgiAdapter.h"
 
@@ -78,6 +79,9 @@ int Worker::run()
 	for (int i = 0; i < _settings.threads; ++i) _slots.push_back(std::make_unique<Slot>());
 	for (auto& slot : _slots) slot->thread = std::thread([this, s = slot.get()] { serve(*s); });
 	_watchdog = std::thread([this] { watch(); });
+	// Every worker runs a sealer; a database lock lets one at a time work.
+	Audit::Sealer sealer(_settings);
+	sealer.start();
 	log().information("worker %d serving with %d threads", static_cast<int>(::getpid()), _settings.threads);
 
 	const timespec tick = {0, 100 * 1000 * 1000};
@@ -90,11 +94,13 @@ int Worker::run()
 		// SIGHUP is the master's business (it replaces the workers); ignore it here.
 	}
 
-	// Drain: wake the threads blocked in accept() until every thread is done.
+	// Drain: wake the threads blocked in accept() until every thread (and
+	// the sealer, which stops after its current batch) is done.
+	sealer.requestStop();
 	const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(_settings.drainTimeoutMs);
 	for (;;)
 	{
-		bool allDone = true;
+		bool allDone = sealer.finished();
 		for (auto& slot : _slots)
 		{
 			const State state = slot->state;
@@ -113,6 +119,7 @@ int Worker::run()
 		std::this_thread::sleep_for(kWakeInterval);
 	}
 	for (auto& slot : _slots) slot->thread.join();
+	sealer.join();
 	{
 		std::lock_guard<std::mutex> lock(_watchMutex);
 		_watchStop = true;

@@ -4,6 +4,7 @@
 #include <map>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace Nexus {
 namespace Vault {
@@ -30,17 +31,38 @@ public:
 	~Keyring();
 	Keyring(const Keyring& other);
 	Keyring& operator=(const Keyring& other);
+	Keyring(Keyring&& other) noexcept;
+	Keyring& operator=(Keyring&& other) noexcept;
+
+	/// A new keyring holding one random key, id 1, active.
+	static Keyring generate();
 
 	/// Reads path. Throws KeyringError when the file is missing, group- or
-	/// world-accessible, or malformed (the message names the line).
+	/// world-accessible, or malformed (the message names the line), holds
+	/// no key, a key of the wrong length, a duplicate id, or an active id
+	/// that it lacks. The file format is documented in Keyring.cpp.
 	static Keyring load(const std::string& path);
 
-	/// Writes the keyring to path atomically (a 0600 temporary file renamed
-	/// over it). Throws KeyringError.
+	/// Writes the keyring to path atomically (a 0600 temporary file in the
+	/// same directory, fsynced, renamed over it; then the directory is
+	/// fsynced). A replaced file's owner and group are kept. Throws
+	/// KeyringError, also for an empty keyring.
 	void save(const std::string& path) const;
 
-	/// Adds a fresh random key with the next id and makes it active; returns its id.
+	/// Like save(), but throws KeyringError when path already exists
+	/// (never replaces a file, even one created concurrently).
+	void create(const std::string& path) const;
+
+	/// Adds a fresh random key with the next id (highest id + 1) and makes
+	/// it active; returns its id.
 	std::uint32_t rotate();
+
+	/// Removes key id (once no record is wrapped with it any more). Throws
+	/// KeyringError for an unknown id or the active key.
+	void remove(std::uint32_t id);
+
+	/// The key ids, ascending.
+	std::vector<std::uint32_t> ids() const;
 
 	std::uint32_t activeId() const { return _active; }
 	std::size_t size() const { return _keys.size(); }
@@ -50,6 +72,7 @@ public:
 	const std::string& key(std::uint32_t id) const;
 
 private:
+	void write(const std::string& path, bool replace) const;
 	void wipe();
 
 	std::map<std::uint32_t, std::string> _keys;

@@ -20,7 +20,8 @@ use Time::Local qw(timegm);
 use Test::More;
 
 our @EXPORT = qw(api api_patient admin_token base_url new_agent issue_token unique_slug dbh stack_env
-  devstack json_of wait_until master_pid worker_pids top_dir error_is epoch_of listed_agent next_link);
+  devstack json_of wait_until master_pid worker_pids top_dir error_is epoch_of listed_agent next_link
+  nexusctl db_password);
 
 my $TOP = File::Spec->rel2abs(File::Spec->catdir(dirname(__FILE__), '..', '..'));
 my $OWN_STACK;
@@ -148,14 +149,33 @@ sub issue_token {
     return $r->{json};
 }
 
-sub dbh {
-    require DBI;
-    open my $fh, '<', stack_env('NEXUS_DB_PASSWORD_FILE') or die;
+sub db_password {
+    open my $fh, '<', stack_env('NEXUS_DB_PASSWORD_FILE') or die "cannot read the database password\n";
     my $pw = <$fh>;
     chomp $pw;
+    return $pw;
+}
+
+sub dbh {
+    require DBI;
     my $sock = stack_env('NEXUS_DB_SOCKET');
-    return DBI->connect("DBI:MariaDB:database=nexus;mariadb_socket=$sock", 'nexus', $pw,
+    return DBI->connect("DBI:MariaDB:database=nexus;mariadb_socket=$sock", 'nexus', db_password(),
         { RaiseError => 1, AutoCommit => 1, PrintError => 0 });
+}
+
+# nexusctl(ARGS...) against the test stack (its database, keyring and SQL);
+# returns (exit code, combined output). NEXUS_DB_NAME may be overridden by
+# the caller's %ENV.
+sub nexusctl {
+    my @args = @_;
+    my $build = $ENV{NEXUS_BUILD} // "$TOP/build";
+    local $ENV{NEXUS_DB_SOCKET} = stack_env('NEXUS_DB_SOCKET');
+    local $ENV{NEXUS_DB_PASSWORD} = db_password();
+    local $ENV{NEXUS_CONFIG} = "$TOP/conf/app.properties";
+    local $ENV{NEXUS_SQL_DIR} = "$TOP/sql";
+    local $ENV{NEXUS_VAULT_KEYRING_FILE} = stack_env('NEXUS_RUN_DIR') . '/vault.keyring';
+    my $out = qx{"$build/nexusctl" @{[ map { quotemeta } @args ]} 2>&1};
+    return ($? >> 8, $out);
 }
 
 # Polls code every 0.1 s until it returns true or seconds pass; returns the last value.

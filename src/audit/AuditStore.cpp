@@ -1,0 +1,280 @@
+#include "audit/AuditStore.h"
+
+#include "db/Database.h"
+
+#include <Poco/Logger.h>
+
+#include <cppconn/resultset.h>
+#include <cppconn/statement.h>
+
+#include <memory>
+
+namespace Nexus {
+namespace Audit {
+
+using Db::Database;
+
+namespace {
+
+const std::string kColumns =
+    "SELECT id, at, request_id, principal, action, target, outcome, client, seq, prev_hash, hash FROM audit_log ";
+
+const char* const kLockName = "nexus_audit_seal";
+
+/// MySQL's "not supported" error: what Galera answers to GET_LOCK.
+const int kNotSupported = 1235;
+
+/// U+FFFD, the replacement character, and U+2026, the ellipsis.
+const char* const kReplacement = "\xEF\xBF\xBD";
+const char* const kEllipsis = "\xE2\x80\xA6";
+
+/// The driver's DATETIME(3) text in Entry's form: a prepared statement gives
+/// "YYYY-MM-DD HH:MM:SS" when the fraction is zero and six digits otherwise.
+std::string normalizeTime(std::string s)
+{
+	if (s.size() == 19) s += ".";
+	if (s.size() < 23) s.append(23 - s.size(), '0');
+	s.resize(23);
+	return s;
+}
+
+std::optional<std::string> optionalString(sql::ResultSet& rs, int column)
+{
+	if (rs.isNull(column)) return std::nullopt;
+	return std::string(rs.getString(column));
+}
+
+Entry readEntry(sql::ResultSet& rs)
+{
+	Entry e;
+	e.id = rs.getUInt64(1);
+	e.at = normalizeTime(rs.getString(2));
+	e.requestId = rs.getString(3);
+	e.principal = rs.getString(4);
+	e.action = rs.getString(5);
+	e.target = rs.getString(6);
+	e.outcome = rs.getString(7);
+	e.client = rs.getString(8);
+	if (!rs.isNull(9)) e.seq = rs.getUInt64(9);
+	e.prevHash = optionalString(rs, 10);
+	e.hash = optionalString(rs, 11);
+	return e;
+}
+
+std::vector<Entry> readEntries(sql::PreparedStatement& st)
+{
+	std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
+	std::vector<Entry> entries;
+	while (rs->next()) entries.push_back(readEntry(*rs));
+	return entries;
+}
+
+/// Length of the UTF-8 sequence starting at s[i] when it is valid (shortest
+/// form, no surrogates, at most U+10FFFF), else 0.
+std::size_t validSequence(const std::string& s, std::size_t i)
+{
+	const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+	const unsigned c = byte(i);
+	std::size_t n;
+	unsigned cp;
+	if (c < 0x80)
+		return 1;
+	else if (c >= 0xC2 && c <= 0xDF)
+	{
+		n = 2;
+		cp = c & 0x1F;
+	}
+	else if ((c & 0xF0) == 0xE0)
+	{
+		n = 3;
+		cp = c & 0x0F;
+	}
+	else if (c >= 0xF0 && c <= 0xF4)
+	{
+		n = 4;
+		cp = c & 0x07;
+	}
+	else
+		return 0;
+	if (i + n > s.size()) return 0;
+	for (std::size_t k = 1; k < n; ++k)
+	{
+		if ((byte(i + k) & 0xC0) != 0x80) return 0;
+		cp = (cp << 6) | (byte(i + k) & 0x3F);
+	}
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+		return 0;
+	return n;
+}
+
+} // namespace
+
+void AuditStore::append(const Entry& entry)
+{
+	Database::run([&] {
+		auto& st = Database::prepare("INSERT INTO audit_log (at, request_id, principal, action, target, outcome, "
+		                             "client) VALUES (?, ?, ?, ?, ?, ?, ?)");
+		st.setString(1, entry.at);
+		st.setString(2, fitAscii(entry.requestId, kMaxAsciiBytes));
+		st.setString(3, fitText(entry.principal, kMaxPrincipalChars));
+		st.setString(4, fitAscii(entry.action, kMaxAsciiBytes));
+		st.setString(5, fitText(entry.target, kMaxTargetChars));
+		st.setString(6, entry.outcome);
+		st.setString(7, fitAscii(entry.client, kMaxAsciiBytes));
+		st.executeUpdate();
+	});
+}
+
+std::string AuditStore::fitText(const std::string& s, std::size_t maxChars)
+{
+	// Pass 1: the characters, each valid and printable (or replaced).
+	std::vector<std::string> chars;
+	for (std::size_t i = 0; i < s.size();)
+	{
+		const std::size_t n = validSequence(s, i);
+		const auto c = static_cast<unsigned char>(s[i]);
+		const bool control =
+		    n == 1 ? (c < 0x20 || c == 0x7F) : n == 2 && c == 0xC2 && static_cast<unsigned char>(s[i + 1]) < 0xA0; // C1
+		chars.push_back(n == 0 || control ? std::string(kReplacement) : s.substr(i, n));
+		i += n == 0 ? 1 : n;
+	}
+	// Pass 2: cut at a character boundary, with an ellipsis that shows the cut.
+	std::string out;
+	const bool cut = chars.size() > maxChars;
+	const std::size_t keep = cut ? (maxChars > 0 ? maxChars - 1 : 0) : chars.size();
+	for (std::size_t i = 0; i < keep; ++i) out += chars[i];
+	if (cut && maxChars > 0) out += kEllipsis;
+	return out;
+}
+
+std::string AuditStore::fitAscii(const std::string& s, std::size_t maxBytes)
+{
+	std::string out = s.substr(0, maxBytes);
+	for (char& c : out)
+		if (c < 0x20 || c > 0x7E) c = '?';
+	return out;
+}
+
+AuditStore::SealLock::SealLock(int waitSeconds)
+{
+	try
+	{
+		auto& st = Database::prepare("SELECT GET_LOCK(?, ?)");
+		st.setString(1, kLockName);
+		st.setInt(2, waitSeconds);
+		std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
+		_held = rs->next() && !rs->isNull(1) && rs->getInt(1) == 1;
+		_acquired = _held;
+	}
+	catch (const sql::SQLException& e)
+	{
+		if (e.getErrorCode() != kNotSupported) throw;
+		_acquired = true; // the unique seq still guards the chain
+	}
+}
+
+AuditStore::SealLock::~SealLock()
+{
+	if (!_held) return;
+	try
+	{
+		auto& st = Database::prepare("SELECT RELEASE_LOCK(?)");
+		st.setString(1, kLockName);
+		std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
+	}
+	catch (const std::exception&)
+	{
+		// A lost connection has released it already.
+	}
+}
+
+void AuditStore::useReadCommitted()
+{
+	std::unique_ptr<sql::Statement> st(Database::connection().createStatement());
+	st->execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
+}
+
+void AuditStore::useRepeatableRead()
+{
+	std::unique_ptr<sql::Statement> st(Database::connection().createStatement());
+	st->execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+}
+
+std::optional<Entry> AuditStore::lockHead()
+{
+	auto& st = Database::prepare(kColumns + "WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1 FOR UPDATE");
+	auto rows = readEntries(st);
+	if (rows.empty()) return std::nullopt;
+	return rows.front();
+}
+
+std::vector<Entry> AuditStore::unsealed(const std::string& cutoff, std::size_t limit)
+{
+	auto& st = Database::prepare(kColumns + "WHERE seq IS NULL AND at < ? ORDER BY id LIMIT ?");
+	st.setString(1, cutoff);
+	st.setUInt(2, static_cast<unsigned>(limit));
+	return readEntries(st);
+}
+
+bool AuditStore::seal(const Entry& entry)
+{
+	auto& st = Database::prepare("UPDATE audit_log SET seq = ?, prev_hash = ?, hash = ? WHERE id = ? AND seq IS NULL");
+	st.setUInt64(1, entry.seq.value());
+	st.setString(2, entry.prevHash.value());
+	st.setString(3, entry.hash.value());
+	st.setUInt64(4, entry.id);
+	return st.executeUpdate() == 1;
+}
+
+std::vector<Entry> AuditStore::sealedAfter(std::uint64_t afterSeq, std::size_t limit)
+{
+	auto& st = Database::prepare(kColumns + "WHERE seq > ? ORDER BY seq LIMIT ?");
+	st.setUInt64(1, afterSeq);
+	st.setUInt(2, static_cast<unsigned>(limit));
+	return readEntries(st);
+}
+
+std::vector<Entry> AuditStore::unsealedAfter(std::uint64_t afterId, std::size_t limit)
+{
+	auto& st = Database::prepare(kColumns + "WHERE seq IS NULL AND id > ? ORDER BY id LIMIT ?");
+	st.setUInt64(1, afterId);
+	st.setUInt(2, static_cast<unsigned>(limit));
+	return readEntries(st);
+}
+
+std::vector<Entry> AuditStore::list(const Filter& filter, std::size_t limit, std::uint64_t beforeId)
+{
+	// The case-insensitive column collation finds the candidates through the
+	// index, the binary comparison keeps only exact matches.
+	std::string sql = kColumns + "WHERE 1 = 1";
+	if (filter.principal) sql += " AND principal = ? AND principal COLLATE utf8mb4_bin = ?";
+	if (filter.action) sql += " AND action = ?";
+	if (filter.target) sql += " AND target = ? AND target COLLATE utf8mb4_bin = ?";
+	if (filter.since) sql += " AND at >= ?";
+	if (filter.until) sql += " AND at < ?";
+	if (beforeId > 0) sql += " AND id < ?";
+	sql += " ORDER BY id DESC LIMIT ?";
+	return Database::run([&] {
+		auto& st = Database::prepare(sql);
+		int i = 0;
+		if (filter.principal)
+		{
+			st.setString(++i, *filter.principal);
+			st.setString(++i, *filter.principal);
+		}
+		if (filter.action) st.setString(++i, *filter.action);
+		if (filter.target)
+		{
+			st.setString(++i, *filter.target);
+			st.setString(++i, *filter.target);
+		}
+		if (filter.since) st.setString(++i, *filter.since);
+		if (filter.until) st.setString(++i, *filter.until);
+		if (beforeId > 0) st.setUInt64(++i, beforeId);
+		st.setUInt(++i, static_cast<unsigned>(limit));
+		return readEntries(st);
+	});
+}
+
+} // namespace Audit
+} // namespace Nexus

@@ -1,0 +1,110 @@
+#pragma once
+
+#include "audit/Chain.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace Nexus {
+namespace Audit {
+
+/// The SQL of the audit log (table audit_log). Rows come back with at in
+/// the form Entry documents, whatever the driver's DATETIME text. Methods
+/// run on the thread's connection; the ones not marked "inside a
+/// transaction" wrap themselves in Database::run (Http::Unavailable when the
+/// database is unreachable), the others leave that to the caller.
+class AuditStore
+{
+public:
+	/// Column widths: characters for principal and target (utf8mb4), bytes
+	/// for the ASCII columns (request_id, action, client).
+	static constexpr std::size_t kMaxPrincipalChars = 128;
+	static constexpr std::size_t kMaxTargetChars = 255;
+	static constexpr std::size_t kMaxAsciiBytes = 64;
+
+	/// Inserts entry (id, seq and hashes ignored) with one autocommit INSERT:
+	/// durable when this returns. Values are first fitted to their columns
+	/// (fitText, fitAscii). Throws sql::SQLException or Http::Unavailable.
+	static void append(const Entry& entry);
+
+	/// s as valid UTF-8 of at most maxChars code points: each invalid byte
+	/// and each control character becomes U+FFFD; a longer text is cut at a
+	/// character boundary and ends in U+2026 (so a cut shows).
+	static std::string fitText(const std::string& s, std::size_t maxChars);
+	/// s with every byte outside printable ASCII replaced by '?', cut to maxBytes.
+	static std::string fitAscii(const std::string& s, std::size_t maxBytes);
+
+	// --- sealing ---------------------------------------------------------------
+
+	/// The named lock (GET_LOCK('nexus_audit_seal'), held by the connection)
+	/// that lets one sealer at a time advance the chain. Released by the
+	/// destructor, which never throws. Named locks are per server: in a
+	/// cluster the unique seq is what keeps two sealers from forking the
+	/// chain (the second one's batch fails and is rolled back).
+	class SealLock
+	{
+	public:
+		/// Waits up to waitSeconds (0: not at all); acquired() tells the result.
+		/// A server without named locks (Galera refuses GET_LOCK) counts as
+		/// acquired.
+		explicit SealLock(int waitSeconds);
+		~SealLock();
+		SealLock(const SealLock&) = delete;
+		SealLock& operator=(const SealLock&) = delete;
+
+		bool acquired() const { return _acquired; }
+
+	private:
+		bool _acquired = false;
+		bool _held = false;
+	};
+
+	/// Makes this connection's transactions READ COMMITTED, so the sealer's
+	/// locking reads take no gap locks that would block audit INSERTs.
+	static void useReadCommitted();
+	/// Makes this connection's transactions REPEATABLE READ (one snapshot
+	/// for the whole transaction: what the verifier walks).
+	static void useRepeatableRead();
+
+	/// The sealed row with the highest seq, locked (FOR UPDATE); nullopt for
+	/// an empty chain. Inside a transaction.
+	static std::optional<Entry> lockHead();
+
+	/// Up to limit unsealed rows with at < cutoff (SQL DATETIME text), by id.
+	/// Inside a transaction.
+	static std::vector<Entry> unsealed(const std::string& cutoff, std::size_t limit);
+
+	/// Sets seq, prev_hash and hash of the still unsealed row entry.id;
+	/// false when it is gone or already sealed. Throws sql::SQLException
+	/// (duplicate key) when entry.seq is taken. Inside a transaction.
+	static bool seal(const Entry& entry);
+
+	// --- verifying ----------------------------------------------------------------
+
+	/// Up to limit sealed rows with seq > afterSeq, by seq. Inside a transaction.
+	static std::vector<Entry> sealedAfter(std::uint64_t afterSeq, std::size_t limit);
+	/// Up to limit unsealed rows with id > afterId, by id. Inside a transaction.
+	static std::vector<Entry> unsealedAfter(std::uint64_t afterId, std::size_t limit);
+
+	// --- listing -------------------------------------------------------------------
+
+	/// What GET /admin/audit-log filters on; each set member must match.
+	struct Filter
+	{
+		std::optional<std::string> principal; ///< exact (byte-wise) match
+		std::optional<std::string> action;    ///< exact
+		std::optional<std::string> target;    ///< exact (byte-wise) match
+		std::optional<std::string> since;     ///< SQL DATETIME text, at >= since
+		std::optional<std::string> until;     ///< SQL DATETIME text, at < until
+	};
+
+	/// Up to limit rows matching filter with id < beforeId (0: from the
+	/// newest), newest first.
+	static std::vector<Entry> list(const Filter& filter, std::size_t limit, std::uint64_t beforeId);
+};
+
+} // namespace Audit
+} // namespace Nexus

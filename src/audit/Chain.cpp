@@ -1,0 +1,76 @@
+#include "audit/Chain.h"
+
+#include "auth/Token.h"
+
+namespace Nexus {
+namespace Audit {
+
+namespace {
+
+void appendNetstring(std::string& out, const std::string& field)
+{
+	out += std::to_string(field.size());
+	out += ':';
+	out += field;
+	out += ',';
+}
+
+bool digits(const std::string& s, std::size_t pos, std::size_t n, int min, int max)
+{
+	int value = 0;
+	for (std::size_t i = pos; i < pos + n; ++i)
+	{
+		if (s[i] < '0' || s[i] > '9') return false;
+		value = value * 10 + (s[i] - '0');
+	}
+	return value >= min && value <= max;
+}
+
+} // namespace
+
+const std::string Chain::kGenesis(64, '0');
+const std::string Chain::kFormat("nexus-audit-v1");
+
+std::string Chain::canonical(const Entry& entry)
+{
+	std::string out;
+	out.reserve(96 + entry.at.size() + entry.requestId.size() + entry.principal.size() + entry.action.size() +
+	            entry.target.size() + entry.outcome.size() + entry.client.size());
+	appendNetstring(out, kFormat);
+	appendNetstring(out, std::to_string(entry.id));
+	appendNetstring(out, entry.at);
+	appendNetstring(out, entry.requestId);
+	appendNetstring(out, entry.principal);
+	appendNetstring(out, entry.action);
+	appendNetstring(out, entry.target);
+	appendNetstring(out, entry.outcome);
+	appendNetstring(out, entry.client);
+	return out;
+}
+
+std::string Chain::hash(const std::string& prevHash, const Entry& entry)
+{
+	return Auth::Token::sha256Hex(prevHash + canonical(entry));
+}
+
+bool Chain::isHash(const std::string& s)
+{
+	return Auth::Token::isHash(s);
+}
+
+bool Chain::isTime(const std::string& s)
+{
+	// 2026-01-02 03:04:05.678
+	// 0123456789012345678901 2
+	return s.size() == 23 && s[4] == '-' && s[7] == '-' && s[10] == ' ' && s[13] == ':' && s[16] == ':' &&
+	       s[19] == '.' && digits(s, 0, 4, 1000, 9999) && digits(s, 5, 2, 1, 12) && digits(s, 8, 2, 1, 31) &&
+	       digits(s, 11, 2, 0, 23) && digits(s, 14, 2, 0, 59) && digits(s, 17, 2, 0, 59) && digits(s, 20, 3, 0, 999);
+}
+
+bool Chain::isOutcome(const std::string& s)
+{
+	return s == "ok" || s == "denied" || s == "error";
+}
+
+} // namespace Audit
+} // namespace Nexus

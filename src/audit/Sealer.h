@@ -1,0 +1,77 @@
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+
+namespace Nexus {
+struct Settings;
+
+namespace Audit {
+
+/// Chains audit rows (see Chain.h) after AuditLog::record has written them.
+///
+/// A pass takes the named seal lock (AuditStore::SealLock), then, batch by
+/// batch, in one READ COMMITTED transaction each: locks the chain's head,
+/// reads up to kBatch unsealed rows older than the seal delay in id order,
+/// gives them the next seq numbers, prev_hash and hash, and commits. Seal
+/// order is chain order: a row that commits late (a smaller id than rows
+/// already sealed) is sealed by a later batch with a higher seq.
+///
+/// Every worker runs one Sealer thread; the lock makes all but one of them
+/// skip their pass. Should two sealers still meet (a cluster, where named
+/// locks are per server), the unique seq and the "still unsealed" check
+/// make the later batch fail and roll back, so the chain never forks.
+class Sealer
+{
+public:
+	/// Rows per transaction.
+	static constexpr std::size_t kBatch = 500;
+
+	/// What one pass did.
+	struct Pass
+	{
+		bool locked = false;       ///< false: another sealer held the lock
+		std::size_t sealed = 0;    ///< rows sealed
+		std::uint64_t headSeq = 0; ///< the chain's last seq after the pass (0: empty)
+	};
+
+	/// settings must outlive the sealer.
+	explicit Sealer(const Settings& settings);
+	/// Stops and joins the thread.
+	~Sealer();
+	Sealer(const Sealer&) = delete;
+	Sealer& operator=(const Sealer&) = delete;
+
+	/// Starts the thread: a pass every settings.auditSealIntervalMs, on its own
+	/// database connection. Failures are logged and retried next time.
+	void start();
+	/// Asks the thread to stop after the current batch; returns at once.
+	void requestStop();
+	/// True once the thread has ended (or was never started).
+	bool finished() const { return _finished; }
+	/// requestStop() and wait for the thread.
+	void join();
+
+	/// One pass on the calling thread's connection: seals every unsealed row
+	/// older than delayMs, waiting up to lockWaitSeconds for the seal lock.
+	/// stop (may be null) is checked between batches. Throws
+	/// Http::Unavailable or sql::SQLException.
+	static Pass sealNow(int delayMs, int lockWaitSeconds, const std::atomic<bool>* stop = nullptr);
+
+private:
+	void run();
+
+	const Settings& _settings;
+	std::thread _thread;
+	std::mutex _mutex;
+	std::condition_variable _wake;
+	std::atomic<bool> _stop{false};
+	std::atomic<bool> _finished{true};
+};
+
+} // namespace Audit
+} // namespace Nexus

@@ -1,0 +1,112 @@
+#include "audit/Verifier.h"
+
+#include "audit/AuditStore.h"
+#include "db/Database.h"
+
+namespace Nexus {
+namespace Audit {
+
+namespace {
+
+/// What is wrong with the content of any row (sealed or not), or "".
+std::string malformedContent(const Entry& entry)
+{
+	if (!Chain::isTime(entry.at)) return "malformed time '" + entry.at + "'";
+	if (!Chain::isOutcome(entry.outcome)) return "malformed outcome '" + entry.outcome + "'";
+	if (entry.action.empty()) return "empty action";
+	return "";
+}
+
+} // namespace
+
+void Verifier::report(const Entry& entry, const std::string& what)
+{
+	if (!_first) _first = Problem{entry.id, entry.seq, what};
+	++_problems;
+}
+
+void Verifier::sealed(const Entry& entry)
+{
+	++_sealed;
+	const std::uint64_t seq = entry.seq.value_or(0);
+	const std::string problem = malformedContent(entry);
+	if (!entry.prevHash || !Chain::isHash(*entry.prevHash) || !entry.hash || !Chain::isHash(*entry.hash))
+		report(entry, "malformed: a sealed row needs prev_hash and hash of 64 hex digits");
+	else if (!problem.empty())
+		report(entry, problem);
+	else if (seq != _expectedSeq)
+		report(entry, seq > _expectedSeq ? "seq gap: " +
+		                                       (seq - _expectedSeq == 1 ? "seq " + std::to_string(_expectedSeq)
+		                                                                : "seq " + std::to_string(_expectedSeq) + ".." +
+		                                                                      std::to_string(seq - 1)) +
+		                                       " missing"
+		                                 : "seq out of order: expected " + std::to_string(_expectedSeq));
+	else if (*entry.prevHash != _prevHash)
+		report(entry, "prev_hash does not match the hash of seq " + std::to_string(seq - 1));
+	else if (Chain::hash(*entry.prevHash, entry) != *entry.hash)
+		report(entry, "hash mismatch");
+	// Carry on from what is stored, so one bad row is reported once.
+	_expectedSeq = seq + 1;
+	_headSeq = seq;
+	_prevHash = entry.hash.value_or("");
+}
+
+void Verifier::unsealed(const Entry& entry)
+{
+	++_unsealed;
+	if (_oldestUnsealed.empty() || entry.at < _oldestUnsealed) _oldestUnsealed = entry.at;
+	const std::string problem = malformedContent(entry);
+	if (entry.prevHash || entry.hash)
+		report(entry, "malformed: an unsealed row (no seq) carries a hash");
+	else if (!problem.empty())
+		report(entry, problem);
+}
+
+std::string Verifier::summary() const
+{
+	std::string text;
+	if (_first)
+	{
+		text = "audit chain broken at row " + std::to_string(_first->id) +
+		       (_first->seq ? " (seq " + std::to_string(*_first->seq) + ")" : " (unsealed)") + ": " + _first->what +
+		       "\n";
+		text += std::to_string(_problems) + (_problems == 1 ? " problem" : " problems") + " in " +
+		        std::to_string(_sealed) + " sealed and " + std::to_string(_unsealed) + " unsealed rows\n";
+		return text;
+	}
+	text = "audit chain intact: " + std::to_string(_sealed) + " sealed rows";
+	if (_sealed > 0) text += " (seq 1.." + std::to_string(_headSeq) + ", head hash " + _prevHash + ")";
+	text += "; " + std::to_string(_unsealed) + " unsealed rows";
+	if (_unsealed > 0) text += " waiting for the sealer (oldest at " + _oldestUnsealed + " UTC)";
+	return text + "\n";
+}
+
+Verifier Verifier::verifyDatabase(std::size_t batch)
+{
+	return Db::Database::run([&] {
+		Verifier verifier;
+		// One REPEATABLE READ snapshot: a row sealed while we walk is seen
+		// once, as it was when the walk began.
+		AuditStore::useRepeatableRead();
+		Db::Transaction snapshot;
+		for (std::uint64_t after = 0;;)
+		{
+			const auto rows = AuditStore::sealedAfter(after, batch);
+			for (const auto& row : rows) verifier.sealed(row);
+			if (rows.size() < batch) break;
+			after = rows.back().seq.value_or(after);
+		}
+		for (std::uint64_t after = 0;;)
+		{
+			const auto rows = AuditStore::unsealedAfter(after, batch);
+			for (const auto& row : rows) verifier.unsealed(row);
+			if (rows.size() < batch) break;
+			after = rows.back().id;
+		}
+		snapshot.commit();
+		return verifier;
+	});
+}
+
+} // namespace Audit
+} // namespace Nexus

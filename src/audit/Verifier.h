@@ -1,0 +1,76 @@
+#pragma once
+
+#include "audit/Chain.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace Nexus {
+namespace Audit {
+
+/// Checks the audit log against its hash chain (Chain.h).
+///
+/// Feed it the sealed rows in seq order (sealed()) and the unsealed tail
+/// (unsealed()); or let verifyDatabase() walk audit_log. A sealed row is
+/// broken when it is malformed (no or bad hashes, bad time or outcome),
+/// when its seq is not the previous one + 1 (a row is missing: "seq gap"),
+/// when its prev_hash is not the previous row's hash, or when its hash is
+/// not the hash of its content. An unsealed row is broken when it already
+/// carries a hash or its time or outcome is malformed. Unsealed rows are not
+/// protected yet: nothing can tell whether they were changed.
+///
+/// What this cannot see: rows removed from the head of the chain, or a chain
+/// rewritten from some row on. The summary prints the head (seq and hash):
+/// keep it elsewhere and compare, to catch those.
+class Verifier
+{
+public:
+	/// A broken row: its id, its seq (none when unsealed), and what is wrong.
+	struct Problem
+	{
+		std::uint64_t id = 0;
+		std::optional<std::uint64_t> seq;
+		std::string what;
+	};
+
+	/// Checks the next sealed row (in seq order).
+	void sealed(const Entry& entry);
+	/// Checks an unsealed row.
+	void unsealed(const Entry& entry);
+
+	bool intact() const { return _problems == 0; }
+	/// The first broken row, in the order fed.
+	const std::optional<Problem>& firstProblem() const { return _first; }
+	std::size_t problems() const { return _problems; }
+	std::uint64_t sealedRows() const { return _sealed; }
+	std::uint64_t unsealedRows() const { return _unsealed; }
+	/// The last sealed row's seq (0: none) and hash (kGenesis: none).
+	std::uint64_t headSeq() const { return _headSeq; }
+	const std::string& headHash() const { return _prevHash; }
+
+	/// The report nexusctl prints: one line when intact, else the first
+	/// problem ("audit chain broken at row 1234 (seq 1200): hash mismatch")
+	/// and a count.
+	std::string summary() const;
+
+	/// Walks audit_log in one consistent snapshot, batch rows at a time.
+	/// Throws Http::Unavailable or sql::SQLException.
+	static Verifier verifyDatabase(std::size_t batch = 1000);
+
+private:
+	void report(const Entry& entry, const std::string& what);
+
+	std::uint64_t _expectedSeq = 1;
+	std::string _prevHash = Chain::kGenesis;
+	std::uint64_t _headSeq = 0;
+	std::uint64_t _sealed = 0;
+	std::uint64_t _unsealed = 0;
+	std::string _oldestUnsealed;
+	std::size_t _problems = 0;
+	std::optional<Problem> _first;
+};
+
+} // namespace Audit
+} // namespace Nexus

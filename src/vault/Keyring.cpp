@@ -1,0 +1,529 @@
+// Keyring: the vault's key-encryption keys and their file.
+//
+// The keyring file (vault.keyring_file) is text, mode 0600:
+//
+//   # comment lines start with '#'; blank lines are ignored
+//   active = 2
+//   key.1 = <standard base64, with padding, of 32 random bytes>
+//   key.2 = <...>
+//
+// - exactly one `active = ID` line, naming a key of the file;
+// - one `key.ID = BASE64` line per key, at least one key; every key is
+//   exactly 32 bytes (an AES-256 key-encryption key);
+// - ids are positive decimal integers below 2^32, without sign or leading
+//   zeros, each used once; spaces around '=' and at either end are allowed.
+//
+// load() refuses a missing file, a file that grants any permission to group
+// or others, and any deviation from the above; its messages name the file and
+// the line, never key material. save() writes every file with a comment block
+// that repeats this format.
+
+#include "vault/Keyring.h"
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <string_view>
+#include <utility>
+
+namespace Nexus {
+namespace Vault {
+
+namespace {
+
+constexpr std::size_t kMaxFileBytes = 1 << 20;
+
+const char* const kBase64Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+const char* const kFileHeader = "# Nexus vault keyring: the keys that protect every secret in the vault.\n"
+                                "# Keep it mode 0600, readable only by the nexus user. Back it up apart\n"
+                                "# from the database: without it no secret can be decrypted, and with the\n"
+                                "# database it decrypts all of them. Change it only with `nexusctl vault`.\n"
+                                "#\n"
+                                "# Format: one `active = ID` line (the key that wraps new records) and one\n"
+                                "# `key.ID = BASE64` line per key: ID a positive integer, BASE64 the\n"
+                                "# standard base64 of 32 random bytes (an AES-256 key); '#' starts a comment.\n";
+
+/// Overwrites a string's bytes when it goes out of scope.
+class Wiper
+{
+public:
+	explicit Wiper(std::string& s): _s(s) {}
+	~Wiper()
+	{
+		if (!_s.empty()) OPENSSL_cleanse(&_s[0], _s.size());
+	}
+	Wiper(const Wiper&) = delete;
+	Wiper& operator=(const Wiper&) = delete;
+
+private:
+	std::string& _s;
+};
+
+std::string errorText(int error)
+{
+	return std::strerror(error);
+}
+
+int base64Value(char c)
+{
+	if (c >= 'A' && c <= 'Z') return c - 'A';
+	if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+	if (c >= '0' && c <= '9') return c - '0' + 52;
+	if (c == '+') return 62;
+	if (c == '/') return 63;
+	return -1;
+}
+
+/// Appends the padded base64 of data to out.
+void appendBase64(const std::string& data, std::string& out)
+{
+	std::size_t i = 0;
+	for (; i + 3 <= data.size(); i += 3)
+	{
+		const unsigned v = (static_cast<unsigned char>(data[i]) << 16) |
+		                   (static_cast<unsigned char>(data[i + 1]) << 8) | static_cast<unsigned char>(data[i + 2]);
+		out.push_back(kBase64Alphabet[(v >> 18) & 63]);
+		out.push_back(kBase64Alphabet[(v >> 12) & 63]);
+		out.push_back(kBase64Alphabet[(v >> 6) & 63]);
+		out.push_back(kBase64Alphabet[v & 63]);
+	}
+	const std::size_t rest = data.size() - i;
+	if (rest == 0) return;
+	unsigned v = static_cast<unsigned char>(data[i]) << 16;
+	if (rest == 2) v |= static_cast<unsigned char>(data[i + 1]) << 8;
+	out.push_back(kBase64Alphabet[(v >> 18) & 63]);
+	out.push_back(kBase64Alphabet[(v >> 12) & 63]);
+	out.push_back(rest == 2 ? kBase64Alphabet[(v >> 6) & 63] : '=');
+	out.push_back('=');
+}
+
+/// Decodes canonical padded base64 into out, which is reserved first so that
+/// no reallocation leaves a copy of the bytes behind. False for anything else.
+bool decodeBase64(std::string_view text, std::string& out)
+{
+	out.clear();
+	if (text.empty() || text.size() % 4 != 0) return false;
+	std::size_t padding = 0;
+	if (text[text.size() - 1] == '=') padding = text[text.size() - 2] == '=' ? 2 : 1;
+	out.reserve(text.size() / 4 * 3);
+	unsigned buffer = 0;
+	int bits = 0;
+	for (std::size_t i = 0; i < text.size() - padding; ++i)
+	{
+		const int v = base64Value(text[i]);
+		if (v < 0) return false;
+		buffer = ((buffer << 6) | static_cast<unsigned>(v)) & 0xFFFF;
+		bits += 6;
+		if (bits >= 8)
+		{
+			bits -= 8;
+			out.push_back(static_cast<char>((buffer >> bits) & 0xFF));
+		}
+	}
+	const bool canonical = (buffer & ((1u << bits) - 1)) == 0;
+	buffer = 0;
+	return canonical;
+}
+
+/// A key id: a positive decimal integer below 2^32, no sign, no leading zero.
+bool parseId(std::string_view text, std::uint32_t& id)
+{
+	if (text.empty() || text.size() > 10 || text[0] == '0') return false;
+	std::uint64_t value = 0;
+	for (char c : text)
+	{
+		if (c < '0' || c > '9') return false;
+		value = value * 10 + static_cast<std::uint64_t>(c - '0');
+	}
+	if (value > std::numeric_limits<std::uint32_t>::max()) return false;
+	id = static_cast<std::uint32_t>(value);
+	return true;
+}
+
+std::string_view trim(std::string_view s)
+{
+	const char* const kSpace = " \t\r";
+	const std::size_t first = s.find_first_not_of(kSpace);
+	if (first == std::string_view::npos) return std::string_view();
+	return s.substr(first, s.find_last_not_of(kSpace) - first + 1);
+}
+
+std::string octalMode(mode_t mode)
+{
+	char text[8];
+	std::snprintf(text, sizeof(text), "%04o", static_cast<unsigned>(mode & 07777));
+	return text;
+}
+
+/// Reads the whole file at path into content (wiped by the caller), refusing
+/// a missing, non-regular, too large or group/world-accessible file.
+void readKeyringFile(const std::string& path, std::string& content)
+{
+	const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+	{
+		const int error = errno;
+		if (error == ENOENT)
+			throw KeyringError("keyring file " + path + " does not exist (create it with `nexusctl vault init`)");
+		throw KeyringError("cannot open keyring file " + path + ": " + errorText(error));
+	}
+	struct stat st;
+	if (::fstat(fd, &st) != 0)
+	{
+		const int error = errno;
+		::close(fd);
+		throw KeyringError("cannot stat keyring file " + path + ": " + errorText(error));
+	}
+	if (!S_ISREG(st.st_mode))
+	{
+		::close(fd);
+		throw KeyringError("keyring file " + path + " is not a regular file");
+	}
+	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
+	{
+		::close(fd);
+		throw KeyringError("keyring file " + path + " is accessible by group or others (mode " + octalMode(st.st_mode) +
+		                   "); run chmod 600 " + path);
+	}
+	// One buffer of the maximum size, so that no reallocation copies key text.
+	content.assign(kMaxFileBytes + 1, '\0');
+	std::size_t length = 0;
+	while (length < content.size())
+	{
+		const ssize_t n = ::read(fd, &content[length], content.size() - length);
+		if (n < 0 && errno == EINTR) continue;
+		if (n < 0)
+		{
+			const int error = errno;
+			::close(fd);
+			throw KeyringError("cannot read keyring file " + path + ": " + errorText(error));
+		}
+		if (n == 0) break;
+		length += static_cast<std::size_t>(n);
+	}
+	::close(fd);
+	if (length > kMaxFileBytes) throw KeyringError("keyring file " + path + " is too large");
+	content.resize(length);
+}
+
+std::string parentDirectory(const std::string& path)
+{
+	const std::size_t slash = path.rfind('/');
+	if (slash == std::string::npos) return ".";
+	if (slash == 0) return "/";
+	return path.substr(0, slash);
+}
+
+std::string randomHex(std::size_t bytes)
+{
+	unsigned char raw[16];
+	if (bytes > sizeof(raw) || RAND_bytes(raw, static_cast<int>(bytes)) != 1)
+		throw KeyringError("random generator failed");
+	static const char* const kHex = "0123456789abcdef";
+	std::string out;
+	for (std::size_t i = 0; i < bytes; ++i)
+	{
+		out.push_back(kHex[raw[i] >> 4]);
+		out.push_back(kHex[raw[i] & 15]);
+	}
+	return out;
+}
+
+/// A temporary file next to the target: created 0600 with O_EXCL, removed
+/// unless committed.
+class TemporaryKeyringFile
+{
+public:
+	explicit TemporaryKeyringFile(const std::string& target): _path(target + ".new-" + randomHex(8))
+	{
+		_fd = ::open(_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (_fd < 0) throw KeyringError("cannot create " + _path + ": " + errorText(errno));
+		// The umask may have taken bits away; 0600 exactly.
+		if (::fchmod(_fd, 0600) != 0) fail("cannot set the mode of");
+	}
+
+	~TemporaryKeyringFile()
+	{
+		if (_fd >= 0) ::close(_fd);
+		if (!_committed) ::unlink(_path.c_str());
+	}
+
+	TemporaryKeyringFile(const TemporaryKeyringFile&) = delete;
+	TemporaryKeyringFile& operator=(const TemporaryKeyringFile&) = delete;
+
+	const std::string& path() const { return _path; }
+
+	/// Gives the file the owner and group of an existing target.
+	void copyOwner(const std::string& target, const struct stat& st)
+	{
+		if (st.st_uid == ::geteuid() && st.st_gid == ::getegid()) return;
+		if (::fchown(_fd, st.st_uid, st.st_gid) != 0)
+			throw KeyringError("cannot give the new keyring file the owner of " + target + " (uid " +
+			                   std::to_string(st.st_uid) + ", gid " + std::to_string(st.st_gid) +
+			                   "): " + errorText(errno) + "; run as that user or as root");
+	}
+
+	/// Writes content, fsyncs and closes.
+	void write(const std::string& content)
+	{
+		std::size_t done = 0;
+		while (done < content.size())
+		{
+			const ssize_t n = ::write(_fd, content.data() + done, content.size() - done);
+			if (n < 0 && errno == EINTR) continue;
+			if (n < 0) fail("cannot write");
+			done += static_cast<std::size_t>(n);
+		}
+		if (::fsync(_fd) != 0) fail("cannot sync");
+		const int fd = _fd;
+		_fd = -1;
+		if (::close(fd) != 0) throw KeyringError("cannot write " + _path + ": " + errorText(errno));
+	}
+
+	/// The file now lives under another name (or was removed by the caller).
+	void commit() { _committed = true; }
+
+private:
+	[[noreturn]] void fail(const std::string& what)
+	{
+		throw KeyringError(what + " " + _path + ": " + errorText(errno));
+	}
+
+	std::string _path;
+	int _fd = -1;
+	bool _committed = false;
+};
+
+void syncDirectory(const std::string& directory)
+{
+	const int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) throw KeyringError("cannot open directory " + directory + ": " + errorText(errno));
+	if (::fsync(fd) != 0)
+	{
+		const int error = errno;
+		::close(fd);
+		throw KeyringError("cannot sync directory " + directory + ": " + errorText(error));
+	}
+	::close(fd);
+}
+
+/// Writes content to path through a temporary file: renamed over path when
+/// replace, else linked to path (which fails when path exists).
+void writeKeyringFile(const std::string& path, const std::string& content, bool replace)
+{
+	struct stat st;
+	const bool exists = ::stat(path.c_str(), &st) == 0;
+	if (exists && !replace) throw KeyringError("keyring file " + path + " already exists");
+
+	TemporaryKeyringFile temporary(path);
+	if (exists) temporary.copyOwner(path, st);
+	temporary.write(content);
+	if (replace)
+	{
+		if (::rename(temporary.path().c_str(), path.c_str()) != 0)
+			throw KeyringError("cannot rename " + temporary.path() + " to " + path + ": " + errorText(errno));
+		temporary.commit();
+	}
+	else
+	{
+		if (::link(temporary.path().c_str(), path.c_str()) != 0)
+		{
+			const int error = errno;
+			if (error == EEXIST) throw KeyringError("keyring file " + path + " already exists");
+			throw KeyringError("cannot create " + path + ": " + errorText(error));
+		}
+		// The temporary name goes away with the destructor's unlink.
+	}
+	syncDirectory(parentDirectory(path));
+}
+
+} // namespace
+
+Keyring::~Keyring()
+{
+	wipe();
+}
+
+Keyring::Keyring(const Keyring& other): _keys(other._keys), _active(other._active) {}
+
+Keyring& Keyring::operator=(const Keyring& other)
+{
+	if (this != &other)
+	{
+		wipe();
+		_keys = other._keys;
+		_active = other._active;
+	}
+	return *this;
+}
+
+Keyring::Keyring(Keyring&& other) noexcept: _keys(std::move(other._keys)), _active(other._active)
+{
+	other.wipe();
+}
+
+Keyring& Keyring::operator=(Keyring&& other) noexcept
+{
+	if (this != &other)
+	{
+		wipe();
+		_keys.swap(other._keys);
+		_active = other._active;
+		other._active = 0;
+	}
+	return *this;
+}
+
+Keyring Keyring::generate()
+{
+	Keyring keyring;
+	keyring.rotate();
+	return keyring;
+}
+
+Keyring Keyring::load(const std::string& path)
+{
+	std::string content;
+	Wiper contentWiper(content);
+	readKeyringFile(path, content);
+
+	Keyring keyring;
+	bool haveActive = false;
+	const std::string_view text(content);
+	std::size_t lineNumber = 0;
+	for (std::size_t start = 0; start < text.size();)
+	{
+		std::size_t end = text.find('\n', start);
+		if (end == std::string_view::npos) end = text.size();
+		const std::string_view line = trim(text.substr(start, end - start));
+		start = end + 1;
+		++lineNumber;
+		if (line.empty() || line[0] == '#') continue;
+
+		const std::string where = "keyring file " + path + " line " + std::to_string(lineNumber) + ": ";
+		const std::size_t equals = line.find('=');
+		if (equals == std::string_view::npos) throw KeyringError(where + "expected `active = ID` or `key.ID = BASE64`");
+		const std::string_view name = trim(line.substr(0, equals));
+		const std::string_view value = trim(line.substr(equals + 1));
+		std::uint32_t id = 0;
+		if (name == "active")
+		{
+			if (haveActive) throw KeyringError(where + "a second `active` line");
+			if (!parseId(value, id)) throw KeyringError(where + "the active id is not a positive integer");
+			keyring._active = id;
+			haveActive = true;
+		}
+		else if (name.substr(0, 4) == "key.")
+		{
+			if (!parseId(name.substr(4), id)) throw KeyringError(where + "the key id is not a positive integer");
+			const std::string label = "key " + std::to_string(id);
+			std::string key;
+			Wiper keyWiper(key);
+			if (!decodeBase64(value, key)) throw KeyringError(where + label + " is not valid base64");
+			if (key.size() != kKeyBytes)
+				throw KeyringError(where + label + " is not " + std::to_string(kKeyBytes) + " bytes long");
+			if (keyring.has(id)) throw KeyringError(where + label + " appears twice");
+			keyring._keys.emplace(id, std::move(key));
+		}
+		else
+			throw KeyringError(where + "expected `active = ID` or `key.ID = BASE64`");
+	}
+	if (keyring._keys.empty()) throw KeyringError("keyring file " + path + " holds no key");
+	if (!haveActive) throw KeyringError("keyring file " + path + " has no `active = ID` line");
+	if (!keyring.has(keyring._active))
+		throw KeyringError("keyring file " + path + ": the active key " + std::to_string(keyring._active) +
+		                   " is not in the file");
+	return keyring;
+}
+
+void Keyring::save(const std::string& path) const
+{
+	write(path, true);
+}
+
+void Keyring::create(const std::string& path) const
+{
+	write(path, false);
+}
+
+void Keyring::write(const std::string& path, bool replace) const
+{
+	if (_keys.empty() || !has(_active)) throw KeyringError("refusing to write an empty keyring to " + path);
+	std::string content;
+	Wiper contentWiper(content);
+	// Large enough for everything, so that no reallocation leaves key text in freed memory.
+	content.reserve(std::strlen(kFileHeader) + 32 + _keys.size() * (32 + kKeyBytes * 2));
+	content += kFileHeader;
+	content += "active = " + std::to_string(_active) + "\n";
+	for (const auto& entry : _keys)
+	{
+		content += "key." + std::to_string(entry.first) + " = ";
+		appendBase64(entry.second, content);
+		content += "\n";
+	}
+	writeKeyringFile(path, content, replace);
+}
+
+std::uint32_t Keyring::rotate()
+{
+	std::uint32_t id = 1;
+	if (!_keys.empty())
+	{
+		if (_keys.rbegin()->first == std::numeric_limits<std::uint32_t>::max())
+			throw KeyringError("no key id left after " + std::to_string(_keys.rbegin()->first));
+		id = _keys.rbegin()->first + 1;
+	}
+	std::string key(kKeyBytes, '\0');
+	if (RAND_bytes(reinterpret_cast<unsigned char*>(&key[0]), static_cast<int>(kKeyBytes)) != 1)
+	{
+		OPENSSL_cleanse(&key[0], key.size());
+		throw KeyringError("random generator failed");
+	}
+	_keys.emplace(id, std::move(key));
+	_active = id;
+	return id;
+}
+
+void Keyring::remove(std::uint32_t id)
+{
+	const auto it = _keys.find(id);
+	if (it == _keys.end()) throw KeyringError("the keyring has no key " + std::to_string(id));
+	if (id == _active) throw KeyringError("key " + std::to_string(id) + " is the active key");
+	OPENSSL_cleanse(&it->second[0], it->second.size());
+	_keys.erase(it);
+}
+
+std::vector<std::uint32_t> Keyring::ids() const
+{
+	std::vector<std::uint32_t> ids;
+	ids.reserve(_keys.size());
+	for (const auto& entry : _keys) ids.push_back(entry.first);
+	return ids;
+}
+
+const std::string& Keyring::key(std::uint32_t id) const
+{
+	const auto it = _keys.find(id);
+	if (it == _keys.end()) throw KeyringError("the keyring has no key " + std::to_string(id));
+	return it->second;
+}
+
+void Keyring::wipe()
+{
+	for (auto& entry : _keys)
+		if (!entry.second.empty()) OPENSSL_cleanse(&entry.second[0], entry.second.size());
+	_keys.clear();
+	_active = 0;
+}
+
+} // namespace Vault
+} // namespace Nexus

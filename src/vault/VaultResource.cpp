@@ -1,0 +1,252 @@
+#include "vault/VaultResource.h"
+
+#include "audit/AuditLog.h"
+#include "http/HttpError.h"
+#include "http/Json.h"
+#include "http/Pagination.h"
+#include "http/Router.h"
+#include "http/Validate.h"
+#include "server/Settings.h"
+#include "util/Integer.h"
+#include "util/Time.h"
+#include "vault/Envelope.h"
+#include "vault/KeyringCache.h"
+#include "vault/VaultStore.h"
+
+#include <Poco/Logger.h>
+
+#include <openssl/crypto.h>
+
+namespace Nexus {
+namespace Vault {
+
+using Audit::AuditLog;
+using Audit::Outcome;
+using Auth::Access;
+using Auth::Principal;
+using Http::Request;
+using Http::Response;
+
+namespace {
+
+const std::size_t kMaxScopeChars = 64;
+const std::size_t kMaxNameChars = 128;
+const std::size_t kMaxProfiles = 100;
+const std::size_t kMaxProfileChars = 100;
+
+/// Zeroes a string holding a secret value when it goes out of scope.
+class Wiped
+{
+public:
+	explicit Wiped(std::string& s): _s(s) {}
+	~Wiped()
+	{
+		if (!_s.empty()) OPENSSL_cleanse(&_s[0], _s.size());
+	}
+	Wiped(const Wiped&) = delete;
+	Wiped& operator=(const Wiped&) = delete;
+
+private:
+	std::string& _s;
+};
+
+Poco::JSON::Array::Ptr toArray(const std::vector<std::string>& items)
+{
+	Poco::JSON::Array::Ptr array = new Poco::JSON::Array;
+	for (const auto& item : items) array->add(item);
+	return array;
+}
+
+Poco::JSON::Object::Ptr toJson(const SecretMeta& m)
+{
+	auto o = Http::Json::object();
+	o->set("id", m.id);
+	o->set("scope", m.scope);
+	o->set("name", m.name);
+	o->set("allowed_profiles", toArray(m.allowedProfiles));
+	o->set("version", m.version);
+	o->set("created_at", Time::sqlToRfc3339(m.createdAt));
+	o->set("updated_at", Time::sqlToRfc3339(m.updatedAt));
+	return o;
+}
+
+std::string target(std::uint64_t id)
+{
+	return "secret:" + std::to_string(id);
+}
+
+std::uint64_t secretId(const Request& request)
+{
+	const auto id = parseInteger(request.pathParam("id"));
+	if (!id || *id < 1) throw Http::NotFound("no secret '" + request.pathParam("id") + "'");
+	return static_cast<std::uint64_t>(*id);
+}
+
+std::string readValue(const Http::Fields& fields, const Settings& settings)
+{
+	auto value = fields.optionalString("value", settings.vaultMaxValueBytes);
+	if (!value || value->empty()) throw Http::BadRequest("field 'value' is required: a non-empty string");
+	if (value->size() > settings.vaultMaxValueBytes)
+		throw Http::PayloadTooLarge("field 'value' may be at most " + std::to_string(settings.vaultMaxValueBytes) +
+		                            " bytes");
+	return *value;
+}
+
+std::optional<std::vector<std::string>> readProfiles(const Http::Fields& fields)
+{
+	return fields.optionalStringArray("allowed_profiles", kMaxProfiles, kMaxProfileChars);
+}
+
+/// Seals value for a new version under the active key.
+Sealer sealerFor(const std::string& scope, const std::string& name, const std::string& value, const Settings& settings)
+{
+	return [&scope, &name, &value, &settings](std::uint64_t id, std::uint32_t version) {
+		const auto keyring = KeyringCache::current(settings.vaultKeyringFile);
+		return std::make_pair(keyring->activeId(),
+		                      Envelope::seal(*keyring, Envelope::identity(id, scope, name, version), value));
+	};
+}
+
+Response createSecret(const Request& request, const Principal& principal, const Settings& settings)
+{
+	Http::Fields fields(Http::Json::parseObject(request), {"scope", "name", "value", "allowed_profiles"});
+	const std::string scope = fields.string("scope", 1, kMaxScopeChars);
+	if (!Http::Validate::word(scope, kMaxScopeChars))
+		throw Http::BadRequest("field 'scope' must be a short word: letters, digits, '_', '.' and '-'");
+	const std::string name = fields.string("name", 1, kMaxNameChars);
+	if (!Http::Validate::path(name, kMaxNameChars))
+		throw Http::BadRequest("field 'name' must be words of letters, digits, '_', '.' and '-' separated by '/'");
+	std::string value = readValue(fields, settings);
+	Wiped wiped(value);
+	const auto profiles = readProfiles(fields).value_or(std::vector<std::string>());
+
+	const SecretMeta meta = VaultStore::create(scope, name, profiles, sealerFor(scope, name, value, settings));
+	AuditLog::record(request, principal, "secret.create", target(meta.id), Outcome::Ok);
+	return Response::json(201, *toJson(meta));
+}
+
+Response listSecrets(const Request& request, const Principal& principal, const Viewer& viewer)
+{
+	const auto page = Http::Page::from(request);
+	std::uint64_t after = 0;
+	if (!page.after().empty())
+	{
+		const auto id = parseInteger(page.after());
+		if (!id || *id < 0) throw Http::BadRequest("query parameter 'after' is not a cursor from a Link header");
+		after = static_cast<std::uint64_t>(*id);
+	}
+	auto scope = request.query("scope");
+	if (scope && scope->empty()) scope.reset();
+	Viewer view = viewer;
+	if (principal.isAgent()) view.agentId = principal.agentId;
+	auto secrets = VaultStore::list(scope, view, page.fetch(), after);
+	const bool more = page.trim(secrets);
+	Poco::JSON::Array array;
+	for (const auto& s : secrets) array.add(toJson(s));
+	Response response = Response::json(200, array);
+	if (more) response.addHeader("Link", page.nextLink(request, std::to_string(secrets.back().id)));
+	return response;
+}
+
+Response readSecret(const Request& request, const Principal& principal, const Settings& settings)
+{
+	const std::uint64_t id = secretId(request);
+	const std::optional<std::uint64_t> agent =
+	    principal.isAgent() ? std::optional<std::uint64_t>(principal.agentId) : std::nullopt;
+	auto secret = VaultStore::read(id, agent);
+	if (!secret) throw Http::NotFound("no secret " + std::to_string(id));
+	if (!secret->readable)
+	{
+		AuditLog::record(request, principal, "secret.read", target(id), Outcome::Denied);
+		throw Http::Forbidden("this agent's profile may not read secret " + std::to_string(id));
+	}
+
+	std::string value;
+	Wiped wiped(value);
+	try
+	{
+		const auto keyring = KeyringCache::current(settings.vaultKeyringFile);
+		value = Envelope::open(*keyring,
+		                       Envelope::identity(id, secret->meta.scope, secret->meta.name, secret->meta.version),
+		                       secret->record);
+	}
+	catch (const std::exception& e) // DecryptError, KeyringError: a damaged record or a missing key
+	{
+		Poco::Logger::get("vault").error("secret %s version %u cannot be opened: %s", std::to_string(id),
+		                                 secret->meta.version, std::string(e.what()));
+		AuditLog::record(request, principal, "secret.read", target(id), Outcome::Error);
+		throw Http::HttpError(500, "undecryptable",
+		                      "secret " + std::to_string(id) +
+		                          " cannot be decrypted: the stored record fails its "
+		                          "integrity check or its key is not in the keyring; the failure is audited");
+	}
+	// Fail closed: the value leaves only after its read is durably recorded.
+	AuditLog::record(request, principal, "secret.read", target(id), Outcome::Ok);
+
+	auto o = Http::Json::object();
+	o->set("id", id);
+	o->set("scope", secret->meta.scope);
+	o->set("name", secret->meta.name);
+	o->set("value", value);
+	o->set("allowed_profiles", toArray(secret->meta.allowedProfiles));
+	o->set("version", secret->meta.version);
+	return Response::json(200, *o);
+}
+
+Response updateSecret(const Request& request, const Principal& principal, const Settings& settings)
+{
+	const std::uint64_t id = secretId(request);
+	Http::Fields fields(Http::Json::parseObject(request), {"value", "allowed_profiles"});
+	if (!fields.has("value") && !fields.has("allowed_profiles"))
+		throw Http::BadRequest("give 'value', 'allowed_profiles' or both");
+	const auto profiles = readProfiles(fields);
+	std::string value;
+	Wiped wiped(value);
+	if (fields.has("value")) value = readValue(fields, settings);
+
+	auto current = VaultStore::read(id, std::nullopt);
+	if (!current) throw Http::NotFound("no secret " + std::to_string(id));
+	const Sealer seal = sealerFor(current->meta.scope, current->meta.name, value, settings);
+	auto meta = VaultStore::update(id, value.empty() ? nullptr : &seal, profiles, settings.vaultMaxVersions);
+	if (!meta) throw Http::NotFound("no secret " + std::to_string(id));
+	AuditLog::record(request, principal, "secret.update", target(id), Outcome::Ok);
+	return Response::json(200, *toJson(*meta));
+}
+
+Response deleteSecret(const Request& request, const Principal& principal)
+{
+	const std::uint64_t id = secretId(request);
+	if (!VaultStore::remove(id)) throw Http::NotFound("no secret " + std::to_string(id));
+	AuditLog::record(request, principal, "secret.delete", target(id), Outcome::Ok);
+	return Response::noContent();
+}
+
+/// The UI's list: an agent sees what it may read (narrowed to ?profile= when
+/// given); the admin sees the unrestricted secrets plus those allowing ?profile=.
+Response uiSecrets(const Request& request, const Principal& principal)
+{
+	Viewer viewer;
+	if (auto profile = request.query("profile"); profile && !profile->empty()) viewer.profile = *profile;
+	return listSecrets(request, principal, viewer);
+}
+
+} // namespace
+
+void registerRoutes(Http::Router& router, const Settings& settings)
+{
+	router.add("GET", "/api/vault/secrets", Access::Agent,
+	           [](const Request& r, const Principal& p) { return listSecrets(r, p, Viewer()); });
+	router.add("POST", "/api/vault/secrets", Access::Admin,
+	           [&settings](const Request& r, const Principal& p) { return createSecret(r, p, settings); });
+	router.add("GET", "/api/vault/secrets/:id", Access::Agent,
+	           [&settings](const Request& r, const Principal& p) { return readSecret(r, p, settings); });
+	router.add("PUT", "/api/vault/secrets/:id", Access::Admin,
+	           [&settings](const Request& r, const Principal& p) { return updateSecret(r, p, settings); });
+	router.add("DELETE", "/api/vault/secrets/:id", Access::Admin,
+	           [](const Request& r, const Principal& p) { return deleteSecret(r, p); });
+	router.add("GET", "/api/secrets", Access::Agent,
+	           [](const Request& r, const Principal& p) { return uiSecrets(r, p); });
+}
+
+} // namespace Vault
+} // namespace Nexus

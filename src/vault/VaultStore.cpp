@@ -1,0 +1,278 @@
+#include "vault/VaultStore.h"
+
+#include "db/Database.h"
+#include "http/HttpError.h"
+#include "util/Time.h"
+
+#include <Poco/StringTokenizer.h>
+
+#include <cppconn/resultset.h>
+
+#include <memory>
+#include <sstream>
+
+namespace Nexus {
+namespace Vault {
+
+using Db::Database;
+
+namespace {
+
+// The columns of SecretMeta; allowed profiles folded into one '\n'-joined
+// column (profile names never hold control characters).
+const std::string kMetaColumns = "s.id, s.scope, s.name, s.version, s.created_at, s.updated_at, "
+                                 "(SELECT GROUP_CONCAT(x.profile_name ORDER BY x.profile_name SEPARATOR '\\n') "
+                                 "FROM secret_profiles x WHERE x.secret_id = s.id)";
+
+const std::string kUnrestricted = "NOT EXISTS (SELECT 1 FROM secret_profiles u WHERE u.secret_id = s.id)";
+
+// True when the agent (one parameter) is assigned a profile the secret allows.
+const std::string kAllowsAgent =
+    "EXISTS (SELECT 1 FROM secret_profiles sp JOIN profiles p ON p.name = sp.profile_name "
+    "JOIN assignments asg ON asg.profile_id = p.id WHERE sp.secret_id = s.id AND asg.agent_id = ?)";
+
+const std::string kAllowsProfile =
+    "EXISTS (SELECT 1 FROM secret_profiles sp WHERE sp.secret_id = s.id AND sp.profile_name = ?)";
+
+SecretMeta readMeta(sql::ResultSet& rs)
+{
+	SecretMeta m;
+	m.id = rs.getUInt64(1);
+	m.scope = rs.getString(2);
+	m.name = rs.getString(3);
+	m.version = rs.getUInt(4);
+	m.createdAt = rs.getString(5);
+	m.updatedAt = rs.getString(6);
+	if (!rs.isNull(7))
+	{
+		Poco::StringTokenizer names(rs.getString(7), "\n", Poco::StringTokenizer::TOK_IGNORE_EMPTY);
+		m.allowedProfiles.assign(names.begin(), names.end());
+	}
+	return m;
+}
+
+std::uint64_t lastInsertId()
+{
+	auto& st = Database::prepare("SELECT LAST_INSERT_ID()");
+	std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
+	rs->next();
+	return rs->getUInt64(1);
+}
+
+void insertVersion(std::uint64_t id, std::uint32_t version, const Sealer& seal, const std::string& now)
+{
+	const auto [keyId, record] = seal(id, version);
+	auto& st = Database::prepare(
+	    "INSERT INTO secret_versions (secret_id, version, key_id, record, created_at) VALUES (?, ?, ?, ?, ?)");
+	st.setUInt64(1, id);
+	st.setUInt(2, version);
+	st.setUInt(3, keyId);
+	std::istringstream blob(record);
+	st.setBlob(4, &blob);
+	st.setString(5, now);
+	st.executeUpdate();
+}
+
+void setProfiles(std::uint64_t id, const std::vector<std::string>& profiles)
+{
+	auto& clear = Database::prepare("DELETE FROM secret_profiles WHERE secret_id = ?");
+	clear.setUInt64(1, id);
+	clear.executeUpdate();
+	auto& insert = Database::prepare("INSERT IGNORE INTO secret_profiles (secret_id, profile_name) VALUES (?, ?)");
+	for (const auto& profile : profiles)
+	{
+		insert.setUInt64(1, id);
+		insert.setString(2, profile);
+		insert.executeUpdate();
+	}
+}
+
+std::optional<SecretMeta> findMeta(std::uint64_t id)
+{
+	auto& st = Database::prepare("SELECT " + kMetaColumns + " FROM secrets s WHERE s.id = ?");
+	st.setUInt64(1, id);
+	std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
+	if (!rs->next()) return std::nullopt;
+	return readMeta(*rs);
+}
+
+std::string blobOf(sql::ResultSet& rs, int column)
+{
+	std::unique_ptr<std::istream> in(rs.getBlob(column));
+	return std::string(std::istreambuf_iterator<char>(*in), std::istreambuf_iterator<char>());
+}
+
+} // namespace
+
+SecretMeta VaultStore::create(const std::string& scope, const std::string& name,
+                              const std::vector<std::string>& allowedProfiles, const Sealer& seal)
+{
+	return Database::run([&] {
+		Db::Transaction tx;
+		const std::string now = Time::toSql(Poco::Timestamp());
+		auto& st = Database::prepare(
+		    "INSERT INTO secrets (scope, name, version, created_at, updated_at) VALUES (?, ?, 1, ?, ?)");
+		st.setString(1, scope);
+		st.setString(2, name);
+		st.setString(3, now);
+		st.setString(4, now);
+		try
+		{
+			st.executeUpdate();
+		}
+		catch (const sql::SQLException& e)
+		{
+			if (e.getErrorCode() == Database::kDuplicateKey)
+				throw Http::Conflict("a secret '" + name + "' already exists in scope '" + scope + "'");
+			throw;
+		}
+		const std::uint64_t id = lastInsertId();
+		insertVersion(id, 1, seal, now);
+		setProfiles(id, allowedProfiles);
+		auto meta = findMeta(id);
+		tx.commit();
+		return *meta;
+	});
+}
+
+std::vector<SecretMeta> VaultStore::list(const std::optional<std::string>& scope, const Viewer& viewer,
+                                         std::size_t limit, std::uint64_t afterId)
+{
+	std::string sql = "SELECT " + kMetaColumns + " FROM secrets s WHERE s.id > ?";
+	if (scope) sql += " AND s.scope = ?";
+	if (viewer.agentId) sql += " AND (" + kUnrestricted + " OR " + kAllowsAgent + ")";
+	if (viewer.profile) sql += " AND (" + kUnrestricted + " OR " + kAllowsProfile + ")";
+	sql += " ORDER BY s.id LIMIT ?";
+	return Database::run([&] {
+		auto& st = Database::prepare(sql);
+		int i = 1;
+		st.setUInt64(i++, afterId);
+		if (scope) st.setString(i++, *scope);
+		if (viewer.agentId) st.setUInt64(i++, *viewer.agentId);
+		if (viewer.profile) st.setString(i++, *viewer.profile);
+		st.setUInt(i, static_cast<unsigned>(limit));
+		std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
+		std::vector<SecretMeta> secrets;
+		while (rs->next()) secrets.push_back(readMeta(*rs));
+		return secrets;
+	});
+}
+
+std::optional<SecretRecord> VaultStore::read(std::uint64_t id, const std::optional<std::uint64_t>& agentId)
+{
+	const std::string readable = agentId ? "(" + kUnrestricted + " OR " + kAllowsAgent + ")" : "TRUE";
+	return Database::run([&]() -> std::optional<SecretRecord> {
+		auto& st =
+		    Database::prepare("SELECT " + kMetaColumns + ", v.record, " + readable +
+		                      " FROM secrets s JOIN secret_versions v ON v.secret_id = s.id AND v.version = s.version"
+		                      " WHERE s.id = ?");
+		int i = 1;
+		if (agentId) st.setUInt64(i++, *agentId);
+		st.setUInt64(i, id);
+		std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
+		if (!rs->next()) return std::nullopt;
+		SecretRecord r;
+		r.meta = readMeta(*rs);
+		r.record = blobOf(*rs, 8);
+		r.readable = rs->getBoolean(9);
+		return r;
+	});
+}
+
+std::optional<SecretMeta> VaultStore::update(std::uint64_t id, const Sealer* seal,
+                                             const std::optional<std::vector<std::string>>& allowedProfiles,
+                                             int maxVersions)
+{
+	return Database::run([&]() -> std::optional<SecretMeta> {
+		Db::Transaction tx;
+		auto& lock = Database::prepare("SELECT version FROM secrets WHERE id = ? FOR UPDATE");
+		lock.setUInt64(1, id);
+		std::unique_ptr<sql::ResultSet> rs(lock.executeQuery());
+		if (!rs->next()) return std::nullopt;
+		const std::uint32_t current = rs->getUInt(1);
+		const std::string now = Time::toSql(Poco::Timestamp());
+		if (seal)
+		{
+			const std::uint32_t next = current + 1;
+			insertVersion(id, next, *seal, now);
+			auto& bump = Database::prepare("UPDATE secrets SET version = ? WHERE id = ?");
+			bump.setUInt(1, next);
+			bump.setUInt64(2, id);
+			bump.executeUpdate();
+			// Keep the newest maxVersions; older ciphertexts are deleted.
+			auto& prune = Database::prepare("DELETE FROM secret_versions WHERE secret_id = ? AND version <= ?");
+			prune.setUInt64(1, id);
+			prune.setInt64(2, static_cast<std::int64_t>(next) - maxVersions);
+			prune.executeUpdate();
+		}
+		if (allowedProfiles) setProfiles(id, *allowedProfiles);
+		auto& touch = Database::prepare("UPDATE secrets SET updated_at = ? WHERE id = ?");
+		touch.setString(1, now);
+		touch.setUInt64(2, id);
+		touch.executeUpdate();
+		auto meta = findMeta(id);
+		tx.commit();
+		return meta;
+	});
+}
+
+bool VaultStore::remove(std::uint64_t id)
+{
+	return Database::run([&] {
+		// secret_versions and secret_profiles go with it (ON DELETE CASCADE).
+		auto& st = Database::prepare("DELETE FROM secrets WHERE id = ?");
+		st.setUInt64(1, id);
+		return st.executeUpdate() > 0;
+	});
+}
+
+std::vector<VaultStore::Version> VaultStore::versionsNotUnder(std::uint32_t keyId, std::uint64_t afterSecretId,
+                                                              std::uint32_t afterVersion, std::size_t limit)
+{
+	return Database::run([&] {
+		auto& st = Database::prepare(
+		    "SELECT v.secret_id, v.version, s.scope, s.name, v.key_id, v.record FROM secret_versions v "
+		    "JOIN secrets s ON s.id = v.secret_id WHERE v.key_id <> ? AND (v.secret_id, v.version) > (?, ?) "
+		    "ORDER BY v.secret_id, v.version LIMIT ?");
+		st.setUInt(1, keyId);
+		st.setUInt64(2, afterSecretId);
+		st.setUInt(3, afterVersion);
+		st.setUInt(4, static_cast<unsigned>(limit));
+		std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
+		std::vector<Version> versions;
+		while (rs->next())
+			versions.push_back(Version{rs->getUInt64(1), rs->getUInt(2), rs->getString(3), rs->getString(4),
+			                           rs->getUInt(5), blobOf(*rs, 6)});
+		return versions;
+	});
+}
+
+bool VaultStore::replaceRecord(const Version& version, std::uint32_t newKeyId, const std::string& newRecord)
+{
+	return Database::run([&] {
+		auto& st = Database::prepare("UPDATE secret_versions SET key_id = ?, record = ? "
+		                             "WHERE secret_id = ? AND version = ? AND record = ?");
+		std::istringstream fresh(newRecord);
+		std::istringstream expected(version.record);
+		st.setUInt(1, newKeyId);
+		st.setBlob(2, &fresh);
+		st.setUInt64(3, version.secretId);
+		st.setUInt(4, version.version);
+		st.setBlob(5, &expected);
+		return st.executeUpdate() > 0;
+	});
+}
+
+std::uint64_t VaultStore::countNotUnder(std::uint32_t keyId)
+{
+	return Database::run([&] {
+		auto& st = Database::prepare("SELECT COUNT(*) FROM secret_versions WHERE key_id <> ?");
+		st.setUInt(1, keyId);
+		std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
+		rs->next();
+		return rs->getUInt64(1);
+	});
+}
+
+} // namespace Vault
+} // namespace Nexus

@@ -1,0 +1,94 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace Nexus {
+namespace Vault {
+
+/// A secret without its value. Times are MySQL DATETIME text (UTC).
+struct SecretMeta
+{
+	std::uint64_t id = 0;
+	std::string scope;
+	std::string name;
+	std::uint32_t version = 0;
+	std::vector<std::string> allowedProfiles; ///< empty: every agent
+	std::string createdAt;
+	std::string updatedAt;
+};
+
+/// The current version of a secret: its metadata and envelope record.
+struct SecretRecord
+{
+	SecretMeta meta;
+	std::string record;
+	bool readable = true; ///< by the agent read() was asked about
+};
+
+/// Whose view of the vault a list takes.
+struct Viewer
+{
+	/// Set: only what this agent may read (unrestricted secrets and those
+	/// allowing the profile assigned to it). Unset: no agent restriction.
+	std::optional<std::uint64_t> agentId;
+	/// Set: only unrestricted secrets and those allowing this profile name.
+	std::optional<std::string> profile;
+};
+
+/// Produces the envelope record of a new version once its identity
+/// (secret id, version) is known; returns {key id, record}.
+using Sealer = std::function<std::pair<std::uint32_t, std::string>(std::uint64_t secretId, std::uint32_t version)>;
+
+/// The SQL of the vault. Values exist here only as envelope records.
+class VaultStore
+{
+public:
+	/// Creates a secret at version 1. Throws Http::Conflict when (scope, name) exists.
+	static SecretMeta create(const std::string& scope, const std::string& name,
+	                         const std::vector<std::string>& allowedProfiles, const Sealer& seal);
+
+	/// Secrets by id after afterId, filtered by scope (when given) and viewer.
+	static std::vector<SecretMeta> list(const std::optional<std::string>& scope, const Viewer& viewer,
+	                                    std::size_t limit, std::uint64_t afterId);
+
+	/// The current version of a secret, or nullopt. With agentId, readable
+	/// says whether that agent may read it (decided in the same query).
+	static std::optional<SecretRecord> read(std::uint64_t id, const std::optional<std::uint64_t>& agentId);
+
+	/// A new value (new version; beyond maxVersions the oldest are deleted)
+	/// and/or a new access list. nullopt when there is no such secret.
+	static std::optional<SecretMeta> update(std::uint64_t id, const Sealer* seal,
+	                                        const std::optional<std::vector<std::string>>& allowedProfiles,
+	                                        int maxVersions);
+
+	/// Deletes the secret and every stored version. false when there is none.
+	static bool remove(std::uint64_t id);
+
+	/// One stored version, for re-wrapping.
+	struct Version
+	{
+		std::uint64_t secretId;
+		std::uint32_t version;
+		std::string scope;
+		std::string name;
+		std::uint32_t keyId;
+		std::string record;
+	};
+
+	/// Up to limit versions not wrapped by keyId, after (secretId, version).
+	static std::vector<Version> versionsNotUnder(std::uint32_t keyId, std::uint64_t afterSecretId,
+	                                             std::uint32_t afterVersion, std::size_t limit);
+
+	/// Replaces a version's record if it still holds expected (no lost update).
+	static bool replaceRecord(const Version& version, std::uint32_t newKeyId, const std::string& newRecord);
+
+	/// How many versions are not wrapped by keyId.
+	static std::uint64_t countNotUnder(std::uint32_t keyId);
+};
+
+} // namespace Vault
+} // namespace Nexus

@@ -1,0 +1,126 @@
+#!/usr/bin/env perl
+# nexusctl audit verify and seal: the live chain verifies; an edited sealed
+# row and a deleted sealed row are named. The suite shares one database, so
+# every change made here is undone (also when a test dies half-way).
+use strict;
+use warnings;
+use NexusTest;
+use Test::More;
+
+my $build = $ENV{NEXUS_BUILD} // top_dir() . '/build';
+plan skip_all => "$build/nexusctl is not built" unless -x "$build/nexusctl";
+
+my $dbh = dbh();
+my @COLUMNS = qw(id at request_id principal action target outcome client seq prev_hash hash);
+my @undo;    # code refs that put the table back, newest first
+END { $_->() for @undo }
+
+sub row_by_seq {
+    my ($seq) = @_;
+    return $dbh->selectrow_hashref('SELECT ' . join(', ', @COLUMNS) . ' FROM audit_log WHERE seq = ?', undef, $seq);
+}
+
+# Seals everything older than the seal delay now; returns the chain's last seq.
+sub seal_now {
+    sleep 1;    # past audit.seal_delay_ms (500 ms)
+    my ($rc, $out) = nexusctl('audit', 'seal');
+    is $rc, 0, 'nexusctl audit seal: exit 0' or diag $out;
+    my ($head) = $out =~ /the chain ends at seq (\d+)/;
+    return $head;
+}
+
+# --- usage --------------------------------------------------------------------------
+
+{
+    my ($rc, $out) = nexusctl('audit');
+    is $rc, 2, 'nexusctl audit without a command: exit 2';
+    like $out, qr/usage: nexusctl audit/, '... with the usage';
+    ($rc, $out) = nexusctl('audit', 'frobnicate');
+    is $rc, 2, 'an unknown audit command: exit 2';
+    ($rc, $out) = nexusctl('audit', 'verify', 'extra');
+    is $rc, 2, 'verify with an extra argument: exit 2';
+    ($rc, $out) = nexusctl('audit', 'help');
+    is $rc, 0, 'nexusctl audit help: exit 0';
+    like $out, qr/verify.*seal/s, '... naming verify and seal';
+}
+
+# --- an intact chain ------------------------------------------------------------------
+
+# Some rows of our own: token issues are audited.
+my $slug = new_agent(slug => unique_slug('verify'));
+issue_token($slug) for 1 .. 3;
+my $head = seal_now();
+ok defined $head && $head >= 3, "the chain has at least 3 sealed rows (head seq $head)";
+{
+    my ($rc, $out) = nexusctl('audit', 'verify');
+    is $rc, 0, 'nexusctl audit verify on the live chain: exit 0' or diag $out;
+    like $out, qr/^audit chain intact: \d+ sealed rows \(seq 1\.\.\d+, head hash [0-9a-f]{64}\); \d+ unsealed rows/,
+        '... and says so';
+}
+
+# --- an edited sealed row ----------------------------------------------------------------
+
+{
+    my $row = row_by_seq($head - 1);
+    ok $row, "the row with seq @{[$head - 1]} (id $row->{id})";
+    $dbh->do('UPDATE audit_log SET target = ? WHERE id = ?', undef, 'agent:someone-else', $row->{id});
+    unshift @undo, sub { $dbh->do('UPDATE audit_log SET target = ? WHERE id = ?', undef, $row->{target}, $row->{id}) };
+
+    my ($rc, $out) = nexusctl('audit', 'verify');
+    is $rc, 1, 'verify after editing its target: exit 1';
+    like $out, qr/^audit chain broken at row $row->{id} \(seq $row->{seq}\): hash mismatch$/m, '... naming the row'
+        or diag $out;
+    like $out, qr/^1 problem in \d+ sealed/m, '... and only that row';
+
+    (shift @undo)->();
+    ($rc, $out) = nexusctl('audit', 'verify');
+    is $rc, 0, 'verify after restoring it: exit 0' or diag $out;
+
+    for my $edit ([ principal => 'admin2' ], [ at => '2001-01-01 00:00:00.000' ], [ outcome => 'denied' ]) {
+        my ($column, $value) = @$edit;
+        $value = 'error' if $column eq 'outcome' && $row->{outcome} eq 'denied';
+        $dbh->do("UPDATE audit_log SET $column = ? WHERE id = ?", undef, $value, $row->{id});
+        unshift @undo, sub { $dbh->do("UPDATE audit_log SET $column = ? WHERE id = ?", undef, $row->{$column}, $row->{id}) };
+        ($rc, $out) = nexusctl('audit', 'verify');
+        is $rc, 1, "editing its $column: exit 1";
+        like $out, qr/broken at row $row->{id} /, '... naming the row';
+        (shift @undo)->();
+    }
+    ($rc, $out) = nexusctl('audit', 'verify');
+    is $rc, 0, 'verify after restoring every edit: exit 0' or diag $out;
+}
+
+# --- a deleted sealed row ------------------------------------------------------------------
+
+{
+    my $row = row_by_seq($head - 2);
+    my $next = row_by_seq($head - 1);
+    ok $row && $next, "the rows with seq @{[$head - 2]} and @{[$head - 1]}";
+    $dbh->do('DELETE FROM audit_log WHERE id = ?', undef, $row->{id});
+    unshift @undo, sub {
+        $dbh->do('INSERT INTO audit_log (' . join(', ', @COLUMNS) . ') VALUES (' . join(', ', ('?') x @COLUMNS) . ')',
+            undef, @$row{@COLUMNS});
+    };
+
+    my ($rc, $out) = nexusctl('audit', 'verify');
+    is $rc, 1, "verify after deleting the row with seq $row->{seq}: exit 1";
+    like $out, qr/^audit chain broken at row $next->{id} \(seq $next->{seq}\): seq gap: seq $row->{seq} missing$/m,
+        '... a seq gap, naming the row after it' or diag $out;
+
+    (shift @undo)->();
+    ($rc, $out) = nexusctl('audit', 'verify');
+    is $rc, 0, 'verify after re-inserting the same row: exit 0' or diag $out;
+}
+
+# --- an unreachable database -------------------------------------------------------------
+
+{
+    local $ENV{NEXUS_DB_SOCKET} = '/nonexistent/mysqld.sock';
+    local $ENV{NEXUS_DB_PASSWORD} = 'x';
+    local $ENV{NEXUS_CONFIG} = top_dir() . '/conf/app.properties';
+    my $out = `"$build/nexusctl" audit verify 2>&1`;
+    is $? >> 8, 3, 'verify without a database: exit 3 (not 1: nothing was found broken)';
+    like $out, qr/audit verify failed/, '... saying it could not check' or diag $out;
+}
+
+done_testing;

@@ -1,0 +1,383 @@
+// Keyring: keys in memory, rotation, and the keyring file (format, mode, atomic writes).
+#include "vault/Keyring.h"
+
+#include "TestSupport.h"
+
+#include <cppunit/extensions/HelperMacros.h>
+
+#include <Poco/Base64Encoder.h>
+#include <Poco/DirectoryIterator.h>
+#include <Poco/File.h>
+#include <Poco/TemporaryFile.h>
+
+#include <sys/stat.h>
+
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+using Nexus::Vault::Keyring;
+using Nexus::Vault::KeyringError;
+
+using NexusTest::contains;
+using NexusTest::thrown;
+
+namespace {
+
+std::string base64(const std::string& data)
+{
+	std::ostringstream out;
+	Poco::Base64Encoder encoder(out);
+	encoder << data;
+	encoder.close();
+	return out.str();
+}
+
+const std::string kKeyA(32, 'A');
+const std::string kKeyB(32, 'B');
+
+mode_t modeOf(const std::string& path)
+{
+	struct stat st;
+	CPPUNIT_ASSERT_EQUAL(0, ::stat(path.c_str(), &st));
+	return st.st_mode & 07777;
+}
+
+std::string contentOf(const std::string& path)
+{
+	std::ifstream in(path);
+	std::ostringstream out;
+	out << in.rdbuf();
+	return out.str();
+}
+
+} // namespace
+
+class KeyringTest : public CppUnit::TestFixture
+{
+	CPPUNIT_TEST_SUITE(KeyringTest);
+	CPPUNIT_TEST(testGenerate);
+	CPPUNIT_TEST(testRotate);
+	CPPUNIT_TEST(testMissingKey);
+	CPPUNIT_TEST(testRemove);
+	CPPUNIT_TEST(testCopyAndMove);
+	CPPUNIT_TEST(testSaveLoadRoundTrip);
+	CPPUNIT_TEST(testSavedFile);
+	CPPUNIT_TEST(testSavedFileModeIgnoresUmask);
+	CPPUNIT_TEST(testSaveReplacesAtomically);
+	CPPUNIT_TEST(testSaveRefusesEmptyKeyring);
+	CPPUNIT_TEST(testCreateNeverReplaces);
+	CPPUNIT_TEST(testLoadHandWrittenFile);
+	CPPUNIT_TEST(testLoadMissingFile);
+	CPPUNIT_TEST(testLoadRefusesWideModes);
+	CPPUNIT_TEST(testLoadRefusesMalformedLines);
+	CPPUNIT_TEST(testLoadRefusesBadActive);
+	CPPUNIT_TEST(testLoadRefusesEmptyKeyring);
+	CPPUNIT_TEST(testMessagesHoldNoKeyText);
+	CPPUNIT_TEST_SUITE_END();
+
+public:
+	void setUp() override
+	{
+		_dir.reset(new Poco::TemporaryFile);
+		Poco::File(_dir->path()).createDirectories();
+		_path = _dir->path() + "/vault.keyring";
+	}
+
+	void tearDown() override
+	{
+		_dir.reset(); // removes the directory tree
+	}
+
+	void testGenerate()
+	{
+		const Keyring keyring = Keyring::generate();
+		CPPUNIT_ASSERT_EQUAL(std::uint32_t(1), keyring.activeId());
+		CPPUNIT_ASSERT_EQUAL(std::size_t(1), keyring.size());
+		CPPUNIT_ASSERT_EQUAL(Keyring::kKeyBytes, keyring.key(1).size());
+		CPPUNIT_ASSERT(keyring.key(1) != Keyring::generate().key(1));
+		CPPUNIT_ASSERT(keyring.key(1) != std::string(32, '\0'));
+	}
+
+	void testRotate()
+	{
+		Keyring keyring = Keyring::generate();
+		CPPUNIT_ASSERT_EQUAL(std::uint32_t(2), keyring.rotate());
+		CPPUNIT_ASSERT_EQUAL(std::uint32_t(2), keyring.activeId());
+		CPPUNIT_ASSERT_EQUAL(std::uint32_t(3), keyring.rotate());
+		CPPUNIT_ASSERT_EQUAL(std::size_t(3), keyring.size());
+		CPPUNIT_ASSERT(std::vector<std::uint32_t>({1, 2, 3}) == keyring.ids());
+		CPPUNIT_ASSERT(keyring.key(1) != keyring.key(2) && keyring.key(2) != keyring.key(3));
+		// The next id follows the highest, not the count.
+		keyring.remove(1);
+		keyring.remove(2);
+		CPPUNIT_ASSERT_EQUAL(std::uint32_t(4), keyring.rotate());
+		Keyring empty;
+		CPPUNIT_ASSERT_EQUAL(std::uint32_t(1), empty.rotate());
+	}
+
+	void testMissingKey()
+	{
+		const Keyring keyring = Keyring::generate();
+		CPPUNIT_ASSERT(keyring.has(1));
+		CPPUNIT_ASSERT(!keyring.has(2));
+		const KeyringError e = thrown<KeyringError>([&] { keyring.key(2); }, CPPUNIT_SOURCELINE());
+		CPPUNIT_ASSERT_MESSAGE(e.what(), contains(e.what(), "key 2"));
+	}
+
+	void testRemove()
+	{
+		Keyring keyring = Keyring::generate();
+		keyring.rotate();
+		thrown<KeyringError>([&] { keyring.remove(2); }, CPPUNIT_SOURCELINE()); // active
+		thrown<KeyringError>([&] { keyring.remove(9); }, CPPUNIT_SOURCELINE()); // unknown
+		keyring.remove(1);
+		CPPUNIT_ASSERT(!keyring.has(1));
+		CPPUNIT_ASSERT_EQUAL(std::size_t(1), keyring.size());
+	}
+
+	void testCopyAndMove()
+	{
+		Keyring keyring = Keyring::generate();
+		keyring.rotate();
+		Keyring copy(keyring);
+		CPPUNIT_ASSERT_EQUAL(keyring.key(1), copy.key(1));
+		CPPUNIT_ASSERT_EQUAL(std::uint32_t(2), copy.activeId());
+		Keyring assigned = Keyring::generate();
+		assigned = keyring;
+		CPPUNIT_ASSERT_EQUAL(keyring.key(2), assigned.key(2));
+		Keyring moved(std::move(copy));
+		CPPUNIT_ASSERT_EQUAL(keyring.key(2), moved.key(2));
+		CPPUNIT_ASSERT_EQUAL(std::size_t(0), copy.size());
+		Keyring target;
+		target = std::move(moved);
+		CPPUNIT_ASSERT_EQUAL(keyring.key(1), target.key(1));
+		CPPUNIT_ASSERT_EQUAL(std::uint32_t(2), target.activeId());
+		CPPUNIT_ASSERT_EQUAL(std::size_t(0), moved.size());
+	}
+
+	void testSaveLoadRoundTrip()
+	{
+		Keyring keyring = Keyring::generate();
+		keyring.rotate();
+		keyring.rotate();
+		keyring.remove(2);
+		keyring.save(_path);
+		const Keyring loaded = Keyring::load(_path);
+		CPPUNIT_ASSERT_EQUAL(std::uint32_t(3), loaded.activeId());
+		CPPUNIT_ASSERT(std::vector<std::uint32_t>({1, 3}) == loaded.ids());
+		CPPUNIT_ASSERT(keyring.key(1) == loaded.key(1));
+		CPPUNIT_ASSERT(keyring.key(3) == loaded.key(3));
+	}
+
+	void testSavedFile()
+	{
+		Keyring keyring = Keyring::generate();
+		keyring.rotate();
+		keyring.save(_path);
+		CPPUNIT_ASSERT_EQUAL(mode_t(0600), modeOf(_path));
+		const std::string content = contentOf(_path);
+		CPPUNIT_ASSERT(contains(content, "\nactive = 2\n"));
+		CPPUNIT_ASSERT(contains(content, "\nkey.1 = " + base64(keyring.key(1)) + "\n"));
+		CPPUNIT_ASSERT(contains(content, "\nkey.2 = " + base64(keyring.key(2)) + "\n"));
+		CPPUNIT_ASSERT(NexusTest::startsWith(content, "# "));
+		CPPUNIT_ASSERT(contains(content, "# Format: "));
+	}
+
+	void testSavedFileModeIgnoresUmask()
+	{
+		const mode_t previous = ::umask(0);
+		Keyring::generate().save(_path);
+		const mode_t saved = modeOf(_path);
+		::umask(0277);
+		Keyring::generate().save(_path);
+		const mode_t strict = modeOf(_path);
+		::umask(previous);
+		CPPUNIT_ASSERT_EQUAL(mode_t(0600), saved);
+		CPPUNIT_ASSERT_EQUAL(mode_t(0600), strict);
+	}
+
+	void testSaveReplacesAtomically()
+	{
+		Keyring keyring = Keyring::generate();
+		keyring.save(_path);
+		::chmod(_path.c_str(), 0400);
+		keyring.rotate();
+		keyring.save(_path);
+		CPPUNIT_ASSERT_EQUAL(std::uint32_t(2), Keyring::load(_path).activeId());
+		CPPUNIT_ASSERT_EQUAL(mode_t(0600), modeOf(_path));
+		// No temporary file is left behind.
+		std::vector<std::string> names;
+		for (Poco::DirectoryIterator it(_dir->path()), end; it != end; ++it) names.push_back(it.name());
+		CPPUNIT_ASSERT(std::vector<std::string>({"vault.keyring"}) == names);
+	}
+
+	void testSaveRefusesEmptyKeyring()
+	{
+		thrown<KeyringError>([&] { Keyring().save(_path); }, CPPUNIT_SOURCELINE());
+		CPPUNIT_ASSERT(!Poco::File(_path).exists());
+		const KeyringError e = thrown<KeyringError>(
+		    [&] { Keyring::generate().save(_dir->path() + "/missing/vault.keyring"); }, CPPUNIT_SOURCELINE());
+		CPPUNIT_ASSERT_MESSAGE(e.what(), contains(e.what(), "/missing/"));
+	}
+
+	void testCreateNeverReplaces()
+	{
+		const Keyring first = Keyring::generate();
+		first.create(_path);
+		CPPUNIT_ASSERT_EQUAL(mode_t(0600), modeOf(_path));
+		const KeyringError e = thrown<KeyringError>([&] { Keyring::generate().create(_path); }, CPPUNIT_SOURCELINE());
+		CPPUNIT_ASSERT_MESSAGE(e.what(), contains(e.what(), "already exists"));
+		CPPUNIT_ASSERT(first.key(1) == Keyring::load(_path).key(1));
+		std::vector<std::string> names;
+		for (Poco::DirectoryIterator it(_dir->path()), end; it != end; ++it) names.push_back(it.name());
+		CPPUNIT_ASSERT(std::vector<std::string>({"vault.keyring"}) == names);
+	}
+
+	void testLoadHandWrittenFile()
+	{
+		write("# a comment\n"
+		      "\n"
+		      "   # an indented comment\n"
+		      "key.7=" +
+		      base64(kKeyA) +
+		      "\r\n"
+		      "\tactive   =   12  \n"
+		      "key.12 = " +
+		      base64(kKeyB)); // no newline at the end
+		const Keyring keyring = Keyring::load(_path);
+		CPPUNIT_ASSERT_EQUAL(std::uint32_t(12), keyring.activeId());
+		CPPUNIT_ASSERT(std::vector<std::uint32_t>({7, 12}) == keyring.ids());
+		CPPUNIT_ASSERT(kKeyA == keyring.key(7));
+		CPPUNIT_ASSERT(kKeyB == keyring.key(12));
+		write("active = 4294967295\nkey.4294967295 = " + base64(kKeyA) + "\n");
+		CPPUNIT_ASSERT_EQUAL(std::uint32_t(4294967295u), Keyring::load(_path).activeId());
+	}
+
+	void testLoadMissingFile()
+	{
+		const KeyringError e = thrown<KeyringError>([&] { Keyring::load(_path); }, CPPUNIT_SOURCELINE());
+		CPPUNIT_ASSERT_MESSAGE(e.what(), contains(e.what(), _path));
+		CPPUNIT_ASSERT_MESSAGE(e.what(), contains(e.what(), "nexusctl vault init"));
+	}
+
+	void testLoadRefusesWideModes()
+	{
+		Keyring::generate().save(_path);
+		for (mode_t mode : {0644, 0640, 0604, 0660, 0610, 0601, 0620, 0602, 0666})
+		{
+			CPPUNIT_ASSERT_EQUAL(0, ::chmod(_path.c_str(), mode));
+			const KeyringError e = thrown<KeyringError>([&] { Keyring::load(_path); }, CPPUNIT_SOURCELINE());
+			CPPUNIT_ASSERT_MESSAGE(e.what(), contains(e.what(), "chmod 600 " + _path));
+		}
+		for (mode_t mode : {0600, 0400, 0700})
+		{
+			CPPUNIT_ASSERT_EQUAL(0, ::chmod(_path.c_str(), mode));
+			Keyring::load(_path);
+		}
+		const KeyringError e = thrown<KeyringError>([&] { Keyring::load(_dir->path()); }, CPPUNIT_SOURCELINE());
+		CPPUNIT_ASSERT_MESSAGE(e.what(), contains(e.what(), "not a regular file"));
+	}
+
+	void testLoadRefusesMalformedLines()
+	{
+		const std::string good = "key.1 = " + base64(kKeyA) + "\n";
+		const std::vector<std::pair<std::string, std::string>> cases = {
+		    {"junk", "line 3"},
+		    {"key.1 " + base64(kKeyA), "line 3"},
+		    {"active: 1", "line 3"},
+		    {"keys.2 = " + base64(kKeyB), "line 3"},
+		    {"key.x = " + base64(kKeyB), "line 3"},
+		    {"key.0 = " + base64(kKeyB), "line 3"},
+		    {"key.02 = " + base64(kKeyB), "line 3"},
+		    {"key.-2 = " + base64(kKeyB), "line 3"},
+		    {"key.4294967296 = " + base64(kKeyB), "line 3"},
+		    {"key. = " + base64(kKeyB), "line 3"},
+		    {"key.2 = " + base64(kKeyB).substr(1), "line 3"},
+		    {"key.2 = " + base64(kKeyB) + "=", "line 3"},
+		    {"key.2 = *" + base64(kKeyB).substr(1), "line 3"},
+		    {"key.2 = " + base64(std::string(31, 'B')), "line 3"},
+		    {"key.2 = " + base64(std::string(33, 'B')), "line 3"},
+		    {"key.2 = ", "line 3"},
+		    {"key.2 = " + base64(kKeyB) + " # comment", "line 3"},
+		    {"key.1 = " + base64(kKeyB), "line 4"}, // the line that repeats it
+		    {"active = 1", "line 3"},
+		    {"active = one", "line 3"},
+		    {"active = 0", "line 3"},
+		    {"active = ", "line 3"},
+		};
+		for (const auto& c : cases)
+		{
+			write("# keyring\nactive = 1\n" + c.first + "\n" + good);
+			const KeyringError e = thrown<KeyringError>([&] { Keyring::load(_path); }, CPPUNIT_SOURCELINE());
+			CPPUNIT_ASSERT_MESSAGE(c.first + ": " + e.what(), contains(e.what(), c.second + ":"));
+			CPPUNIT_ASSERT_MESSAGE(e.what(), contains(e.what(), _path));
+		}
+	}
+
+	void testLoadRefusesBadActive()
+	{
+		write("active = 2\nkey.1 = " + base64(kKeyA) + "\n");
+		KeyringError e = thrown<KeyringError>([&] { Keyring::load(_path); }, CPPUNIT_SOURCELINE());
+		CPPUNIT_ASSERT_MESSAGE(e.what(), contains(e.what(), "active key 2"));
+		write("key.1 = " + base64(kKeyA) + "\n");
+		e = thrown<KeyringError>([&] { Keyring::load(_path); }, CPPUNIT_SOURCELINE());
+		CPPUNIT_ASSERT_MESSAGE(e.what(), contains(e.what(), "active"));
+	}
+
+	void testLoadRefusesEmptyKeyring()
+	{
+		for (const std::string content : {"", "\n\n", "# only a comment\n", "active = 1\n"})
+		{
+			write(content);
+			const KeyringError e = thrown<KeyringError>([&] { Keyring::load(_path); }, CPPUNIT_SOURCELINE());
+			CPPUNIT_ASSERT_MESSAGE(e.what(), contains(e.what(), "no key"));
+		}
+	}
+
+	void testMessagesHoldNoKeyText()
+	{
+		const std::string a = base64(kKeyA);
+		const std::string b = base64(kKeyB);
+		const std::vector<std::string> files = {
+		    "active = 1\nkey.1 = " + a + "\nkey.1 = " + b + "\n",
+		    "active = 1\nkey.1 = " + a + "\n" + b + "\n",
+		    "active = 1\nkey.1 = " + a + "\n" + b + " = " + b + "\n",
+		    "active = 1\nkey.1 = " + a + "\nkey.2 = " + b.substr(0, 40) + "\n",
+		    "active = 1\nkey.1 = " + a + "\nkey.2 = " + b + b + "\n",
+		    "active = 1\nkey.1 = " + a + "\nkey.x" + b + " = " + b + "\n",
+		    "active = " + b + "\nkey.1 = " + a + "\n",
+		    "active = 3\nkey.1 = " + a + "\nkey.2 = " + b + "\n",
+		};
+		for (const std::string& content : files)
+		{
+			write(content);
+			const std::string message =
+			    thrown<KeyringError>([&] { Keyring::load(_path); }, CPPUNIT_SOURCELINE()).what();
+			CPPUNIT_ASSERT_MESSAGE(message, !contains(message, a.substr(0, 8)));
+			CPPUNIT_ASSERT_MESSAGE(message, !contains(message, b.substr(0, 8)));
+		}
+		write("active = 1\nkey.1 = " + a + "\n");
+		::chmod(_path.c_str(), 0644);
+		const std::string message = thrown<KeyringError>([&] { Keyring::load(_path); }, CPPUNIT_SOURCELINE()).what();
+		CPPUNIT_ASSERT_MESSAGE(message, !contains(message, a.substr(0, 8)));
+	}
+
+private:
+	void write(const std::string& content)
+	{
+		{
+			std::ofstream out(_path, std::ios::trunc);
+			out << content;
+		}
+		CPPUNIT_ASSERT_EQUAL(0, ::chmod(_path.c_str(), 0600));
+	}
+
+	std::unique_ptr<Poco::TemporaryFile> _dir;
+	std::string _path;
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(KeyringTest);

@@ -1,0 +1,234 @@
+// Verifier: what `nexusctl audit verify` finds in a chain of rows, without a
+// database: intact chains, edited rows, missing rows, broken links,
+// malformed rows, and the report it prints.
+#include "audit/Verifier.h"
+#include "audit/Chain.h"
+
+#include "TestSupport.h"
+
+#include <cppunit/extensions/HelperMacros.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+using Nexus::Audit::Chain;
+using Nexus::Audit::Entry;
+using Nexus::Audit::Verifier;
+
+using NexusTest::contains;
+
+namespace {
+
+/// n rows with ids 101.., sealed with seq 1.. (row 104 committed late, so it
+/// is sealed last: seal order, not id order, is chain order).
+std::vector<Entry> sealedChain(std::size_t n)
+{
+	std::vector<Entry> rows;
+	for (std::size_t i = 0; i < n; ++i)
+	{
+		Entry e;
+		e.id = 101 + i;
+		e.at = "2026-01-02 03:04:05." + std::to_string(100 + i);
+		e.requestId = "req" + std::to_string(i);
+		e.principal = i % 2 ? "admin" : "agent:addy";
+		e.action = "secret.read";
+		e.target = "secret:" + std::to_string(i);
+		e.outcome = i % 3 ? "ok" : "denied";
+		e.client = "10.0.0." + std::to_string(i);
+		rows.push_back(e);
+	}
+	if (n > 4) std::rotate(rows.begin() + 3, rows.begin() + 4, rows.end());
+	std::string prev = Chain::kGenesis;
+	std::uint64_t seq = 0;
+	for (auto& e : rows)
+	{
+		e.seq = ++seq;
+		e.prevHash = prev;
+		e.hash = Chain::hash(prev, e);
+		prev = *e.hash;
+	}
+	return rows;
+}
+
+Entry unsealedRow(std::uint64_t id)
+{
+	Entry e;
+	e.id = id;
+	e.at = "2026-01-02 03:04:07.000";
+	e.requestId = "tail";
+	e.principal = "admin";
+	e.action = "token.create";
+	e.target = "agent:addy";
+	e.outcome = "ok";
+	e.client = "127.0.0.1";
+	return e;
+}
+
+Verifier verify(const std::vector<Entry>& sealed, const std::vector<Entry>& unsealed = {})
+{
+	Verifier v;
+	for (const auto& e : sealed) v.sealed(e);
+	for (const auto& e : unsealed) v.unsealed(e);
+	return v;
+}
+
+} // namespace
+
+class VerifierTest : public CppUnit::TestFixture
+{
+	CPPUNIT_TEST_SUITE(VerifierTest);
+	CPPUNIT_TEST(testEmptyLogIsIntact);
+	CPPUNIT_TEST(testIntactChain);
+	CPPUNIT_TEST(testEditedRowIsNamed);
+	CPPUNIT_TEST(testEditedRowWithRecomputedHashBreaksTheNextLink);
+	CPPUNIT_TEST(testMissingRowIsASeqGap);
+	CPPUNIT_TEST(testMissingFirstRow);
+	CPPUNIT_TEST(testSwappedRows);
+	CPPUNIT_TEST(testMalformedSealedRow);
+	CPPUNIT_TEST(testUnsealedTail);
+	CPPUNIT_TEST(testUnsealedRowWithAHash);
+	CPPUNIT_TEST(testSeveralProblemsReportTheFirst);
+	CPPUNIT_TEST_SUITE_END();
+
+public:
+	void testEmptyLogIsIntact()
+	{
+		const Verifier v = verify({});
+		CPPUNIT_ASSERT(v.intact());
+		CPPUNIT_ASSERT_EQUAL(std::uint64_t(0), v.headSeq());
+		CPPUNIT_ASSERT_EQUAL(Chain::kGenesis, v.headHash());
+		CPPUNIT_ASSERT_EQUAL(std::string("audit chain intact: 0 sealed rows; 0 unsealed rows\n"), v.summary());
+	}
+
+	void testIntactChain()
+	{
+		const auto rows = sealedChain(10);
+		const Verifier v = verify(rows);
+		CPPUNIT_ASSERT(v.intact());
+		CPPUNIT_ASSERT(!v.firstProblem());
+		CPPUNIT_ASSERT_EQUAL(std::uint64_t(10), v.sealedRows());
+		CPPUNIT_ASSERT_EQUAL(std::uint64_t(10), v.headSeq());
+		CPPUNIT_ASSERT_EQUAL(*rows.back().hash, v.headHash());
+		CPPUNIT_ASSERT_EQUAL("audit chain intact: 10 sealed rows (seq 1..10, head hash " + *rows.back().hash +
+		                         "); 0 unsealed rows\n",
+		                     v.summary());
+	}
+
+	void testEditedRowIsNamed()
+	{
+		auto rows = sealedChain(10);
+		rows[5].target = "secret:other";
+		const Verifier v = verify(rows);
+		CPPUNIT_ASSERT(!v.intact());
+		CPPUNIT_ASSERT_EQUAL(std::size_t(1), v.problems());
+		CPPUNIT_ASSERT_EQUAL(rows[5].id, v.firstProblem()->id);
+		CPPUNIT_ASSERT_EQUAL(std::uint64_t(6), v.firstProblem()->seq.value());
+		CPPUNIT_ASSERT_EQUAL(std::string("hash mismatch"), v.firstProblem()->what);
+		CPPUNIT_ASSERT(NexusTest::startsWith(v.summary(), "audit chain broken at row " + std::to_string(rows[5].id) +
+		                                                      " (seq 6): hash mismatch\n"));
+		CPPUNIT_ASSERT(contains(v.summary(), "1 problem in 10 sealed and 0 unsealed rows"));
+	}
+
+	void testEditedRowWithRecomputedHashBreaksTheNextLink()
+	{
+		auto rows = sealedChain(10);
+		rows[5].principal = "agent:mallory";
+		rows[5].hash = Chain::hash(*rows[5].prevHash, rows[5]);
+		const Verifier v = verify(rows);
+		CPPUNIT_ASSERT(!v.intact());
+		CPPUNIT_ASSERT_EQUAL(rows[6].id, v.firstProblem()->id);
+		CPPUNIT_ASSERT_EQUAL(std::string("prev_hash does not match the hash of seq 6"), v.firstProblem()->what);
+	}
+
+	void testMissingRowIsASeqGap()
+	{
+		auto rows = sealedChain(10);
+		rows.erase(rows.begin() + 4);
+		const Verifier v = verify(rows);
+		CPPUNIT_ASSERT(!v.intact());
+		CPPUNIT_ASSERT_EQUAL(std::size_t(1), v.problems());
+		CPPUNIT_ASSERT_EQUAL(rows[4].id, v.firstProblem()->id);
+		CPPUNIT_ASSERT_EQUAL(std::uint64_t(6), v.firstProblem()->seq.value());
+		CPPUNIT_ASSERT_EQUAL(std::string("seq gap: seq 5 missing"), v.firstProblem()->what);
+
+		rows.erase(rows.begin() + 4, rows.begin() + 6);
+		CPPUNIT_ASSERT_EQUAL(std::string("seq gap: seq 5..7 missing"), verify(rows).firstProblem()->what);
+	}
+
+	void testMissingFirstRow()
+	{
+		auto rows = sealedChain(3);
+		rows.erase(rows.begin());
+		const Verifier v = verify(rows);
+		CPPUNIT_ASSERT(!v.intact());
+		CPPUNIT_ASSERT_EQUAL(rows[0].id, v.firstProblem()->id);
+		CPPUNIT_ASSERT_EQUAL(std::string("seq gap: seq 1 missing"), v.firstProblem()->what);
+	}
+
+	void testSwappedRows()
+	{
+		// Swapping the contents of two rows (keeping seq and hashes in place).
+		auto rows = sealedChain(6);
+		std::swap(rows[2].target, rows[3].target);
+		const Verifier v = verify(rows);
+		CPPUNIT_ASSERT_EQUAL(std::size_t(2), v.problems());
+		CPPUNIT_ASSERT_EQUAL(rows[2].id, v.firstProblem()->id);
+	}
+
+	void testMalformedSealedRow()
+	{
+		auto rows = sealedChain(4);
+		rows[1].hash.reset();
+		Verifier v = verify(rows);
+		CPPUNIT_ASSERT_EQUAL(rows[1].id, v.firstProblem()->id);
+		CPPUNIT_ASSERT(contains(v.firstProblem()->what, "malformed"));
+
+		rows = sealedChain(4);
+		rows[2].prevHash = std::string(64, 'X');
+		CPPUNIT_ASSERT_EQUAL(rows[2].id, verify(rows).firstProblem()->id);
+
+		rows = sealedChain(4);
+		rows[3].outcome = "maybe";
+		v = verify(rows);
+		CPPUNIT_ASSERT_EQUAL(rows[3].id, v.firstProblem()->id);
+		CPPUNIT_ASSERT_EQUAL(std::string("malformed outcome 'maybe'"), v.firstProblem()->what);
+	}
+
+	void testUnsealedTail()
+	{
+		const Verifier v = verify(sealedChain(3), {unsealedRow(200), unsealedRow(201)});
+		CPPUNIT_ASSERT(v.intact());
+		CPPUNIT_ASSERT_EQUAL(std::uint64_t(2), v.unsealedRows());
+		CPPUNIT_ASSERT(contains(v.summary(), "; 2 unsealed rows waiting for the sealer (oldest at 2026-01-02 "
+		                                     "03:04:07.000 UTC)"));
+	}
+
+	void testUnsealedRowWithAHash()
+	{
+		Entry odd = unsealedRow(200);
+		odd.hash = std::string(64, 'a');
+		const Verifier v = verify(sealedChain(3), {unsealedRow(199), odd});
+		CPPUNIT_ASSERT(!v.intact());
+		CPPUNIT_ASSERT_EQUAL(std::uint64_t(200), v.firstProblem()->id);
+		CPPUNIT_ASSERT(!v.firstProblem()->seq);
+		CPPUNIT_ASSERT(NexusTest::startsWith(v.summary(), "audit chain broken at row 200 (unsealed): malformed"));
+
+		Entry late = unsealedRow(201);
+		late.at = "yesterday";
+		CPPUNIT_ASSERT_EQUAL(std::uint64_t(201), verify({}, {late}).firstProblem()->id);
+	}
+
+	void testSeveralProblemsReportTheFirst()
+	{
+		auto rows = sealedChain(10);
+		rows[2].action = "secret.write";
+		rows[7].client = "evil";
+		const Verifier v = verify(rows);
+		CPPUNIT_ASSERT_EQUAL(std::size_t(2), v.problems());
+		CPPUNIT_ASSERT_EQUAL(rows[2].id, v.firstProblem()->id);
+		CPPUNIT_ASSERT(contains(v.summary(), "2 problems in 10 sealed and 0 unsealed rows"));
+	}
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(VerifierTest);

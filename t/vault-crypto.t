@@ -1,0 +1,112 @@
+# The vault's records at rest: tampering, a copied record and a missing key
+# each fail cleanly (a JSON error and an audit row, never a value or a
+# crash); a read whose audit row cannot be written fails closed; keys rotate
+# and rewrap without losing a value; a database dump holds no value in clear.
+use strict;
+use warnings;
+use Test::More;
+use Time::HiRes qw(sleep);
+use NexusTest;
+
+my $admin = admin_token();
+my $dbh = dbh();
+my $tag = unique_slug('vc');
+my $scope = "crypto-$tag";
+
+sub create {
+    my ($name, $value) = @_;
+    my $r = api(POST => '/api/vault/secrets', token => $admin, json => { scope => $scope, name => $name, value => $value });
+    die "create $name: $r->{status} $r->{body}\n" unless $r->{status} == 201;
+    return $r->{json}{id};
+}
+sub read_secret { api(GET => "/api/vault/secrets/$_[0]", token => $admin) }
+sub record_of {
+    my ($id) = @_;
+    return $dbh->selectrow_array('SELECT v.record FROM secret_versions v JOIN secrets s
+        ON s.id = v.secret_id AND s.version = v.version WHERE s.id = ?', undef, $id);
+}
+sub set_record {
+    my ($id, $record) = @_;
+    my $st = $dbh->prepare('UPDATE secret_versions v JOIN secrets s ON s.id = v.secret_id AND s.version = v.version
+        SET v.record = ? WHERE s.id = ?');
+    $st->bind_param(1, $record, DBI::SQL_BLOB());    # bytes, not text (DBD::MariaDB encodes text as UTF-8)
+    $st->bind_param(2, $id);
+    $st->execute;
+}
+sub last_audit {
+    my ($id) = @_;
+    return $dbh->selectrow_hashref('SELECT outcome, principal FROM audit_log WHERE action = ? AND target = ?
+        ORDER BY id DESC LIMIT 1', undef, 'secret.read', "secret:$id");
+}
+sub undecryptable_ok {
+    my ($r, $id, $label) = @_;
+    error_is($r, 500, 'undecryptable', $label);
+    unlike($r->{body}, qr/known-value/, '... without any value');
+    is(last_audit($id)->{outcome}, 'error', '... and audited as an error');
+}
+
+my %value = map { $_ => "known-value-$_-$tag" } qw(a b c);
+my %id = map { $_ => create("t/$_", $value{$_}) } sort keys %value;
+is(read_secret($id{a})->{json}{value}, $value{a}, 'a fresh secret reads back');
+
+# 1. One flipped byte anywhere in the record.
+my $original = record_of($id{a});
+cmp_ok(length $original, '>', 1 + 4 + 12 + 32 + 16 + 12 + 16, 'the stored record has the envelope layout');
+for my $pos (0, 3, 10, 40, length($original) - 20, length($original) - 1) {
+    my $tampered = $original;
+    substr($tampered, $pos, 1) = chr(ord(substr($tampered, $pos, 1)) ^ 0x01);
+    set_record($id{a}, $tampered);
+    undecryptable_ok(read_secret($id{a}), $id{a}, "a record with byte $pos flipped fails cleanly");
+}
+set_record($id{a}, $original);
+is(read_secret($id{a})->{json}{value}, $value{a}, 'the restored record reads again');
+
+# 2. A record copied to another secret's row (identity binding).
+my $b_record = record_of($id{b});
+set_record($id{b}, record_of($id{c}));
+undecryptable_ok(read_secret($id{b}), $id{b}, "another secret's record fails to open here");
+set_record($id{b}, $b_record);
+
+# 3. A key id the keyring does not hold.
+my $foreign = $original;
+substr($foreign, 1, 4) = pack('N', 4_000_000);
+set_record($id{a}, $foreign);
+undecryptable_ok(read_secret($id{a}), $id{a}, 'a record under a key id missing from the keyring fails cleanly');
+set_record($id{a}, $original);
+
+# 4. Fail closed: a read whose audit row cannot be written returns no value.
+$dbh->do(qq{CREATE TRIGGER audit_refuse_$$ BEFORE INSERT ON audit_log FOR EACH ROW
+    BEGIN IF NEW.target = 'secret:$id{c}' THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'test: audit refused'; END IF; END});
+my $r = read_secret($id{c});
+$dbh->do("DROP TRIGGER audit_refuse_$$");
+error_is($r, 503, 'unavailable', 'a read that cannot be audited is 503');
+unlike($r->{body}, qr/known-value/, '... and the value never leaves');
+is(read_secret($id{c})->{json}{value}, $value{c}, 'once the audit log works the read works');
+
+# 5. Rotation without downtime, then rewrap.
+my $before = $dbh->selectrow_array('SELECT key_id FROM secret_versions WHERE secret_id = ?', undef, $id{a});
+my ($rc, $out) = nexusctl('vault', 'rotate-key');
+is($rc, 0, 'nexusctl vault rotate-key succeeds') or diag($out);
+my ($active) = $out =~ /(\d+)/;
+sleep 1.2;    # workers look at the keyring file at most once a second
+my $new = create('t/after-rotation', "known-value-new-$tag");
+is($dbh->selectrow_array('SELECT key_id FROM secret_versions WHERE secret_id = ?', undef, $new), $active,
+    'a new secret is wrapped by the new active key');
+is(read_secret($id{a})->{json}{value}, $value{a}, 'an old secret still reads under its old key');
+($rc, $out) = nexusctl('vault', 'rewrap');
+is($rc, 0, 'nexusctl vault rewrap succeeds') or diag($out);
+like($out, qr/rewrapped/i, '... and reports progress');
+is($dbh->selectrow_array('SELECT COUNT(*) FROM secret_versions WHERE key_id <> ?', undef, $active), 0,
+    'every version is now under the active key');
+is(read_secret($id{$_})->{json}{value}, $value{$_}, "'$_' reads after the rewrap") for sort keys %value;
+
+# 6. A dump of the database holds no value in clear.
+my $dump = do {
+    local $ENV{MYSQL_PWD} = db_password();
+    qx{mariadb-dump --socket=@{[ stack_env('NEXUS_DB_SOCKET') ]} -u nexus nexus 2>/dev/null};
+};
+cmp_ok(length $dump, '>', 1000, 'mariadb-dump produced a dump');
+like($dump, qr/secret_versions/, '... with the vault tables');
+unlike($dump, qr/known-value/, '... and none of the values in clear');
+
+done_testing;
