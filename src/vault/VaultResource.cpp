@@ -17,6 +17,8 @@
 
 #include <openssl/crypto.h>
 
+#include <limits>
+
 namespace Nexus {
 namespace Vault {
 
@@ -84,7 +86,8 @@ std::uint64_t secretId(const Request& request)
 
 std::string readValue(const Http::Fields& fields, const Settings& settings)
 {
-	auto value = fields.optionalString("value", settings.vaultMaxValueBytes);
+	// The limit is in bytes (checked below, 413), not characters.
+	auto value = fields.optionalString("value", std::numeric_limits<std::size_t>::max());
 	if (!value || value->empty()) throw Http::BadRequest("field 'value' is required: a non-empty string");
 	if (value->size() > settings.vaultMaxValueBytes)
 		throw Http::PayloadTooLarge("field 'value' may be at most " + std::to_string(settings.vaultMaxValueBytes) +
