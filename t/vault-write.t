@@ -37,6 +37,7 @@ my @bad = (
     [ 'a profile not a string'   => { name => 'a', value => 'v', allowed_profiles => [1] }, 400, qr/'allowed_profiles'/ ],
     [ 'an empty profile name'    => { name => 'a', value => 'v', allowed_profiles => [''] }, 400, qr/'allowed_profiles'/ ],
     [ 'a control character'      => { name => 'a', value => 'v', allowed_profiles => ["a\tb"] }, 400, qr/'allowed_profiles'/ ],
+    [ 'a trailing space'         => { name => 'a', value => 'v', allowed_profiles => ['p '] }, 400, qr/'allowed_profiles'/ ],
     [ 'an unknown field'         => { name => 'a', value => 'v', owner => 'me' }, 400, qr/'owner'/ ],
 );
 for my $case (@bad) {

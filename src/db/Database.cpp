@@ -94,7 +94,10 @@ sql::Connection& Database::connection()
 	{
 		tState.connection.reset(gDriver->connect(options));
 		std::unique_ptr<sql::Statement> st(tState.connection->createStatement());
-		st->execute("SET time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,NO_ZERO_DATE'");
+		// group_concat_max_len: MySQL's default (1 KiB) would cut lists such as a
+		// secret's allowed profiles short.
+		st->execute("SET time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,NO_ZERO_DATE', "
+		            "group_concat_max_len = 1048576");
 	}
 	catch (const sql::SQLException& e)
 	{

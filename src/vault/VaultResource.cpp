@@ -97,7 +97,12 @@ std::string readValue(const Http::Fields& fields, const Settings& settings)
 
 std::optional<std::vector<std::string>> readProfiles(const Http::Fields& fields)
 {
-	return fields.optionalStringArray("allowed_profiles", kMaxProfiles, kMaxProfileChars);
+	auto profiles = fields.optionalStringArray("allowed_profiles", kMaxProfiles, kMaxProfileChars);
+	// MySQL compares names ignoring trailing spaces: refuse them rather than merge two names.
+	for (const auto& p : profiles.value_or(std::vector<std::string>()))
+		if (p.front() == ' ' || p.back() == ' ')
+			throw Http::BadRequest("field 'allowed_profiles': '" + p + "' must not start or end with a space");
+	return profiles;
 }
 
 /// Seals value for a new version under the active key.
