@@ -85,13 +85,9 @@ Response registerAgent(const Request& request, const Settings& settings)
 Response listAgents(const Request& request, const Settings& settings)
 {
 	const auto page = Http::Page::from(request);
-	auto agents = AgentStore::list(page.fetch(), page.after());
-	const bool more = page.trim(agents);
-	Poco::JSON::Array array;
-	for (const auto& agent : agents) array.add(toJson(agent, settings));
-	Response response = Response::json(200, array);
-	if (more) response.addHeader("Link", page.nextLink(request, agents.back().slug));
-	return response;
+	return page.respond(
+		AgentStore::list(page.fetch(), page.after()), request,
+		[&settings](const Agent& a) { return toJson(a, settings); }, [](const Agent& a) { return a.slug; });
 }
 
 /// The heartbeat body. Throws PayloadTooLarge, UnsupportedMediaType, BadRequest.

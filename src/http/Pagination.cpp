@@ -28,6 +28,14 @@ Page Page::from(const Request& request)
 	return page;
 }
 
+std::uint64_t Page::afterId() const
+{
+	if (_after.empty()) return 0;
+	const auto id = parseInteger(_after);
+	if (!id || *id < 0) throw BadRequest("query parameter 'after' is not a cursor from a Link header");
+	return static_cast<std::uint64_t>(*id);
+}
+
 std::string Page::nextLink(const Request& request, const std::string& lastKey) const
 {
 	std::string query;

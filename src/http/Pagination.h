@@ -1,6 +1,9 @@
 #pragma once
 
+#include "http/Response.h"
+
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -34,6 +37,23 @@ public:
 		if (rows.size() <= _limit) return false;
 		rows.resize(_limit);
 		return true;
+	}
+
+	/// The cursor as a row id, for lists keyed by id: 0 for the first page.
+	/// Throws BadRequest when the cursor is not an id.
+	std::uint64_t afterId() const;
+
+	/// The page as a JSON array (one toJson(row) each), with a Link to the
+	/// next page (cursor: key(last row)) when the store fetched more than limit.
+	template <typename Row, typename ToJson, typename Key>
+	Response respond(std::vector<Row> rows, const Request& request, ToJson toJson, Key key) const
+	{
+		const bool more = trim(rows);
+		Poco::JSON::Array array;
+		for (const auto& row : rows) array.add(toJson(row));
+		Response response = Response::json(200, array);
+		if (more) response.addHeader("Link", nextLink(request, key(rows.back())));
+		return response;
 	}
 
 	/// The Link header value for the next page: the same request with

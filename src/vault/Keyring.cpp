@@ -20,6 +20,8 @@
 
 #include "vault/Keyring.h"
 
+#include "vault/Wiper.h"
+
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
@@ -51,22 +53,6 @@ const char* const kFileHeader = "# Nexus vault keyring: the keys that protect ev
                                 "# Format: one `active = ID` line (the key that wraps new records) and one\n"
                                 "# `key.ID = BASE64` line per key: ID a positive integer, BASE64 the\n"
                                 "# standard base64 of 32 random bytes (an AES-256 key); '#' starts a comment.\n";
-
-/// Overwrites a string's bytes when it goes out of scope.
-class Wiper
-{
-public:
-	explicit Wiper(std::string& s): _s(s) {}
-	~Wiper()
-	{
-		if (!_s.empty()) OPENSSL_cleanse(&_s[0], _s.size());
-	}
-	Wiper(const Wiper&) = delete;
-	Wiper& operator=(const Wiper&) = delete;
-
-private:
-	std::string& _s;
-};
 
 std::string errorText(int error)
 {

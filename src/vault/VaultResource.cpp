@@ -12,6 +12,7 @@
 #include "vault/Envelope.h"
 #include "vault/KeyringCache.h"
 #include "vault/VaultStore.h"
+#include "vault/Wiper.h"
 
 #include <Poco/Logger.h>
 
@@ -35,22 +36,6 @@ const std::size_t kMaxScopeChars = 64;
 const std::size_t kMaxNameChars = 128;
 const std::size_t kMaxProfiles = 100;
 const std::size_t kMaxProfileChars = 100;
-
-/// Zeroes a string holding a secret value when it goes out of scope.
-class Wiped
-{
-public:
-	explicit Wiped(std::string& s): _s(s) {}
-	~Wiped()
-	{
-		if (!_s.empty()) OPENSSL_cleanse(&_s[0], _s.size());
-	}
-	Wiped(const Wiped&) = delete;
-	Wiped& operator=(const Wiped&) = delete;
-
-private:
-	std::string& _s;
-};
 
 Poco::JSON::Array::Ptr toArray(const std::vector<std::string>& items)
 {
@@ -125,7 +110,7 @@ Response createSecret(const Request& request, const Principal& principal, const 
 	if (!Http::Validate::path(name, kMaxNameChars))
 		throw Http::BadRequest("field 'name' must be words of letters, digits, '_', '.' and '-' separated by '/'");
 	std::string value = readValue(fields, settings);
-	Wiped wiped(value);
+	Wiper wiper(value);
 	const auto profiles = readProfiles(fields).value_or(std::vector<std::string>());
 
 	const SecretMeta meta = VaultStore::create(scope, name, profiles, sealerFor(scope, name, value, settings));
@@ -136,24 +121,12 @@ Response createSecret(const Request& request, const Principal& principal, const 
 Response listSecrets(const Request& request, const Principal& principal, const Viewer& viewer)
 {
 	const auto page = Http::Page::from(request);
-	std::uint64_t after = 0;
-	if (!page.after().empty())
-	{
-		const auto id = parseInteger(page.after());
-		if (!id || *id < 0) throw Http::BadRequest("query parameter 'after' is not a cursor from a Link header");
-		after = static_cast<std::uint64_t>(*id);
-	}
 	auto scope = request.query("scope");
 	if (scope && scope->empty()) scope.reset();
 	Viewer view = viewer;
 	if (principal.isAgent()) view.agentId = principal.agentId;
-	auto secrets = VaultStore::list(scope, view, page.fetch(), after);
-	const bool more = page.trim(secrets);
-	Poco::JSON::Array array;
-	for (const auto& s : secrets) array.add(toJson(s));
-	Response response = Response::json(200, array);
-	if (more) response.addHeader("Link", page.nextLink(request, std::to_string(secrets.back().id)));
-	return response;
+	return page.respond(VaultStore::list(scope, view, page.fetch(), page.afterId()), request, toJson,
+	                    [](const SecretMeta& s) { return std::to_string(s.id); });
 }
 
 Response readSecret(const Request& request, const Principal& principal, const Settings& settings)
@@ -170,7 +143,7 @@ Response readSecret(const Request& request, const Principal& principal, const Se
 	}
 
 	std::string value;
-	Wiped wiped(value);
+	Wiper wiper(value);
 	try
 	{
 		const auto keyring = KeyringCache::current(settings.vaultKeyringFile);
@@ -209,7 +182,7 @@ Response updateSecret(const Request& request, const Principal& principal, const 
 		throw Http::BadRequest("give 'value', 'allowed_profiles' or both");
 	const auto profiles = readProfiles(fields);
 	std::string value;
-	Wiped wiped(value);
+	Wiper wiper(value);
 	if (fields.has("value")) value = readValue(fields, settings);
 
 	auto current = VaultStore::read(id, std::nullopt);
