@@ -38,6 +38,21 @@ std::string normalizeTime(std::string s)
 	return s;
 }
 
+/// Rows per sealing UPDATE at most (a power of two).
+const std::size_t kSealChunk = 64;
+
+/// "UPDATE audit_log SET seq = CASE id WHEN ? THEN ? ... END, ... WHERE
+/// seq IS NULL AND id IN (?, ...)" for n rows.
+std::string sealStatement(std::size_t n)
+{
+	std::string whenThen;
+	for (std::size_t i = 0; i < n; ++i) whenThen += " WHEN ? THEN ?";
+	std::string ids = "?";
+	for (std::size_t i = 1; i < n; ++i) ids += ", ?";
+	return "UPDATE audit_log SET seq = CASE id" + whenThen + " END, prev_hash = CASE id" + whenThen +
+	       " END, hash = CASE id" + whenThen + " END WHERE seq IS NULL AND id IN (" + ids + ")";
+}
+
 std::optional<std::string> optionalString(sql::ResultSet& rs, int column)
 {
 	if (rs.isNull(column)) return std::nullopt;
@@ -208,22 +223,56 @@ std::optional<Entry> AuditStore::lockHead()
 	return rows.front();
 }
 
-std::vector<Entry> AuditStore::unsealed(const std::string& cutoff, std::size_t limit)
+std::optional<std::uint64_t> AuditStore::firstUnsealedId()
 {
-	auto& st = Database::prepare(kColumns + "WHERE seq IS NULL AND at < ? ORDER BY id LIMIT ?");
-	st.setString(1, cutoff);
-	st.setUInt(2, static_cast<unsigned>(limit));
+	auto& st = Database::prepare("SELECT MIN(id) FROM audit_log WHERE seq IS NULL");
+	std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
+	if (!rs->next() || rs->isNull(1)) return std::nullopt;
+	return rs->getUInt64(1);
+}
+
+std::vector<Entry> AuditStore::unsealed(std::uint64_t fromId, const std::string& cutoff, std::size_t limit)
+{
+	auto& st = Database::prepare(kColumns + "WHERE seq IS NULL AND id >= ? AND at < ? ORDER BY id LIMIT ?");
+	st.setUInt64(1, fromId);
+	st.setString(2, cutoff);
+	st.setUInt(3, static_cast<unsigned>(limit));
 	return readEntries(st);
 }
 
-bool AuditStore::seal(const Entry& entry)
+bool AuditStore::seal(const std::vector<Entry>& entries)
 {
-	auto& st = Database::prepare("UPDATE audit_log SET seq = ?, prev_hash = ?, hash = ? WHERE id = ? AND seq IS NULL");
-	st.setUInt64(1, entry.seq.value());
-	st.setString(2, entry.prevHash.value());
-	st.setString(3, entry.hash.value());
-	st.setUInt64(4, entry.id);
-	return st.executeUpdate() == 1;
+	// One UPDATE per chunk of 64, 32, ..., 1 rows: few round trips, and at
+	// most seven statement shapes in the connection's cache.
+	std::size_t done = 0;
+	for (std::size_t chunk = kSealChunk; done < entries.size(); chunk /= 2)
+	{
+		while (entries.size() - done >= chunk)
+		{
+			auto& st = Database::prepare(sealStatement(chunk));
+			int i = 0;
+			for (std::size_t k = done; k < done + chunk; ++k)
+			{
+				st.setUInt64(++i, entries[k].id);
+				st.setUInt64(++i, entries[k].seq.value());
+			}
+			for (std::size_t k = done; k < done + chunk; ++k)
+			{
+				st.setUInt64(++i, entries[k].id);
+				st.setString(++i, entries[k].prevHash.value());
+			}
+			for (std::size_t k = done; k < done + chunk; ++k)
+			{
+				st.setUInt64(++i, entries[k].id);
+				st.setString(++i, entries[k].hash.value());
+			}
+			for (std::size_t k = done; k < done + chunk; ++k) st.setUInt64(++i, entries[k].id);
+			// Matched rows (CLIENT_FOUND_ROWS): each must still have been unsealed.
+			if (st.executeUpdate() != static_cast<int>(chunk)) return false;
+			done += chunk;
+		}
+	}
+	return true;
 }
 
 std::vector<Entry> AuditStore::sealedAfter(std::uint64_t afterSeq, std::size_t limit)

@@ -73,14 +73,20 @@ public:
 	/// an empty chain. Inside a transaction.
 	static std::optional<Entry> lockHead();
 
-	/// Up to limit unsealed rows with at < cutoff (SQL DATETIME text), by id.
-	/// Inside a transaction.
-	static std::vector<Entry> unsealed(const std::string& cutoff, std::size_t limit);
+	/// The smallest id of an unsealed row; nullopt when every row is sealed.
+	/// (Reads only the seq index's entries for the unsealed rows.)
+	static std::optional<std::uint64_t> firstUnsealedId();
 
-	/// Sets seq, prev_hash and hash of the still unsealed row entry.id;
-	/// false when it is gone or already sealed. Throws sql::SQLException
-	/// (duplicate key) when entry.seq is taken. Inside a transaction.
-	static bool seal(const Entry& entry);
+	/// Up to limit unsealed rows with id >= fromId and at < cutoff (SQL
+	/// DATETIME text), by id. Inside a transaction. The id bound keeps each
+	/// batch a short primary key range, however long the sealed log.
+	static std::vector<Entry> unsealed(std::uint64_t fromId, const std::string& cutoff, std::size_t limit);
+
+	/// Sets seq, prev_hash and hash of each still unsealed row of entries
+	/// (by id), several rows per UPDATE; false when a row is gone or already
+	/// sealed (the caller then rolls back). Throws sql::SQLException
+	/// (duplicate key) when a seq is taken. Inside a transaction.
+	static bool seal(const std::vector<Entry>& entries);
 
 	// --- verifying ----------------------------------------------------------------
 

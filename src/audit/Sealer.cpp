@@ -10,6 +10,7 @@
 #include <Poco/Timestamp.h>
 
 #include <chrono>
+#include <limits>
 #include <string>
 
 namespace Nexus {
@@ -28,27 +29,28 @@ struct LostRace : std::runtime_error
 	LostRace(): std::runtime_error("another sealer sealed the same rows") {}
 };
 
-/// One batch in one transaction; returns how many rows it sealed and
-/// updates headSeq.
-std::size_t sealBatch(const std::string& cutoff, std::uint64_t& headSeq)
+/// One batch in one transaction, of the rows from id fromId on; returns how
+/// many rows it sealed, updates headSeq, and moves fromId past the batch.
+std::size_t sealBatch(const std::string& cutoff, std::uint64_t& fromId, std::uint64_t& headSeq)
 {
 	Db::Transaction tx;
 	const auto head = AuditStore::lockHead();
 	std::uint64_t seq = head ? head->seq.value_or(0) : 0;
 	std::string prev = head && head->hash ? *head->hash : Chain::kGenesis;
 	headSeq = seq;
-	auto rows = AuditStore::unsealed(cutoff, Sealer::kBatch);
+	auto rows = AuditStore::unsealed(fromId, cutoff, Sealer::kBatch);
 	if (rows.empty()) return 0;
 	for (auto& row : rows)
 	{
 		row.seq = ++seq;
 		row.prevHash = prev;
 		row.hash = Chain::hash(prev, row);
-		if (!AuditStore::seal(row)) throw LostRace();
 		prev = *row.hash;
 	}
+	if (!AuditStore::seal(rows)) throw LostRace();
 	tx.commit();
 	headSeq = seq;
+	fromId = rows.back().id + 1;
 	return rows.size();
 }
 
@@ -94,11 +96,13 @@ Sealer::Pass Sealer::sealNow(int delayMs, int lockWaitSeconds, const std::atomic
 		AuditStore::useReadCommitted();
 		const Poco::Timestamp cutoff = Poco::Timestamp() - Poco::Timestamp::TimeDiff(delayMs) * 1000;
 		const std::string cutoffText = Time::toSql(cutoff);
+		// A row that commits behind fromId during the pass waits for the next one.
+		std::uint64_t fromId = AuditStore::firstUnsealedId().value_or(std::numeric_limits<std::uint64_t>::max());
 		try
 		{
 			for (;;)
 			{
-				const std::size_t n = sealBatch(cutoffText, pass.headSeq);
+				const std::size_t n = sealBatch(cutoffText, fromId, pass.headSeq);
 				pass.sealed += n;
 				if (n < kBatch || (stop && *stop)) break;
 			}

@@ -14,12 +14,15 @@ namespace Audit {
 
 /// Chains audit rows (see Chain.h) after AuditLog::record has written them.
 ///
-/// A pass takes the named seal lock (AuditStore::SealLock), then, batch by
-/// batch, in one READ COMMITTED transaction each: locks the chain's head,
-/// reads up to kBatch unsealed rows older than the seal delay in id order,
-/// gives them the next seq numbers, prev_hash and hash, and commits. Seal
-/// order is chain order: a row that commits late (a smaller id than rows
-/// already sealed) is sealed by a later batch with a higher seq.
+/// A pass takes the named seal lock (AuditStore::SealLock), finds the
+/// smallest unsealed id, then, batch by batch, in one READ COMMITTED
+/// transaction each: locks the chain's head, reads up to kBatch unsealed rows
+/// older than the seal delay in id order from there on, gives them the next
+/// seq numbers, prev_hash and hash, and commits. Seal order is chain order: a
+/// row that commits late (a smaller id than rows already sealed) is sealed by
+/// a later batch or pass with a higher seq. (A row dated in the future, from a
+/// worker whose clock runs ahead, waits until its time; meanwhile the first
+/// batch of each pass scans the rows after it.)
 ///
 /// Every worker runs one Sealer thread; the lock makes all but one of them
 /// skip their pass. Should two sealers still meet (a cluster, where named

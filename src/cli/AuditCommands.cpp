@@ -33,7 +33,7 @@ int verify(const Context& context)
 	context.connect();
 	const Audit::Verifier verifier = Audit::Verifier::verifyDatabase();
 	Db::Database::threadEnd();
-	(verifier.intact() ? std::cout : std::cerr) << verifier.summary();
+	std::cout << verifier.summary();
 	return verifier.intact() ? 0 : kExitBroken;
 }
 

@@ -1,7 +1,7 @@
 // nexusctl vault ...: the keyring file (init, rotate-key, status) and rewrap.
 #include "cli/Commands.h"
-#include "vault/Rewrap.h"
 #include "vault/Keyring.h"
+#include "vault/Rewrap.h"
 
 #include <fcntl.h>
 #include <sys/file.h>

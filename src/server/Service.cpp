@@ -2,10 +2,10 @@
 
 #include "admin/AuditResource.h"
 #include "agents/AgentsResource.h"
-#include "vault/VaultResource.h"
 #include "audit/AuditLog.h"
 #include "db/Database.h"
 #include "http/Json.h"
+#include "vault/VaultResource.h"
 
 #include <Poco/Logger.h>
 
