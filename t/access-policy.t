@@ -5,7 +5,8 @@
 #
 # To cover a new route, add a row to @ROUTES. In the path, {slug} is the
 # row's own target agent (registered afresh for the row, with one token) and
-# {hash} that token's SHA-256. A body is a hash sent as JSON, or a sub that
+# {hash} that token's SHA-256, {secret} an unrestricted vault secret made
+# for the row. A body is a hash sent as JSON, or a sub that
 # returns one (called for every request). Allowed cells send a valid
 # request, so they must succeed (2xx); refused ones must change nothing.
 use strict;
@@ -24,6 +25,10 @@ sub registration { return { slug => unique_slug('ap-reg'), name => 'Policy', sco
 my %PUBLIC     = (none => 'allow', unknown => 'allow', other => 'allow', self => 'allow', admin => 'allow');
 my %ADMIN      = (none => 401,     unknown => 401,     other => 403,     self => 403,     admin => 'allow');
 my %AGENT_SELF = (none => 401,     unknown => 401,     other => 403,     self => 'allow', admin => 'allow');
+my %AGENT      = (none => 401,     unknown => 401,     other => 'allow', self => 'allow', admin => 'allow');
+
+# A fresh secret body for every create.
+sub new_secret { return { scope => 'policy', name => unique_slug('ap-secret'), value => 'v', allowed_profiles => [] } }
 
 my @ROUTES = (
     # method    path                                body                                                     expected
@@ -35,6 +40,13 @@ my @ROUTES = (
     [ POST   => '/api/agents/{slug}/heartbeat',     { status => 'ok', version => '1', meta => { k => 1 } },  \%AGENT_SELF ],
     [ PUT    => '/api/agents/{slug}/token',         undef,                                                   \%ADMIN ],
     [ DELETE => '/api/agents/{slug}/token/{hash}',  undef,                                                   \%ADMIN ],
+    [ GET    => '/api/vault/secrets',               undef,                                                   \%AGENT ],
+    [ POST   => '/api/vault/secrets',               \&new_secret,                                            \%ADMIN ],
+    [ GET    => '/api/vault/secrets/{secret}',      undef,                                                   \%AGENT ],
+    [ PUT    => '/api/vault/secrets/{secret}',      { value => 'w' },                                        \%ADMIN ],
+    [ DELETE => '/api/vault/secrets/{secret}',      undef,                                                   \%ADMIN ],
+    [ GET    => '/api/secrets',                     undef,                                                   \%AGENT ],
+    [ GET    => '/admin/audit-log',                 undef,                                                   \%ADMIN ],
 );
 
 # --- helpers -------------------------------------------------------------------
@@ -63,6 +75,11 @@ for my $row (@ROUTES) {
     local $token_of{self} = $issued->{token};
     (my $path = $template) =~ s/\{slug\}/$target/g;
     $path =~ s/\{hash\}/$issued->{token_hash}/g;
+    if ($path =~ /\{secret\}/) {
+        my $secret = api(POST => '/api/vault/secrets', token => admin_token(), json => new_secret());
+        die "secret for $template: $secret->{status}\n" unless $secret->{status} == 201;
+        $path =~ s/\{secret\}/$secret->{json}{id}/g;
+    }
 
     subtest "$method $template" => sub {
         for my $who (@PRINCIPALS) {

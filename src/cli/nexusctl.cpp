@@ -22,6 +22,8 @@ const char* const kUsage =
     "  schema-version  print the database's schema version and the version this Nexus expects\n"
     "  new-token       print a new random token (for NEXUS_ADMIN_TOKEN or the admin token file)\n"
     "  hash-token      read a token on stdin, print its SHA-256 (what the API revokes by)\n"
+    "  vault ...       the vault keyring: init, rotate-key, status, rewrap (nexusctl vault help)\n"
+    "  audit ...       the audit log's hash chain: verify, seal (nexusctl audit help)\n"
     "\n"
     "The configuration is FILE, else $NEXUS_CONFIG, else /etc/nexus/app.properties;\n"
     "NEXUS_DB_* variables override it. The SQL files are in DIR, else $NEXUS_SQL_DIR,\n"
