@@ -1,6 +1,7 @@
 #include "audit/AuditLog.h"
 
 #include "audit/AuditStore.h"
+#include "audit/GroupCommit.h"
 #include "auth/Principal.h"
 #include "http/HttpError.h"
 #include "http/Request.h"
@@ -25,7 +26,7 @@ void AuditLog::record(const Http::Request& request, const Auth::Principal& princ
 	entry.client = request.clientAddress();
 	try
 	{
-		AuditStore::append(entry);
+		GroupCommit::instance().append(entry);
 	}
 	catch (const std::exception& e)
 	{

@@ -126,16 +126,28 @@ std::size_t validSequence(const std::string& s, std::size_t i)
 
 void AuditStore::append(const Entry& entry)
 {
+	appendAll({&entry});
+}
+
+void AuditStore::appendAll(const std::vector<const Entry*>& entries)
+{
+	if (entries.empty()) return;
+	// One statement text per batch size; the statement cache keeps each.
+	std::string sql = "INSERT INTO audit_log (at, request_id, principal, action, target, outcome, client) VALUES ";
+	for (std::size_t i = 0; i < entries.size(); ++i) sql += i == 0 ? "(?, ?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?, ?)";
 	Database::run([&] {
-		auto& st = Database::prepare("INSERT INTO audit_log (at, request_id, principal, action, target, outcome, "
-		                             "client) VALUES (?, ?, ?, ?, ?, ?, ?)");
-		st.setString(1, entry.at);
-		st.setString(2, fitAscii(entry.requestId, kMaxAsciiBytes));
-		st.setString(3, fitText(entry.principal, kMaxPrincipalChars));
-		st.setString(4, fitAscii(entry.action, kMaxAsciiBytes));
-		st.setString(5, fitText(entry.target, kMaxTargetChars));
-		st.setString(6, entry.outcome);
-		st.setString(7, fitAscii(entry.client, kMaxAsciiBytes));
+		auto& st = Database::prepare(sql);
+		int column = 1;
+		for (const Entry* entry : entries)
+		{
+			st.setString(column++, entry->at);
+			st.setString(column++, fitAscii(entry->requestId, kMaxAsciiBytes));
+			st.setString(column++, fitText(entry->principal, kMaxPrincipalChars));
+			st.setString(column++, fitAscii(entry->action, kMaxAsciiBytes));
+			st.setString(column++, fitText(entry->target, kMaxTargetChars));
+			st.setString(column++, entry->outcome);
+			st.setString(column++, fitAscii(entry->client, kMaxAsciiBytes));
+		}
 		st.executeUpdate();
 	});
 }

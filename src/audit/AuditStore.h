@@ -30,6 +30,10 @@ public:
 	/// (fitText, fitAscii). Throws sql::SQLException or Http::Unavailable.
 	static void append(const Entry& entry);
 
+	/// Inserts all entries with one multi-row autocommit INSERT (one commit).
+	/// All or none are written. Throws like append().
+	static void appendAll(const std::vector<const Entry*>& entries);
+
 	/// s as valid UTF-8 of at most maxChars code points: each invalid byte
 	/// and each control character becomes U+FFFD; a longer text is cut at a
 	/// character boundary and ends in U+2026 (so a cut shows).
