@@ -106,6 +106,17 @@ for my $name (sort keys %secret) {
 error_is(read_secret($secret{open}), 401, 'unauthorized', 'a read without a token: 401');
 error_is(read_secret(999999999, $admin), 404, 'not_found', 'an unknown id: 404');
 error_is(read_secret('abc', $admin), 404, 'not_found', 'a non-numeric id: 404');
+# An agent token takes a one-query path (token, secret and right at once);
+# what it cannot settle must answer exactly like the normal path.
+error_is(read_secret(999999999, $agent{prod}{token}), 404, 'not_found', 'an agent reading an unknown id: 404');
+error_is(read_secret($secret{open}, 'nxa_' . ('Q' x 43)), 401, 'unauthorized', 'an unknown agent token: 401');
+{
+    my $slug = new_agent(slug => unique_slug('vault-revoked'));
+    my $issued = issue_token($slug);
+    is(read_secret($secret{open}, $issued->{token})->{status}, 200, 'a fresh agent reads the open secret');
+    api(DELETE => "/api/agents/$slug/token/$issued->{token_hash}", token => $admin);
+    error_is(read_secret($secret{open}, $issued->{token}), 401, 'unauthorized', '... and 401 once its token is revoked');
+}
 
 # The rule follows the assignment at once.
 assign($agent{prod}{slug}, $dev);

@@ -21,11 +21,12 @@ class Router
 public:
 	using Handler = std::function<Response(const Request&, const Auth::Principal&)>;
 
-	/// An optional shortcut for a hot AgentSelf route: given the SHA-256 of
-	/// the request's agent token, it does the work only if its own SQL proves,
-	/// in the same statement, that the token is active and belongs to the
-	/// route's :slug, and returns the response; otherwise it returns nullopt
-	/// and must have changed nothing. It never throws for bad input (it
+	/// An optional shortcut for a hot Agent or AgentSelf route: given the
+	/// SHA-256 of the request's agent token, it does the work only if its own
+	/// SQL proves, in the same statement, that the token is active (and, for
+	/// AgentSelf, belongs to the route's :slug), acting as that token's
+	/// agent, and returns the response; otherwise it returns nullopt and must
+	/// have changed nothing. It never throws for bad input (it
 	/// declines instead), so every error comes from the normal path, exactly
 	/// as without the shortcut. Saves the separate authentication query.
 	using VerifiedFastPath = std::function<std::optional<Response>(const Request&, const std::string& tokenHash)>;
@@ -53,7 +54,7 @@ public:
 	/// Adds a route. Throws std::logic_error on a duplicate (method, pattern).
 	void add(const std::string& method, const std::string& pattern, Auth::Access access, Handler handler);
 
-	/// Gives the route (method, pattern), which must exist and be AgentSelf,
+	/// Gives the route (method, pattern), which must exist and be Agent or AgentSelf,
 	/// a VerifiedFastPath. Throws std::logic_error otherwise.
 	void setVerifiedFastPath(const std::string& method, const std::string& pattern, VerifiedFastPath fastPath);
 

@@ -34,6 +34,11 @@ const std::string kAllowsAgent =
 const std::string kAllowsProfile =
     "EXISTS (SELECT 1 FROM secret_profiles sp WHERE sp.secret_id = s.id AND sp.profile_name = ?)";
 
+// kAllowsAgent for the agent joined as "a" (no parameter).
+const std::string kAllowsJoinedAgent =
+    "EXISTS (SELECT 1 FROM secret_profiles sp JOIN profiles p ON p.name = sp.profile_name "
+    "JOIN assignments asg ON asg.profile_id = p.id WHERE sp.secret_id = s.id AND asg.agent_id = a.id)";
+
 SecretMeta readMeta(sql::ResultSet& rs)
 {
 	SecretMeta m;
@@ -176,6 +181,29 @@ std::optional<SecretRecord> VaultStore::read(std::uint64_t id, const std::option
 		r.record = blobOf(*rs, 8);
 		r.readable = rs->getBoolean(9);
 		return r;
+	});
+}
+
+std::optional<std::pair<Auth::Principal, SecretRecord>> VaultStore::readWithToken(std::uint64_t id,
+                                                                                  const std::string& tokenHash)
+{
+	using Found = std::pair<Auth::Principal, SecretRecord>;
+	return Database::run([&]() -> std::optional<Found> {
+		auto& st = Database::prepare(
+		    "SELECT " + kMetaColumns + ", v.record, (" + kUnrestricted + " OR " + kAllowsJoinedAgent +
+		    "), a.id, a.slug FROM agent_tokens t JOIN agents a ON a.id = t.agent_id "
+		    "JOIN secrets s ON s.id = ? JOIN secret_versions v ON v.secret_id = s.id AND v.version = s.version "
+		    "WHERE t.token_hash = ? AND (t.expires_at IS NULL OR t.expires_at > ?)");
+		st.setUInt64(1, id);
+		st.setString(2, tokenHash);
+		st.setString(3, Time::toSql(Poco::Timestamp()));
+		std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
+		if (!rs->next()) return std::nullopt;
+		SecretRecord r;
+		r.meta = readMeta(*rs);
+		r.record = blobOf(*rs, 8);
+		r.readable = rs->getBoolean(9);
+		return Found(Auth::Principal::agent(rs->getUInt64(10), rs->getString(11)), std::move(r));
 	});
 }
 

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "auth/Principal.h"
+
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -58,6 +60,12 @@ public:
 	/// The current version of a secret, or nullopt. With agentId, readable
 	/// says whether that agent may read it (decided in the same query).
 	static std::optional<SecretRecord> read(std::uint64_t id, const std::optional<std::uint64_t>& agentId);
+
+	/// read() for the agent owning the active token tokenHash, checked in the
+	/// same query: the agent and the secret (readable set for that agent), or
+	/// nullopt when the token is not active or the secret does not exist.
+	static std::optional<std::pair<Auth::Principal, SecretRecord>> readWithToken(std::uint64_t id,
+	                                                                             const std::string& tokenHash);
 
 	/// A new value (new version; beyond maxVersions the oldest are deleted)
 	/// and/or a new access list. nullopt when there is no such secret.
