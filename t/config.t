@@ -11,6 +11,10 @@ my $server = "$build/nexus-fcgi";
 plan skip_all => "$server is not built" unless -x $server;
 my $dir = tempdir(CLEANUP => 1);
 
+# A valid keyring for every check but the keyring's own.
+my $keyring = "$dir/vault.keyring";
+system("$build/nexusctl", 'vault', 'init', '--keyring', $keyring) == 0 or die "cannot create a keyring\n";
+
 # check(\%env, @lines) -> (exit code, output) of --check-config on a file of @lines.
 sub check {
     my ($env, @lines) = @_;
@@ -18,7 +22,7 @@ sub check {
     open my $fh, '>', $file or die;
     print $fh "$_\n" for @lines;
     close $fh;
-    local %ENV = (PATH => $ENV{PATH}, %$env);
+    local %ENV = (PATH => $ENV{PATH}, NEXUS_VAULT_KEYRING_FILE => $keyring, %$env);
     my $out = `$server --check-config --config=$file 2>&1`;
     return ($? >> 8, $out);
 }
@@ -65,5 +69,14 @@ like($out, qr/must not be world-readable/, '... saying why');
 chmod 0600, "$dir/token";
 ($rc, $out) = check({}, "auth.admin_token_file = $dir/token");
 is($rc, 0, 'the same file with mode 0600 is accepted') or diag($out);
+
+chmod 0640, $keyring;
+($rc, $out) = check({}, '');
+is($rc, 78, 'a keyring readable by its group is refused at start-up');
+like($out, qr/vault\.keyring_file: .*chmod 600/, '... naming the key and the cure') or diag($out);
+chmod 0600, $keyring;
+($rc, $out) = check({ NEXUS_VAULT_KEYRING_FILE => "$dir/missing.keyring" }, '');
+is($rc, 78, 'a missing keyring is refused at start-up');
+like($out, qr/vault\.keyring_file/, '... naming the key');
 
 done_testing;

@@ -109,4 +109,10 @@ cmp_ok(length $dump, '>', 1000, 'mariadb-dump produced a dump');
 like($dump, qr/secret_versions/, '... with the vault tables');
 unlike($dump, qr/known-value/, '... and none of the values in clear');
 
+# 7. Nothing of a value reaches the logs, even from the failures above.
+for my $log (stack_env('NEXUS_LOG'), stack_env('NEXUS_RUN_DIR') . '/nginx/access.log') {
+    my $text = do { local (@ARGV, $/) = ($log); <> } // '';
+    unlike($text, qr/known-value/, "no value in $log");
+}
+
 done_testing;

@@ -7,6 +7,7 @@
 #include "server/Settings.h"
 #include "server/Supervisor.h"
 #include "server/Worker.h"
+#include "vault/Keyring.h"
 
 #include <Poco/Logger.h>
 #include <Poco/Util/HelpFormatter.h>
@@ -52,6 +53,16 @@ protected:
 		catch (const ConfigError& e)
 		{
 			std::cerr << "nexus-fcgi: configuration error: " << e.what() << std::endl;
+			return Worker::kExitConfig;
+		}
+		try
+		{
+			// Refuse to start with a keyring that is missing, malformed or readable by others.
+			Vault::Keyring::load(settings.vaultKeyringFile);
+		}
+		catch (const Vault::KeyringError& e)
+		{
+			std::cerr << "nexus-fcgi: configuration error: vault.keyring_file: " << e.what() << std::endl;
 			return Worker::kExitConfig;
 		}
 		if (_checkOnly)
