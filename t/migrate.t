@@ -72,4 +72,26 @@ unlike($out, qr/migrating/, 'running it again does nothing');
 isnt($rc, 0, 'an older Nexus refuses a newer database');
 like($out, qr/newer than this Nexus/, 'with a clear message');
 
+# The real upgrade path: version 1 as it shipped, plus sql/migrations, must
+# give exactly the tables sql/schema.sql creates.
+my $old = "nexus_upgrade_$$";
+superuser("CREATE DATABASE $old; GRANT ALL PRIVILEGES ON $old.* TO 'nexus'\@'localhost'");
+END { eval { superuser("DROP DATABASE IF EXISTS $old") } }
+system("mariadb --socket=$sock -u $me $old < " . top_dir() . '/t/fixtures/schema-v1.sql') == 0 or die "cannot load v1\n";
+($rc, $out) = nexusctl_on($old, '--sql-dir', top_dir() . '/sql', 'migrate');
+is($rc, 0, 'a version 1 database migrates') or diag($out);
+like($out, qr/migrating 1 -> 2/, '... through 0002');
+sub tables_of {
+    my ($schema) = @_;
+    my %create;
+    for my $table (@{ $dbh->selectcol_arrayref('SELECT table_name FROM information_schema.tables WHERE table_schema = ?', undef, $schema) }) {
+        my (undef, $sql) = $dbh->selectrow_array("SHOW CREATE TABLE `$schema`.`$table`");
+        $sql =~ s/ AUTO_INCREMENT=\d+//;
+        $create{$table} = $sql;
+    }
+    return \%create;
+}
+cmp_ok(scalar keys %{ tables_of('nexus') }, '>=', 9, 'schema.sql makes every table');
+is_deeply(tables_of($old), tables_of('nexus'), 'the upgraded database has exactly the tables of schema.sql');
+
 done_testing;
