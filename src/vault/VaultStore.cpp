@@ -107,6 +107,16 @@ std::string blobOf(sql::ResultSet& rs, int column)
 	return std::string(std::istreambuf_iterator<char>(*in), std::istreambuf_iterator<char>());
 }
 
+/// The meta columns, then the record (8) and the readable flag (9).
+SecretRecord readRecord(sql::ResultSet& rs)
+{
+	SecretRecord r;
+	r.meta = readMeta(rs);
+	r.record = blobOf(rs, 8);
+	r.readable = rs.getBoolean(9);
+	return r;
+}
+
 } // namespace
 
 SecretMeta VaultStore::create(const std::string& scope, const std::string& name,
@@ -176,11 +186,7 @@ std::optional<SecretRecord> VaultStore::read(std::uint64_t id, const std::option
 		st.setUInt64(i, id);
 		std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
 		if (!rs->next()) return std::nullopt;
-		SecretRecord r;
-		r.meta = readMeta(*rs);
-		r.record = blobOf(*rs, 8);
-		r.readable = rs->getBoolean(9);
-		return r;
+		return readRecord(*rs);
 	});
 }
 
@@ -199,11 +205,7 @@ std::optional<std::pair<Auth::Principal, SecretRecord>> VaultStore::readWithToke
 		st.setString(3, Time::toSql(Poco::Timestamp()));
 		std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
 		if (!rs->next()) return std::nullopt;
-		SecretRecord r;
-		r.meta = readMeta(*rs);
-		r.record = blobOf(*rs, 8);
-		r.readable = rs->getBoolean(9);
-		return Found(Auth::Principal::agent(rs->getUInt64(10), rs->getString(11)), std::move(r));
+		return Found(Auth::Principal::agent(rs->getUInt64(10), rs->getString(11)), readRecord(*rs));
 	});
 }
 
