@@ -114,7 +114,12 @@ void Supervisor::reap()
 		_children.erase(it);
 		if (_stopping || child.generation != _generation) continue; // expected: drained or replaced
 
-		if (child.retiring) continue; // its replacement started when it announced the drain
+		if (child.retiring) // its replacement started when it announced the drain
+		{
+			if (WIFSIGNALED(status))
+				log().warning("retiring worker %d killed by signal %d", static_cast<int>(pid), WTERMSIG(status));
+			continue;
+		}
 		const bool recycled = WIFEXITED(status) && WEXITSTATUS(status) == Worker::kExitRecycle;
 		if (recycled)
 		{
