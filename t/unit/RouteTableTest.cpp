@@ -1,0 +1,80 @@
+// The policy table: every route the service serves and the access rule it
+// declares. A route added without a row here (and in t/access-policy.t,
+// which calls each one as every kind of principal) fails this test.
+#include "server/Service.h"
+#include "server/Settings.h"
+
+#include <cppunit/extensions/HelperMacros.h>
+
+#include <set>
+#include <string>
+#include <tuple>
+
+using Nexus::Service;
+using Nexus::Settings;
+using Nexus::Auth::Access;
+
+namespace {
+
+using Row = std::tuple<std::string, std::string, Access>;
+
+const std::set<Row>& expected()
+{
+	static const std::set<Row> rows = {
+	    {"GET", "/healthz", Access::Public},
+	    {"GET", "/readyz", Access::Public},
+	    {"GET", "/api/agents", Access::Admin},
+	    {"POST", "/api/agents/register", Access::Public},
+	    {"GET", "/api/agents/:slug/profile", Access::Public},
+	    {"POST", "/api/agents/:slug/heartbeat", Access::AgentSelf},
+	    {"PUT", "/api/agents/:slug/token", Access::Admin},
+	    {"DELETE", "/api/agents/:slug/token/:tokenHash", Access::Admin},
+	    {"GET", "/api/vault/secrets", Access::Agent},
+	    {"POST", "/api/vault/secrets", Access::Admin},
+	    {"GET", "/api/vault/secrets/:id", Access::Agent},
+	    {"PUT", "/api/vault/secrets/:id", Access::Admin},
+	    {"DELETE", "/api/vault/secrets/:id", Access::Admin},
+	    {"GET", "/api/secrets", Access::Agent},
+	    {"GET", "/admin/audit-log", Access::Admin},
+	};
+	return rows;
+}
+
+} // namespace
+
+class RouteTableTest : public CppUnit::TestFixture
+{
+	CPPUNIT_TEST_SUITE(RouteTableTest);
+	CPPUNIT_TEST(testEveryRouteHasItsRule);
+	CPPUNIT_TEST(testFastPathsOnlyOnAgentRoutes);
+	CPPUNIT_TEST_SUITE_END();
+
+public:
+	void testEveryRouteHasItsRule()
+	{
+		const Settings settings;
+		const Service service(settings);
+		std::set<Row> actual;
+		for (const auto& route : service.router().routes())
+			actual.insert(Row(route.method, route.pattern, route.access));
+		for (const auto& row : actual)
+			CPPUNIT_ASSERT_MESSAGE("route not in the policy table: " + std::get<0>(row) + " " + std::get<1>(row) +
+			                           " (" + Nexus::Auth::Policy::name(std::get<2>(row)) + ")",
+			                       expected().count(row) == 1);
+		for (const auto& row : expected())
+			CPPUNIT_ASSERT_MESSAGE("route missing: " + std::get<0>(row) + " " + std::get<1>(row),
+			                       actual.count(row) == 1);
+	}
+
+	void testFastPathsOnlyOnAgentRoutes()
+	{
+		const Settings settings;
+		const Service service(settings);
+		for (const auto& route : service.router().routes())
+			if (route.verifiedFastPath)
+				CPPUNIT_ASSERT_MESSAGE(route.method + " " + route.pattern,
+				                       route.access == Access::Agent || route.access == Access::AgentSelf);
+	}
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(RouteTableTest);
