@@ -86,8 +86,8 @@ Response listAgents(const Request& request, const Settings& settings)
 {
 	const auto page = Http::Page::from(request);
 	return page.respond(
-		AgentStore::list(page.fetch(), page.after()), request,
-		[&settings](const Agent& a) { return toJson(a, settings); }, [](const Agent& a) { return a.slug; });
+	    AgentStore::list(page.fetch(), page.after()), request,
+	    [&settings](const Agent& a) { return toJson(a, settings); }, [](const Agent& a) { return a.slug; });
 }
 
 /// The heartbeat body. Throws PayloadTooLarge, UnsupportedMediaType, BadRequest.

@@ -134,7 +134,8 @@ void AuditStore::appendAll(const std::vector<const Entry*>& entries)
 	if (entries.empty()) return;
 	// One statement text per batch size; the statement cache keeps each.
 	std::string sql = "INSERT INTO audit_log (at, request_id, principal, action, target, outcome, client) VALUES ";
-	for (std::size_t i = 0; i < entries.size(); ++i) sql += i == 0 ? "(?, ?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?, ?)";
+	for (std::size_t i = 0; i < entries.size(); ++i)
+		sql += i == 0 ? "(?, ?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?, ?)";
 	Database::run([&] {
 		auto& st = Database::prepare(sql);
 		int column = 1;

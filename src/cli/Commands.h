@@ -11,8 +11,8 @@ namespace Cli {
 /// What every nexusctl command gets: the global options and its own arguments.
 struct Context
 {
-	std::string configPath; ///< resolved: --config, $NEXUS_CONFIG or the default
-	std::string sqlDir;     ///< --sql-dir, $NEXUS_SQL_DIR or /usr/share/nexus/sql
+	std::string configPath;        ///< resolved: --config, $NEXUS_CONFIG or the default
+	std::string sqlDir;            ///< --sql-dir, $NEXUS_SQL_DIR or /usr/share/nexus/sql
 	std::vector<std::string> args; ///< after the command word ("verify", ...)
 
 	/// The settings (without the admin token, which no command needs).

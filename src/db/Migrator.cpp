@@ -50,8 +50,7 @@ std::vector<Migrator::Migration> Migrator::migrations() const
 		const std::string number = name.substr(0, 4);
 		const bool digits = number.size() == 4 && number.find_first_not_of("0123456789") == std::string::npos;
 		const int version = digits ? static_cast<int>(parseInteger(number).value_or(0)) : 0;
-		if (name.size() < 5 || name[4] != '-' || !digits ||
-		    version < 2)
+		if (name.size() < 5 || name[4] != '-' || !digits || version < 2)
 			throw std::runtime_error("migration file name must be NNNN-name.sql with NNNN >= 0002: " + name);
 		for (const auto& m : found)
 			if (m.version == version) throw std::runtime_error("two migrations numbered " + name.substr(0, 4));

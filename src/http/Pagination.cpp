@@ -5,7 +5,6 @@
 #include "util/Base64Url.h"
 #include "util/Integer.h"
 
-
 namespace Nexus {
 namespace Http {
 
