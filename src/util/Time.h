@@ -2,6 +2,7 @@
 
 #include <Poco/Timestamp.h>
 
+#include <optional>
 #include <string>
 
 namespace Nexus {
@@ -18,6 +19,12 @@ std::string sqlToRfc3339(const std::string& s);
 
 /// A timestamp as RFC 3339 UTC with milliseconds.
 std::string toRfc3339(const Poco::Timestamp& t);
+
+/// An RFC 3339 date-time ("2026-01-02T03:04:05Z", "2026-01-02T05:04:05.25+02:00")
+/// as MySQL DATETIME text in UTC with microseconds; nullopt when malformed.
+/// A space where the offset's '+' belongs is taken as '+' (an unencoded '+'
+/// in a query string arrives as a space).
+std::optional<std::string> parseRfc3339(const std::string& s);
 
 } // namespace Time
 } // namespace Nexus
