@@ -16,16 +16,19 @@ use Test::More;
 use Time::HiRes qw(sleep);
 
 # Who calls: no token, a token nobody issued, another agent's token, the
-# target agent's own token, the admin token.
-my @PRINCIPALS = qw(none unknown other self admin);    # admin last: its PUT/DELETE change the target's tokens
+# target agent's own token, a signed-in SSO user (no token), the admin token.
+my @PRINCIPALS = qw(none unknown other self user admin);    # admin last: its PUT/DELETE change the target's tokens
 
 # A fresh, valid registration body for every call.
 sub registration { return { slug => unique_slug('ap-reg'), name => 'Policy', scope => 'studio' } }
 
-my %PUBLIC     = (none => 'allow', unknown => 'allow', other => 'allow', self => 'allow', admin => 'allow');
-my %ADMIN      = (none => 401,     unknown => 401,     other => 403,     self => 403,     admin => 'allow');
-my %AGENT_SELF = (none => 401,     unknown => 401,     other => 403,     self => 'allow', admin => 'allow');
-my %AGENT      = (none => 401,     unknown => 401,     other => 'allow', self => 'allow', admin => 'allow');
+# Only the UI's routes pass the SSO gate (snippets/nexus-sso-gate.conf); on
+# every other route a session cookie is no identity at all, hence 401.
+my %PUBLIC     = (none => 'allow', unknown => 'allow', other => 'allow', self => 'allow', user => 'allow', admin => 'allow');
+my %ADMIN      = (none => 401,     unknown => 401,     other => 403,     self => 403,     user => 401,     admin => 'allow');
+my %AGENT_SELF = (none => 401,     unknown => 401,     other => 403,     self => 'allow', user => 401,     admin => 'allow');
+my %AGENT      = (none => 401,     unknown => 401,     other => 'allow', self => 'allow', user => 401,     admin => 'allow');
+my %READER     = (none => 401,     unknown => 401,     other => 'allow', self => 'allow', user => 'allow', admin => 'allow');
 
 # A fresh secret body for every create.
 sub new_secret { return { scope => 'policy', name => unique_slug('ap-secret'), value => 'v', allowed_profiles => [] } }
@@ -45,7 +48,7 @@ my @ROUTES = (
     [ GET    => '/api/vault/secrets/{secret}',      undef,                                                   \%AGENT ],
     [ PUT    => '/api/vault/secrets/{secret}',      { value => 'w' },                                        \%ADMIN ],
     [ DELETE => '/api/vault/secrets/{secret}',      undef,                                                   \%ADMIN ],
-    [ GET    => '/api/secrets',                     undef,                                                   \%AGENT ],
+    [ GET    => '/api/secrets',                     undef,                                                   \%READER ],
     [ GET    => '/admin/audit-log',                 undef,                                                   \%ADMIN ],
 );
 
@@ -85,7 +88,8 @@ for my $row (@ROUTES) {
         for my $who (@PRINCIPALS) {
             my $want = $expected->{$who} // die "no expectation for $who on $method $template\n";
             my $json = ref $body eq 'CODE' ? $body->() : $body;
-            my $r = api_patient($method => $path, token => $token_of{$who}, (defined $json ? (json => $json) : ()));
+            my $r = api_patient($method => $path, token => $token_of{$who}, ($who eq 'user' ? (user => 'ap-user') : ()),
+                (defined $json ? (json => $json) : ()));
             my $label = "$method $template as $who";
             if ($want eq 'allow') {
                 ok $r->{status} >= 200 && $r->{status} < 300, "$label: allowed (got $r->{status})" or diag $r->{body};

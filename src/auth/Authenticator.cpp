@@ -12,7 +12,17 @@ namespace Auth {
 
 namespace {
 const std::size_t kMaxTokenLength = 512;
+const std::size_t kMaxUserLength = 256;
+
+/// The SSO user id nginx passed, checked: printable ASCII, no spaces.
+Principal ssoUser(const std::string& id)
+{
+	bool printable = id.size() <= kMaxUserLength;
+	for (unsigned char c : id) printable = printable && c > 0x20 && c < 0x7f;
+	if (!printable) throw Http::Unauthorized("the SSO identity nginx passed is malformed");
+	return Principal::user(id);
 }
+} // namespace
 
 std::optional<std::string> Authenticator::bearer(const Http::Request& request)
 {
@@ -43,7 +53,7 @@ std::optional<std::string> Authenticator::agentTokenHash(const Http::Request& re
 Principal Authenticator::authenticate(const Http::Request& request) const
 {
 	const auto token = bearer(request);
-	if (!token) return Principal::anonymous();
+	if (!token) return request.ssoUser().empty() ? Principal::anonymous() : ssoUser(request.ssoUser());
 	const std::string hash = Token::sha256Hex(*token);
 	if (!_adminTokenHash.empty() && Token::constantTimeEquals(hash, _adminTokenHash)) return Principal::admin();
 	if (token->rfind(Token::kAgentPrefix, 0) == 0)

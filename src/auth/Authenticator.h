@@ -19,7 +19,8 @@ public:
 	/// adminTokenHash: SHA-256 hex of the admin token, or "" for none.
 	explicit Authenticator(std::string adminTokenHash): _adminTokenHash(std::move(adminTokenHash)) {}
 
-	/// Anonymous without an Authorization header; admin when the token's hash
+	/// Without an Authorization header: the SSO user nginx vouched for, else
+	/// anonymous (a bearer token always wins over the SSO identity). Admin when the token's hash
 	/// equals the admin hash (compared in constant time); the owning agent for
 	/// an active agent token. Throws Unauthorized for a malformed header or an
 	/// unknown, revoked or expired token.

@@ -26,6 +26,9 @@ void Policy::check(Access access, const Principal& principal, const std::string&
 	case Access::Agent:
 		if (principal.isAgent()) return;
 		break;
+	case Access::Reader:
+		if (principal.isAgent() || principal.isUser()) return;
+		break;
 	case Access::AgentSelf:
 		if (principal.isAgent() && principal.name == slug) return;
 		if (principal.isAgent()) throw Http::Forbidden("this token belongs to another agent");
@@ -42,6 +45,7 @@ const char* Policy::name(Access access)
 	{
 	case Access::Public: return "public";
 	case Access::Agent: return "agent";
+	case Access::Reader: return "reader";
 	case Access::AgentSelf: return "agent-self";
 	case Access::Admin: return "admin";
 	}

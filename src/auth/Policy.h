@@ -13,6 +13,7 @@ enum class Access
 {
 	Public,    ///< anyone, no token needed
 	Agent,     ///< any agent token, or admin
+	Reader,    ///< any agent token, admin, or a signed-in (SSO) user: the UI's reads
 	AgentSelf, ///< the token of the agent named by the route's :slug, or admin
 	Admin      ///< the admin token only
 };

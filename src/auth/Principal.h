@@ -25,10 +25,12 @@ struct Principal
 	static Principal anonymous() { return {}; }
 	static Principal admin() { return {Kind::Admin, 0, "admin"}; }
 	static Principal agent(std::uint64_t id, std::string slug) { return {Kind::Agent, id, std::move(slug)}; }
+	static Principal user(std::string id) { return {Kind::User, 0, std::move(id)}; }
 
 	bool isAdmin() const { return kind == Kind::Admin; }
 	bool isAgent() const { return kind == Kind::Agent; }
 	bool isAnonymous() const { return kind == Kind::Anonymous; }
+	bool isUser() const { return kind == Kind::User; }
 
 	/// "admin", "agent:<slug>", "user:<id>" or "anonymous" (for logs and audit).
 	std::string label() const;

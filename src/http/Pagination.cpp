@@ -37,6 +37,11 @@ std::uint64_t Page::afterId() const
 
 std::string Page::nextLink(const Request& request, const std::string& lastKey) const
 {
+	return "<" + nextUrl(request, lastKey) + ">; rel=\"next\"";
+}
+
+std::string Page::nextUrl(const Request& request, const std::string& lastKey) const
+{
 	std::string query;
 	const std::string& qs = request.queryString();
 	std::size_t pos = 0;
@@ -50,7 +55,7 @@ std::string Page::nextLink(const Request& request, const std::string& lastKey) c
 		pos = amp + 1;
 	}
 	query += "limit=" + std::to_string(_limit) + "&after=" + Base64Url::encode(lastKey);
-	return "<" + request.path() + "?" + query + ">; rel=\"next\"";
+	return request.path() + "?" + query;
 }
 
 } // namespace Http

@@ -49,6 +49,11 @@ public:
 	const std::string& clientAddress() const { return _clientAddress; }
 	void setClientAddress(std::string address) { _clientAddress = std::move(address); }
 
+	/// The signed-in user nginx's SSO gate vouched for (the NEXUS_SSO_USER
+	/// FastCGI param, which a client cannot set); "" when none.
+	const std::string& ssoUser() const { return _ssoUser; }
+	void setSsoUser(std::string user) { _ssoUser = std::move(user); }
+
 	/// The media type of the body without parameters, lower-cased ("application/json").
 	std::string mediaType() const;
 
@@ -69,6 +74,7 @@ private:
 	std::string _body;
 	std::string _requestId;
 	std::string _clientAddress;
+	std::string _ssoUser;
 };
 
 } // namespace Http

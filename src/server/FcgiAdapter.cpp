@@ -55,6 +55,7 @@ std::optional<Http::Request> FcgiAdapter::read(FCGX_Request& fcgi, std::size_t m
 	}
 	request.setRequestId(requestId);
 	request.setClientAddress(param(fcgi, "REMOTE_ADDR"));
+	request.setSsoUser(param(fcgi, "NEXUS_SSO_USER"));
 
 	for (char** env = fcgi.envp; env && *env; ++env)
 	{

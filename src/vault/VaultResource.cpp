@@ -1,6 +1,7 @@
 #include "vault/VaultResource.h"
 
 #include "audit/AuditLog.h"
+#include "http/Html.h"
 #include "http/HttpError.h"
 #include "http/Json.h"
 #include "http/Pagination.h"
@@ -11,6 +12,7 @@
 #include "util/Time.h"
 #include "vault/Envelope.h"
 #include "vault/KeyringCache.h"
+#include "vault/SecretsPage.h"
 #include "vault/VaultStore.h"
 #include "vault/Wiper.h"
 
@@ -118,15 +120,18 @@ Response createSecret(const Request& request, const Principal& principal, const 
 	return Response::json(201, *toJson(meta));
 }
 
-Response listSecrets(const Request& request, const Principal& principal, const Viewer& viewer)
+/// A page of secret metadata (?scope=, ?limit=, ?after=) as JSON, or as
+/// the HTML page when html is set.
+Response listSecrets(const Request& request, const Principal& principal, const Viewer& viewer, bool html = false)
 {
 	const auto page = Http::Page::from(request);
 	auto scope = request.query("scope");
 	if (scope && scope->empty()) scope.reset();
 	Viewer view = viewer;
 	if (principal.isAgent()) view.agentId = principal.agentId;
-	return page.respond(VaultStore::list(scope, view, page.fetch(), page.afterId()), request, toJson,
-	                    [](const SecretMeta& s) { return std::to_string(s.id); });
+	auto rows = VaultStore::list(scope, view, page.fetch(), page.afterId());
+	if (html) return secretsPage(request, principal, view.profile, std::move(rows), page);
+	return page.respond(std::move(rows), request, toJson, [](const SecretMeta& s) { return std::to_string(s.id); });
 }
 
 /// Answers a read of secret (already looked up for principal): 403 when its
@@ -225,12 +230,16 @@ Response deleteSecret(const Request& request, const Principal& principal)
 }
 
 /// The UI's list: an agent sees what it may read (narrowed to ?profile= when
-/// given); the admin sees the unrestricted secrets plus those allowing ?profile=.
+/// given); the admin and a signed-in user see the unrestricted secrets plus
+/// those allowing ?profile= (all of them without it). Metadata only, as JSON
+/// or, for a browser, as an HTML page.
 Response uiSecrets(const Request& request, const Principal& principal)
 {
 	Viewer viewer;
 	if (auto profile = request.query("profile"); profile && !profile->empty()) viewer.profile = *profile;
-	return listSecrets(request, principal, viewer);
+	Response response = listSecrets(request, principal, viewer, Http::Html::wanted(request));
+	response.addHeader("Vary", "Accept, Authorization");
+	return response;
 }
 
 } // namespace
@@ -250,7 +259,7 @@ void registerRoutes(Http::Router& router, const Settings& settings)
 	           [&settings](const Request& r, const Principal& p) { return updateSecret(r, p, settings); });
 	router.add("DELETE", "/api/vault/secrets/:id", Access::Admin,
 	           [](const Request& r, const Principal& p) { return deleteSecret(r, p); });
-	router.add("GET", "/api/secrets", Access::Agent,
+	router.add("GET", "/api/secrets", Access::Reader,
 	           [](const Request& r, const Principal& p) { return uiSecrets(r, p); });
 }
 

@@ -106,11 +106,14 @@ my $json = JSON::PP->new->utf8->canonical;
 sub json_of { $json->encode($_[0]) }
 
 # api(METHOD, PATH, token => T, json => DATA | body => RAW, headers => {...},
-#     content_type => CT) -> { status, headers, body, json }
+#     content_type => CT, user => ID) -> { status, headers, body, json }
+# user: a signed-in SSO user, through the dev stack's stand-in SSO validator
+# (conf/nginx/nexus-dev.conf.in), which trusts the nexus_dev_user cookie.
 sub api {
     my ($method, $path, %opt) = @_;
     my %headers = %{ $opt{headers} || {} };
     $headers{Authorization} = "Bearer $opt{token}" if defined $opt{token};
+    $headers{Cookie} = "nexus_dev_user=$opt{user}" if defined $opt{user};
     my $body = exists $opt{json} ? $json->encode($opt{json}) : $opt{body};
     if (defined $body) {
         $headers{'Content-Type'} = $opt{content_type} // 'application/json';

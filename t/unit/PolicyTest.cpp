@@ -45,18 +45,11 @@ HttpError error(Access access, const Principal& principal, const CppUnit::Source
 	CppUnit::Asserter::fail(CppUnit::Message("expected Policy::check to refuse"), line);
 }
 
-Principal user(const std::string& id)
-{
-	Principal p;
-	p.kind = Principal::Kind::User;
-	p.name = id;
-	return p;
-}
-
 const Principal kAnonymous = Principal::anonymous();
 const Principal kSelf = Principal::agent(7, kSlug);
 const Principal kOther = Principal::agent(8, "eve");
 const Principal kAdmin = Principal::admin();
+const Principal kUser = Principal::user("alice");
 
 const int kPass = 0;
 const int kUnauthorized = 401;
@@ -116,28 +109,29 @@ public:
 
 	void testTable()
 	{
-		// Rows: access; columns: anonymous, agent for :slug, another agent, admin.
+		// Rows: access; columns: anonymous, agent for :slug, another agent, admin, SSO user.
 		struct Row
 		{
 			Access access;
-			int expected[4];
+			int expected[5];
 		};
 		const Row table[] = {
-			{Access::Public, {kPass, kPass, kPass, kPass}},
-			{Access::Agent, {kUnauthorized, kPass, kPass, kPass}},
-			{Access::AgentSelf, {kUnauthorized, kPass, kForbidden, kPass}},
-			{Access::Admin, {kUnauthorized, kForbidden, kForbidden, kPass}},
+		    {Access::Public, {kPass, kPass, kPass, kPass, kPass}},
+		    {Access::Agent, {kUnauthorized, kPass, kPass, kPass, kForbidden}},
+		    {Access::Reader, {kUnauthorized, kPass, kPass, kPass, kPass}},
+		    {Access::AgentSelf, {kUnauthorized, kPass, kForbidden, kPass, kForbidden}},
+		    {Access::Admin, {kUnauthorized, kForbidden, kForbidden, kPass, kForbidden}},
 		};
-		const Principal* principals[] = {&kAnonymous, &kSelf, &kOther, &kAdmin};
+		const Principal* principals[] = {&kAnonymous, &kSelf, &kOther, &kAdmin, &kUser};
 		for (const auto& row : table)
-			for (int i = 0; i < 4; ++i)
-				CPPUNIT_ASSERT_EQUAL_MESSAGE(std::string(Policy::name(row.access)) + " / " + principals[i]->label(), row.expected[i],
-				                             outcome(row.access, *principals[i]));
+			for (int i = 0; i < 5; ++i)
+				CPPUNIT_ASSERT_EQUAL_MESSAGE(std::string(Policy::name(row.access)) + " / " + principals[i]->label(),
+				                             row.expected[i], outcome(row.access, *principals[i]));
 	}
 
 	void testUnauthorizedHasChallenge()
 	{
-		for (Access access : {Access::Agent, Access::AgentSelf, Access::Admin})
+		for (Access access : {Access::Agent, Access::Reader, Access::AgentSelf, Access::Admin})
 		{
 			const HttpError e = error(access, kAnonymous, CPPUNIT_SOURCELINE());
 			CPPUNIT_ASSERT_EQUAL(401, e.status());
@@ -170,9 +164,12 @@ public:
 
 	void testUserPrincipal()
 	{
-		// An SSO user is known (403, not 401) but holds no agent or admin rights.
-		const Principal alice = user("alice");
+		// An SSO user is known (403, not 401): it may use the UI's reads but
+		// holds no agent or admin rights.
+		const Principal alice = Principal::user("alice");
+		CPPUNIT_ASSERT(alice.isUser() && !alice.isAgent() && !alice.isAdmin() && !alice.isAnonymous());
 		CPPUNIT_ASSERT_EQUAL(kPass, outcome(Access::Public, alice));
+		CPPUNIT_ASSERT_EQUAL(kPass, outcome(Access::Reader, alice));
 		CPPUNIT_ASSERT_EQUAL(kForbidden, outcome(Access::Agent, alice));
 		CPPUNIT_ASSERT_EQUAL(kForbidden, outcome(Access::AgentSelf, alice, "alice"));
 		CPPUNIT_ASSERT_EQUAL(kForbidden, outcome(Access::Admin, alice));
@@ -182,6 +179,7 @@ public:
 	{
 		CPPUNIT_ASSERT_EQUAL(std::string("public"), std::string(Policy::name(Access::Public)));
 		CPPUNIT_ASSERT_EQUAL(std::string("agent"), std::string(Policy::name(Access::Agent)));
+		CPPUNIT_ASSERT_EQUAL(std::string("reader"), std::string(Policy::name(Access::Reader)));
 		CPPUNIT_ASSERT_EQUAL(std::string("agent-self"), std::string(Policy::name(Access::AgentSelf)));
 		CPPUNIT_ASSERT_EQUAL(std::string("admin"), std::string(Policy::name(Access::Admin)));
 	}
@@ -192,7 +190,7 @@ public:
 		CPPUNIT_ASSERT_EQUAL(std::string("admin"), kAdmin.label());
 		CPPUNIT_ASSERT_EQUAL(std::string("agent:bob"), kSelf.label());
 		CPPUNIT_ASSERT_EQUAL(std::string("agent:eve"), kOther.label());
-		CPPUNIT_ASSERT_EQUAL(std::string("user:alice"), user("alice").label());
+		CPPUNIT_ASSERT_EQUAL(std::string("user:alice"), Principal::user("alice").label());
 	}
 
 	void testPrincipalKinds()
@@ -202,7 +200,7 @@ public:
 		CPPUNIT_ASSERT_EQUAL(std::uint64_t(7), kSelf.agentId);
 		CPPUNIT_ASSERT_EQUAL(kSlug, kSelf.name);
 		CPPUNIT_ASSERT(kAdmin.isAdmin() && !kAdmin.isAgent() && !kAdmin.isAnonymous());
-		const Principal alice = user("alice");
+		const Principal alice = Principal::user("alice");
 		CPPUNIT_ASSERT(!alice.isAnonymous() && !alice.isAgent() && !alice.isAdmin());
 	}
 };

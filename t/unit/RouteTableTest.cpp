@@ -34,7 +34,7 @@ const std::set<Row>& expected()
 	    {"GET", "/api/vault/secrets/:id", Access::Agent},
 	    {"PUT", "/api/vault/secrets/:id", Access::Admin},
 	    {"DELETE", "/api/vault/secrets/:id", Access::Admin},
-	    {"GET", "/api/secrets", Access::Agent},
+	    {"GET", "/api/secrets", Access::Reader},
 	    {"GET", "/admin/audit-log", Access::Admin},
 	};
 	return rows;

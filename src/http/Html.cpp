@@ -1,0 +1,100 @@
+#include "http/Html.h"
+
+#include "http/Request.h"
+
+#include <Poco/NumberParser.h>
+#include <Poco/String.h>
+#include <Poco/StringTokenizer.h>
+
+namespace Nexus {
+namespace Http {
+namespace Html {
+
+namespace {
+
+/// The q of one media range ("text/html;level=1;q=0.8" -> 0.8); 1 without one.
+double quality(const Poco::StringTokenizer& parts)
+{
+	for (std::size_t i = 1; i < parts.count(); ++i)
+	{
+		const std::string& p = parts[i];
+		if (p.size() > 2 && (p[0] == 'q' || p[0] == 'Q') && p[1] == '=')
+		{
+			double q = 0;
+			if (!Poco::NumberParser::tryParseFloat(p.substr(2), q) || q < 0) return 0;
+			return q > 1 ? 1 : q;
+		}
+	}
+	return 1;
+}
+
+} // namespace
+
+bool wanted(const Request& request)
+{
+	if (request.header("authorization")) return false;
+	const auto accept = request.header("accept");
+	if (!accept) return false;
+	double html = 0;
+	double json = 0;
+	const Poco::StringTokenizer ranges(*accept, ",",
+	                                   Poco::StringTokenizer::TOK_TRIM | Poco::StringTokenizer::TOK_IGNORE_EMPTY);
+	for (const auto& range : ranges)
+	{
+		const Poco::StringTokenizer parts(range, ";", Poco::StringTokenizer::TOK_TRIM);
+		const std::string type = Poco::toLower(parts[0]);
+		const double q = quality(parts);
+		if (type == "text/html" || type == "application/xhtml+xml")
+			html = std::max(html, q);
+		else if (type == "application/json")
+			json = std::max(json, q);
+	}
+	return html > 0 && html > json;
+}
+
+std::string escape(const std::string& text)
+{
+	std::string out;
+	out.reserve(text.size());
+	for (char c : text)
+	{
+		switch (c)
+		{
+		case '&': out += "&amp;"; break;
+		case '<': out += "&lt;"; break;
+		case '>': out += "&gt;"; break;
+		case '"': out += "&quot;"; break;
+		case '\'': out += "&#39;"; break;
+		default: out += c;
+		}
+	}
+	return out;
+}
+
+Response page(int status, const std::string& title, const std::string& bodyHtml)
+{
+	std::string html = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+	                   "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>";
+	html += escape(title);
+	html += " · Nexus</title>\n<style>\n"
+	        "body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:72rem;padding:0 1rem;color:#1d1d1f}\n"
+	        "table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.35rem .6rem;"
+	        "border-bottom:1px solid #ddd;vertical-align:top}\n"
+	        "th{background:#f4f4f6}code{font-size:.92em}.muted{color:#6e6e73}form{margin:1rem 0}\n"
+	        "</style>\n</head>\n<body>\n<h1>";
+	html += escape(title);
+	html += "</h1>\n";
+	html += bodyHtml;
+	html += "</body>\n</html>\n";
+	Response response(status, "text/html; charset=utf-8", std::move(html));
+	response.addHeader("Content-Security-Policy",
+	                   "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; "
+	                   "base-uri 'none'");
+	response.addHeader("X-Content-Type-Options", "nosniff");
+	response.addHeader("Referrer-Policy", "no-referrer");
+	return response;
+}
+
+} // namespace Html
+} // namespace Http
+} // namespace Nexus

@@ -1,0 +1,104 @@
+# GET /api/secrets, the spec's UI endpoint: JSON for a bearer or an
+# "Accept: application/json" client, a readable HTML page for a browser
+# signed in through the SSO gate. Never a value, never the admin's rights
+# for anyone else; the SSO identity cannot be forged with a header.
+use strict;
+use warnings;
+use utf8;
+use Test::More;
+use NexusTest;
+
+binmode Test::More->builder->$_, ':encoding(UTF-8)' for qw(output failure_output todo_output);
+
+my $admin = admin_token();
+my $dbh = dbh();
+my $tag = unique_slug('ui');
+my $scope = "ui-$tag";
+my $browser = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
+
+my $prod = "Prod <Reliable> & $tag";    # markup in a name must come out escaped
+$dbh->do('INSERT INTO profiles (name, created_at) VALUES (?, UTC_TIMESTAMP(3))', undef, $prod);
+my $agent = new_agent(slug => unique_slug('ui-agent'));
+my $agent_token = issue_token($agent)->{token};
+
+my %id;
+for my $case ([ open => [] ], [ prod => [$prod] ], [ other => ["Other $tag"] ]) {
+    my ($name, $profiles) = @$case;
+    my $r = api(POST => '/api/vault/secrets', token => $admin,
+        json => { scope => $scope, name => "ui/$name", value => "ui-value-$name-$tag", allowed_profiles => $profiles });
+    is $r->{status}, 201, "create $name" or diag $r->{body};
+    $id{$name} = $r->{json}{id};
+}
+
+sub names { return [ sort map { $_->{name} } @{ $_[0]{json} || [] } ] }
+
+subtest 'a signed-in browser gets an HTML page' => sub {
+    my $r = api(GET => "/api/secrets?scope=$scope", user => 'alice', headers => { Accept => $browser });
+    is $r->{status}, 200, 'status 200';
+    like $r->{headers}{'content-type'}, qr{^text/html; charset=utf-8}, 'text/html';
+    like $r->{body}, qr/^<!DOCTYPE html>/, 'a whole document';
+    like $r->{body}, qr/Signed in as <strong>user:alice<\/strong>/, 'names the user';
+    like $r->{body}, qr{<code>ui/$_</code>}, "lists ui/$_" for qw(open prod other);
+    unlike $r->{body}, qr/ui-value-/, 'no value on the page';
+    like $r->{body}, qr/Prod &lt;Reliable&gt; &amp; \Q$tag\E/, 'profile names are escaped';
+    unlike $r->{body}, qr/<Reliable>/, '... never raw';
+    like $r->{headers}{'content-security-policy'}, qr/default-src 'none'/, 'a CSP that allows no script';
+    is $r->{headers}{'x-content-type-options'}, 'nosniff', 'nosniff';
+    like $r->{headers}{vary}, qr/Accept/, 'Vary: Accept';
+    is $r->{headers}{'cache-control'}, 'no-store', 'not cached';
+};
+
+subtest 'the page follows ?profile= and paginates' => sub {
+    my $q = "scope=$scope&profile=" . join('', map { sprintf '%%%02X', ord } split //, $prod);
+    my $r = api(GET => "/api/secrets?$q", user => 'alice', headers => { Accept => $browser });
+    is $r->{status}, 200, 'status 200';
+    like $r->{body}, qr{<code>ui/open</code>}, 'unrestricted';
+    like $r->{body}, qr{<code>ui/prod</code>}, 'allowing the profile';
+    unlike $r->{body}, qr{<code>ui/other</code>}, 'not another profile\'s';
+    like $r->{body}, qr/value="Prod &lt;Reliable&gt; &amp; \Q$tag\E"/, 'the filter shows the profile, escaped';
+
+    my $first = api(GET => "/api/secrets?scope=$scope&limit=2", user => 'alice', headers => { Accept => $browser });
+    my ($next) = $first->{body} =~ /<a rel="next" href="([^"]+)"/;
+    ok $next, 'a next-page link' or return;
+    $next =~ s/&amp;/&/g;
+    my $second = api(GET => $next, user => 'alice', headers => { Accept => $browser });
+    is $second->{status}, 200, 'the next page answers';
+    like $second->{body}, qr{<code>ui/other</code>}, '... with the third secret';
+    unlike $second->{body}, qr/rel="next"/, '... and no further link';
+};
+
+subtest 'JSON for a user who asks for it, and for every bearer' => sub {
+    my $r = api(GET => "/api/secrets?scope=$scope", user => 'alice', headers => { Accept => 'application/json' });
+    is $r->{status}, 200, 'user, Accept: application/json: 200';
+    like $r->{headers}{'content-type'}, qr{^application/json}, '... JSON';
+    is_deeply names($r), [qw(ui/open ui/other ui/prod)], '... every secret\'s metadata';
+    ok !grep({ exists $_->{value} } @{ $r->{json} }), '... no values';
+
+    $r = api(GET => "/api/secrets?scope=$scope", user => 'alice');
+    like $r->{headers}{'content-type'}, qr{^application/json}, 'user without Accept: JSON';
+
+    $r = api(GET => "/api/secrets?scope=$scope", token => $agent_token, user => 'alice', headers => { Accept => $browser });
+    like $r->{headers}{'content-type'}, qr{^application/json}, 'a bearer gets JSON even with a browser Accept';
+    is_deeply names($r), [qw(ui/open)], '... and the token wins over the session: the agent\'s own view';
+};
+
+subtest 'no session, a forged identity, a bad cookie' => sub {
+    my $r = api(GET => '/api/secrets', headers => { Accept => $browser });
+    error_is $r, 401, 'unauthorized', 'a browser without a session: 401';
+    $r = api(GET => '/api/secrets', headers => { Accept => $browser, 'X-Nexus-Sso-User' => 'mallory' });
+    error_is $r, 401, 'unauthorized', 'X-Nexus-Sso-User from the client is no identity';
+    $r = api(GET => '/api/secrets', headers => { 'Nexus-Sso-User' => 'mallory' });
+    error_is $r, 401, 'unauthorized', 'nor is Nexus-Sso-User';
+    $r = api(GET => '/api/secrets', headers => { Cookie => 'nexus_dev_user=al ice' });
+    error_is $r, 401, 'unauthorized', 'a cookie the validator refuses: no identity';
+};
+
+subtest 'a session is no identity outside the UI routes' => sub {
+    error_is api(GET => "/api/vault/secrets?scope=$scope", user => 'alice'), 401, 'unauthorized', '/api/vault/secrets';
+    error_is api(GET => "/api/vault/secrets/$id{open}", user => 'alice'), 401, 'unauthorized', 'a secret\'s value';
+    error_is api(GET => '/api/agents', user => 'alice'), 401, 'unauthorized', 'an admin route';
+    my $reads = $dbh->selectrow_array('SELECT COUNT(*) FROM audit_log WHERE principal = ?', undef, 'user:alice');
+    is $reads, 0, 'the user never read a secret';
+};
+
+done_testing();
