@@ -33,12 +33,21 @@ CREATE TABLE agent_tokens (
   CONSTRAINT agent_tokens_agent_fk FOREIGN KEY (agent_id) REFERENCES agents (id) ON DELETE CASCADE
 ) ENGINE=InnoDB;
 
--- Profiles (names only until their migration), assignments, the vault and
--- the audit log: see sql/migrations/0002-vault-audit.sql for the comments.
+-- Inference profiles: model routing with ordered fallbacks. Names are
+-- case-sensitive and may hold spaces and '&' ("Dev Fast & Cheap"); version
+-- goes up with every change. See sql/migrations/0003-profiles-registry.sql.
 CREATE TABLE profiles (
-  id         BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
-  name       VARCHAR(100) NOT NULL,
-  created_at DATETIME(3) NOT NULL,
+  id          BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  name        VARCHAR(100) NOT NULL,
+  model       VARCHAR(200) CHARACTER SET ascii COLLATE ascii_bin NOT NULL DEFAULT '',
+  fallbacks   TEXT NOT NULL DEFAULT '[]' COMMENT 'JSON array: model strings or {model, on}',
+  vision      TINYINT(1) NOT NULL DEFAULT 0,
+  gateway     VARCHAR(500) NULL,
+  description TEXT NULL,
+  parameters  TEXT NOT NULL DEFAULT '{}' COMMENT 'JSON object passed through to the model',
+  version     INT UNSIGNED NOT NULL DEFAULT 1,
+  created_at  DATETIME(3) NOT NULL,
+  updated_at  DATETIME(3) NOT NULL,
   UNIQUE KEY profiles_name (name)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
@@ -86,6 +95,32 @@ CREATE TABLE secret_profiles (
   CONSTRAINT secret_profiles_secret_fk FOREIGN KEY (secret_id) REFERENCES secrets (id) ON DELETE CASCADE
 ) ENGINE=InnoDB;
 
+-- The model registry (see sql/migrations/0003-profiles-registry.sql).
+CREATE TABLE models (
+  id                   BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  model_id             VARCHAR(200) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  slug                 VARCHAR(100) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  provider             VARCHAR(100) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  name                 VARCHAR(200) NOT NULL,
+  context_length       INT UNSIGNED NULL,
+  max_output_tokens    INT UNSIGNED NULL,
+  input_modalities     VARCHAR(255) CHARACTER SET ascii COLLATE ascii_bin NOT NULL DEFAULT '',
+  output_modalities    VARCHAR(255) CHARACTER SET ascii COLLATE ascii_bin NOT NULL DEFAULT '',
+  pricing              TEXT NOT NULL DEFAULT '{}' COMMENT 'JSON object: prompt, completion, cache_read, cache_write',
+  supported_parameters TEXT NOT NULL DEFAULT '[]' COMMENT 'JSON array of parameter names',
+  deprecation_date     DATE NULL,
+  metadata             TEXT NOT NULL DEFAULT '{}' COMMENT 'JSON object, free',
+  created_at           DATETIME(3) NOT NULL,
+  updated_at           DATETIME(3) NOT NULL,
+  UNIQUE KEY models_model_id (model_id),
+  KEY models_slug (slug, id),
+  KEY models_provider (provider, id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- KNOWLEDGE TABLES (sql/migrations/0004-knowledge.sql) GO HERE
+
+-- MEMORIES TABLES (sql/migrations/0005-memories.sql) GO HERE
+
 -- Who did what: appended by src/audit, never updated except by the sealer,
 -- which sets seq, prev_hash and hash (the hash chain) a few seconds later.
 CREATE TABLE audit_log (
@@ -106,4 +141,4 @@ CREATE TABLE audit_log (
   KEY audit_log_action (action, id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
-INSERT INTO schema_version (version, applied_at) VALUES (2, UTC_TIMESTAMP(3));
+INSERT INTO schema_version (version, applied_at) VALUES (5, UTC_TIMESTAMP(3));

@@ -16,7 +16,7 @@ my $tag = unique_slug('v');    # keeps this file's profiles and scope apart from
 # Profiles and assignments are created directly (their API comes later).
 sub profile {
     my ($name) = @_;
-    $dbh->do('INSERT INTO profiles (name, created_at) VALUES (?, UTC_TIMESTAMP(3))', undef, $name);
+    $dbh->do('INSERT INTO profiles (name, created_at, updated_at) VALUES (?, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))', undef, $name);
     return $name;
 }
 sub assign {

@@ -17,7 +17,7 @@ my $scope = "ui-$tag";
 my $browser = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
 
 my $prod = "Prod <Reliable> & $tag";    # markup in a name must come out escaped
-$dbh->do('INSERT INTO profiles (name, created_at) VALUES (?, UTC_TIMESTAMP(3))', undef, $prod);
+$dbh->do('INSERT INTO profiles (name, created_at, updated_at) VALUES (?, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))', undef, $prod);
 my $agent = new_agent(slug => unique_slug('ui-agent'));
 my $agent_token = issue_token($agent)->{token};
 

@@ -1,0 +1,1 @@
+-- 0004: the knowledge base (being written)

@@ -1,0 +1,1 @@
+-- 0005: agent memories (being written)
