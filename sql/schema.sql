@@ -117,9 +117,61 @@ CREATE TABLE models (
   KEY models_provider (provider, id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
--- KNOWLEDGE TABLES (sql/migrations/0004-knowledge.sql) GO HERE
+-- The knowledge base: what the studio knows about its servers, domains,
+-- infrastructure, projects and agents (src/knowledge). (kind, name) is an
+-- entity's identity; spec and links are JSON; tags are space-separated
+-- lower-case words. search_text is derived from the name, tags, links and
+-- spec values, so that one FULLTEXT index finds a word wherever it is;
+-- the title and search_text indexes let titles and names rank first.
+CREATE TABLE knowledge (
+  id          BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  kind        VARCHAR(32) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  name        VARCHAR(128) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  title       VARCHAR(200) NOT NULL,
+  content     MEDIUMTEXT NOT NULL COMMENT 'markdown',
+  spec        MEDIUMTEXT NOT NULL COMMENT 'JSON object',
+  tags        TEXT NOT NULL COMMENT 'space-separated tags',
+  links       MEDIUMTEXT NOT NULL COMMENT 'JSON array of {url, title}',
+  search_text MEDIUMTEXT NOT NULL COMMENT 'name, tags, links and spec values, for search',
+  version     INT UNSIGNED NOT NULL DEFAULT 1,
+  created_at  DATETIME(3) NOT NULL,
+  updated_at  DATETIME(3) NOT NULL,
+  UNIQUE KEY knowledge_kind_name (kind, name),
+  FULLTEXT KEY knowledge_title_ft (title),
+  FULLTEXT KEY knowledge_meta_ft (search_text),
+  FULLTEXT KEY knowledge_all_ft (title, content, search_text)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
--- MEMORIES TABLES (sql/migrations/0005-memories.sql) GO HERE
+-- Agent memories: one row per entry collected, content stored byte for
+-- byte (utf8mb4; the API refuses NUL). The FULLTEXT index serves
+-- /api/memories/search; words it cannot hold (short and stop words) are
+-- found by a scan (src/memories/SearchQuery.h).
+CREATE TABLE memory_entries (
+  id         BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  agent_id   BIGINT UNSIGNED NOT NULL,
+  day        DATE NOT NULL,
+  content    MEDIUMTEXT NOT NULL,
+  bytes      INT UNSIGNED NOT NULL,
+  created_at DATETIME(3) NOT NULL,
+  KEY memory_entries_day (agent_id, day, id),
+  FULLTEXT KEY memory_entries_content (content),
+  CONSTRAINT memory_entries_agent_fk FOREIGN KEY (agent_id) REFERENCES agents (id) ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- One row per memory file (agent and day): its entry count, bytes and last
+-- change, updated in the same transaction as each entry, so listing the
+-- files never reads the entries. Listed newest day first, for one agent
+-- along the primary key, for all along memory_days_day.
+CREATE TABLE memory_days (
+  agent_id   BIGINT UNSIGNED NOT NULL,
+  day        DATE NOT NULL,
+  entries    INT UNSIGNED NOT NULL,
+  bytes      BIGINT UNSIGNED NOT NULL,
+  updated_at DATETIME(3) NOT NULL,
+  PRIMARY KEY (agent_id, day),
+  KEY memory_days_day (day, agent_id),
+  CONSTRAINT memory_days_agent_fk FOREIGN KEY (agent_id) REFERENCES agents (id) ON DELETE CASCADE
+) ENGINE=InnoDB;
 
 -- Who did what: appended by src/audit, never updated except by the sealer,
 -- which sets seq, prev_hash and hash (the hash chain) a few seconds later.

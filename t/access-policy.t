@@ -6,7 +6,15 @@
 # To cover a new route, add a row to @ROUTES. In the path, {slug} is the
 # row's own target agent (registered afresh for the row, with one token) and
 # {hash} that token's SHA-256, {secret} an unrestricted vault secret made
-# for the row. A body is a hash sent as JSON, or a sub that
+# for the row, {profile} an inference profile made for the row (URL-encoded;
+# its name has a space and '&'), {assigned} the target agent after it was
+# assigned to the shared profile $POLICY_PROFILE, {family} the slug of a
+# registry model made for the row, {model} '<slug>/<model id with %2F>' of a
+# registry model made afresh for every call (every agent may delete one),
+# {day} a day on which the target agent has a memory entry, {knowledge}
+# 'server/<target slug>', a knowledge entity made for the row.
+# A body is a hash sent as JSON (where a string value holds {slug}, the
+# target agent goes there too), or a sub that
 # returns one (called for every request). Allowed cells send a valid
 # request, so they must succeed (2xx); refused ones must change nothing.
 use strict;
@@ -29,9 +37,34 @@ my %ADMIN      = (none => 401,     unknown => 401,     other => 403,     self =>
 my %AGENT_SELF = (none => 401,     unknown => 401,     other => 403,     self => 'allow', user => 401,     admin => 'allow');
 my %AGENT      = (none => 401,     unknown => 401,     other => 'allow', self => 'allow', user => 401,     admin => 'allow');
 my %READER     = (none => 401,     unknown => 401,     other => 'allow', self => 'allow', user => 'allow', admin => 'allow');
+# Admin, or no token at all from a loopback address (the tests' nginx is on 127.0.0.1).
+my %ADMIN_OR_LOCAL = (none => 'allow', unknown => 401, other => 403, self => 403, user => 'allow', admin => 'allow');
+# An admin route behind the gate (a write next to UI reads): the user is known, hence 403.
+# The agent's own, or a reader behind the gate (the memory list: another agent's token is 403).
+my %SELF_OR_READER = (%AGENT_SELF, user => 'allow');
+my %ADMIN_GATED = (%ADMIN, user => 403);
+
+# A profile every assignment row can name, and a fresh profile body per create.
+my $POLICY_PROFILE = 'Policy & Profile ' . unique_slug('ap');
+sub new_profile { return { name => 'ap ' . unique_slug('profile') . ' & co', model => 'openai/gpt-4o-mini' } }
+sub make_profile {
+    my $r = api(POST => '/api/profiles', token => admin_token(), json => @_ ? { name => $_[0], model => 'openai/gpt-4o' } : new_profile());
+    die "profile: $r->{status} $r->{body}\n" unless $r->{status} == 201;
+    return $r->{json}{name};
+}
+make_profile($POLICY_PROFILE);
 
 # A fresh secret body for every create.
 sub new_secret { return { scope => 'policy', name => unique_slug('ap-secret'), value => 'v', allowed_profiles => [] } }
+
+# A fresh registry entry body for every create; make_model stores one and
+# returns it as the API does.
+sub new_model { my $s = unique_slug('ap-model'); return { slug => $s, model_id => "ap-prov/$s", pricing => { prompt => 1 } } }
+sub make_model {
+    my $r = api(POST => '/api/registry/models', token => admin_token(), json => new_model());
+    die "model: $r->{status} $r->{body}\n" unless $r->{status} == 201;
+    return $r->{json};
+}
 
 my @ROUTES = (
     # method    path                                body                                                     expected
@@ -49,7 +82,30 @@ my @ROUTES = (
     [ PUT    => '/api/vault/secrets/{secret}',      { value => 'w' },                                        \%ADMIN ],
     [ DELETE => '/api/vault/secrets/{secret}',      undef,                                                   \%ADMIN ],
     [ GET    => '/api/secrets',                     undef,                                                   \%READER ],
+    [ GET    => '/api/knowledge?kind=server,project&query=policy', undef,                                    \%READER ],
+    [ GET    => '/api/knowledge/server',            undef,                                                   \%READER ],
+    [ GET    => '/api/knowledge/{knowledge}',       undef,                                                   \%READER ],
+    [ PUT    => '/api/knowledge/{knowledge}',       { title => 'changed by the policy walk' },               \%ADMIN_GATED ],
+    [ DELETE => '/api/knowledge/{knowledge}',       undef,                                                   \%ADMIN_GATED ],
+    [ GET    => '/api/profiles',                    undef,                                                   \%READER ],
+    [ POST   => '/api/profiles',                    \&new_profile,                                           \%ADMIN_GATED ],
+    [ GET    => '/api/profiles/{profile}',          undef,                                                   \%READER ],
+    [ PUT    => '/api/profiles/{profile}',          { description => 'changed by the policy walk' },         \%ADMIN_GATED ],
+    [ DELETE => '/api/profiles/{profile}',          undef,                                                   \%ADMIN_GATED ],
+    [ GET    => '/api/assignments',                 undef,                                                   \%ADMIN ],
+    [ PUT    => '/api/assignments/{slug}',          { profile_name => $POLICY_PROFILE },                     \%ADMIN ],
+    [ DELETE => '/api/assignments/{assigned}',      undef,                                                   \%ADMIN ],
+    [ GET    => '/api/registry/models',             undef,                                                   \%AGENT ],
+    [ GET    => '/api/registry/models/{family}',    undef,                                                   \%AGENT ],
+    [ POST   => '/api/registry/models',             \&new_model,                                             \%AGENT ],
+    [ DELETE => '/api/registry/models/{model}',     undef,                                                   \%AGENT ],
+    [ POST   => '/api/memories/collect',            { agent => '{slug}', content => 'policy walk' },         \%AGENT_SELF ],
+    [ GET    => '/api/memories/list?agent={slug}',  undef,                                                   \%SELF_OR_READER ],
+    [ GET    => '/api/memories/download/{slug}/{day}', undef,                                                \%AGENT_SELF ],
+    [ GET    => '/api/memories/search?agent={slug}&query=policy', undef,                                     \%AGENT_SELF ],
     [ GET    => '/admin/audit-log',                 undef,                                                   \%ADMIN ],
+    [ GET    => '/admin/status',                    undef,                                                   \%ADMIN ],
+    [ GET    => '/admin/metrics',                   undef,                                                   \%ADMIN_OR_LOCAL ],
 );
 
 # --- helpers -------------------------------------------------------------------
@@ -78,17 +134,41 @@ for my $row (@ROUTES) {
     local $token_of{self} = $issued->{token};
     (my $path = $template) =~ s/\{slug\}/$target/g;
     $path =~ s/\{hash\}/$issued->{token_hash}/g;
+    if ($path =~ /\{profile\}/) {
+        my $name = uri_escape(make_profile());
+        $path =~ s/\{profile\}/$name/g;
+    }
+    if ($path =~ /\{assigned\}/) {
+        my $r = api(PUT => "/api/assignments/$target", token => admin_token(), json => { profile_name => $POLICY_PROFILE });
+        die "assignment for $template: $r->{status}\n" unless $r->{status} == 201;
+        $path =~ s/\{assigned\}/$target/g;
+    }
     if ($path =~ /\{secret\}/) {
         my $secret = api(POST => '/api/vault/secrets', token => admin_token(), json => new_secret());
         die "secret for $template: $secret->{status}\n" unless $secret->{status} == 201;
         $path =~ s/\{secret\}/$secret->{json}{id}/g;
+    }
+    if ($path =~ /\{knowledge\}/) {
+        my $r = api(PUT => "/api/knowledge/server/$target", token => admin_token(), json => { title => 'policy walk' });
+        die "knowledge for $template: $r->{status}\n" unless $r->{status} == 201;
+        $path =~ s/\{knowledge\}/server\/$target/g;
+    }
+    $path =~ s/\{family\}/make_model()->{slug}/ge;
+    if ($path =~ /\{day\}/) {
+        my $r = api(POST => '/api/memories/collect', token => admin_token(),
+            json => { agent => $target, content => 'a policy memory', date => '2026-07-01' });
+        die "memory for $template: $r->{status}\n" unless $r->{status} == 201;
+        $path =~ s/\{day\}/2026-07-01/g;
     }
 
     subtest "$method $template" => sub {
         for my $who (@PRINCIPALS) {
             my $want = $expected->{$who} // die "no expectation for $who on $method $template\n";
             my $json = ref $body eq 'CODE' ? $body->() : $body;
-            my $r = api_patient($method => $path, token => $token_of{$who}, ($who eq 'user' ? (user => 'ap-user') : ()),
+            $json = { map { my $v = $json->{$_}; $_ => (defined $v && !ref $v && $v =~ /\{slug\}/ ? $v =~ s/\{slug\}/$target/gr : $v) } keys %$json }
+                if ref $json eq 'HASH';
+            (my $call = $path) =~ s{\{model\}}{my $m = make_model(); "$m->{slug}/" . uri_escape($m->{model_id})}ge;
+            my $r = api_patient($method => $call, token => $token_of{$who}, ($who eq 'user' ? (user => 'ap-user') : ()),
                 (defined $json ? (json => $json) : ()));
             my $label = "$method $template as $who";
             if ($want eq 'allow') {

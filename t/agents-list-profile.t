@@ -83,8 +83,8 @@ my $agent_token = $second->{token};
         my $want = $made{$which};
         my $r = api(GET => "/api/agents/$want->{slug}/profile");
         is $r->{status}, 200, "profile of the $which agent without a token: 200";
-        is_deeply $r->{json}, { agent => $want, source => undef, profile => undef },
-            "$which: exactly {agent:{slug,name,scope}, source:null, profile:null}";
+        is_deeply $r->{json}, { agent => $want, source => undef, profile => undef, models => [] },
+            "$which: exactly {agent:{slug,name,scope}, source:null, profile:null, models:[]} (no assignment, no default)";
         no_token_material($r, "$which profile", @secrets);
     }
     for my $token ($agent_token, $admin, 'nxa_' . ('P' x 43)) {

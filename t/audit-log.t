@@ -57,7 +57,6 @@ sub chain_hash {
     return sha256_hex($row->{prev_hash} . $canonical);
 }
 
-sub uri_escape { my ($s) = @_; $s =~ s/([^A-Za-z0-9\-._~])/sprintf('%%%02X', ord $1)/ge; return $s }
 
 # --- what writes a row ---------------------------------------------------------
 

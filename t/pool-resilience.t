@@ -42,7 +42,8 @@ sub background_load {
 }
 
 subtest 'a worker killed with SIGKILL under load is replaced' => sub {
-    my @before = worker_pids();
+    # Earlier files' load recycles workers: wait until no retiring one is around.
+    my @before = @{ wait_until(10, sub { my @p = worker_pids(); @p == 2 ? \@p : undef }) || [ worker_pids() ] };
     is(scalar @before, 2, 'two workers run') or diag("workers: @before");
     my $load = background_load(3);
     sleep 0.5;

@@ -49,7 +49,7 @@ subtest 'a signed-in browser gets an HTML page' => sub {
 };
 
 subtest 'the page follows ?profile= and paginates' => sub {
-    my $q = "scope=$scope&profile=" . join('', map { sprintf '%%%02X', ord } split //, $prod);
+    my $q = "scope=$scope&profile=" . uri_escape($prod);
     my $r = api(GET => "/api/secrets?$q", user => 'alice', headers => { Accept => $browser });
     is $r->{status}, 200, 'status 200';
     like $r->{body}, qr{<code>ui/open</code>}, 'unrestricted';

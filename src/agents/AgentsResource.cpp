@@ -8,6 +8,7 @@
 #include "http/Pagination.h"
 #include "http/Router.h"
 #include "http/Validate.h"
+#include "profiles/ProfilesResource.h"
 #include "server/Settings.h"
 #include "util/Integer.h"
 #include "util/Time.h"
@@ -186,20 +187,14 @@ Response revokeToken(const Request& request, const Auth::Principal& principal)
 	return Response::noContent();
 }
 
-Response publicProfile(const Request& request)
+/// The agent's effective configuration (public, as the spec says): its
+/// profile and the registry facts of its models; never a secret or token.
+Response publicProfile(const Request& request, const Settings& settings)
 {
 	const std::string& slug = request.pathParam("slug");
 	auto agent = AgentStore::find(slug);
 	if (!agent) throw Http::NotFound("no agent '" + slug + "'");
-	auto a = Http::Json::object();
-	a->set("slug", agent->slug);
-	a->set("name", agent->name);
-	a->set("scope", agent->scope);
-	auto o = Http::Json::object();
-	o->set("agent", a);
-	o->set("source", Poco::Dynamic::Var());
-	o->set("profile", Poco::Dynamic::Var());
-	return Response::json(200, *o);
+	return Response::json(200, *Profiles::effectiveConfiguration(*agent, settings));
 }
 
 } // namespace
@@ -211,7 +206,7 @@ void registerRoutes(Http::Router& router, const Settings& settings)
 	router.add("POST", "/api/agents/register", Access::Public,
 	           [&settings](const Request& r, const Auth::Principal&) { return registerAgent(r, settings); });
 	router.add("GET", "/api/agents/:slug/profile", Access::Public,
-	           [](const Request& r, const Auth::Principal&) { return publicProfile(r); });
+	           [&settings](const Request& r, const Auth::Principal&) { return publicProfile(r, settings); });
 	router.add("POST", "/api/agents/:slug/heartbeat", Access::AgentSelf,
 	           [&settings](const Request& r, const Auth::Principal&) { return heartbeat(r, settings); });
 	router.setVerifiedFastPath("POST", "/api/agents/:slug/heartbeat",

@@ -5,6 +5,7 @@
 #include "auth/Principal.h"
 #include "http/HttpError.h"
 #include "http/Request.h"
+#include "server/Metrics.h"
 #include "util/Time.h"
 
 #include <Poco/Logger.h>
@@ -30,6 +31,7 @@ void AuditLog::record(const Http::Request& request, const Auth::Principal& princ
 	}
 	catch (const std::exception& e)
 	{
+		Metrics::auditFailure();
 		// The pool log keeps what the table could not (never a secret: see AuditLog.h).
 		Poco::Logger::get("audit").error("audit row not written: request %s, %s %s %s -> %s: %s", request.requestId(),
 		                                 entry.principal, action,

@@ -26,6 +26,8 @@ struct Context
 int vault(const Context& context);
 /// `nexusctl audit ...`; returns the exit code.
 int audit(const Context& context);
+/// `nexusctl knowledge ...` (import, export); returns the exit code.
+int knowledge(const Context& context);
 
 } // namespace Cli
 } // namespace Nexus

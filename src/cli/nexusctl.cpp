@@ -24,6 +24,7 @@ const char* const kUsage =
     "  hash-token      read a token on stdin, print its SHA-256 (what the API revokes by)\n"
     "  vault ...       the vault keyring: init, rotate-key, status, rewrap (nexusctl vault help)\n"
     "  audit ...       the audit log's hash chain: verify, seal (nexusctl audit help)\n"
+    "  knowledge ...   the knowledge base as YAML files: import, export (nexusctl knowledge help)\n"
     "\n"
     "The configuration is FILE, else $NEXUS_CONFIG, else /etc/nexus/app.properties;\n"
     "NEXUS_DB_* variables override it. The SQL files are in DIR, else $NEXUS_SQL_DIR,\n"
@@ -66,7 +67,7 @@ int main(int argc, char** argv)
 		return 2;
 	}
 	const std::string command = args[0];
-	if (command == "vault" || command == "audit")
+	if (command == "vault" || command == "audit" || command == "knowledge")
 	{
 		Nexus::Cli::Context context;
 		context.configPath = configPath.empty() ? Settings::defaultPath(Settings::processEnv) : configPath;
@@ -74,6 +75,7 @@ int main(int argc, char** argv)
 		context.args.assign(args.begin() + 1, args.end());
 		try
 		{
+			if (command == "knowledge") return Nexus::Cli::knowledge(context);
 			return command == "vault" ? Nexus::Cli::vault(context) : Nexus::Cli::audit(context);
 		}
 		catch (const Nexus::ConfigError& e)

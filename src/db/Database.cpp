@@ -1,6 +1,7 @@
 #include "db/Database.h"
 
 #include "http/HttpError.h"
+#include "server/Metrics.h"
 
 #include <Poco/Logger.h>
 
@@ -101,6 +102,7 @@ sql::Connection& Database::connection()
 	}
 	catch (const sql::SQLException& e)
 	{
+		Metrics::databaseError();
 		tState.reset();
 		Poco::Logger::get("db").warning("cannot connect to the database: %s (error %d)", std::string(e.what()),
 		                                e.getErrorCode());
@@ -150,6 +152,7 @@ bool Database::isRetryable(const sql::SQLException& e)
 
 void Database::handleFailure(const sql::SQLException& e, int attempt)
 {
+	Metrics::databaseError();
 	bool lost = isConnectionError(e);
 	if (!lost && tState.connection)
 	{

@@ -36,6 +36,45 @@ Poco::JSON::Object::Ptr object()
 	return new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
 }
 
+namespace {
+
+/// True when text (JSON) holds an integer literal longer than kMaxIntegerDigits
+/// outside its strings: Poco's parser silently wraps such numbers (2^64 + 1
+/// reads as 1), so they are refused before it sees them. Digits after a '.'
+/// or an exponent belong to a float and may run on.
+bool hasOversizedInteger(const std::string& text)
+{
+	const std::size_t kMaxIntegerDigits = 19; // below 10^19 every value fits in 64 bits
+	bool inString = false;
+	bool escaped = false;
+	bool fraction = false;
+	std::size_t digits = 0;
+	for (char c : text)
+	{
+		if (inString)
+		{
+			if (escaped)
+				escaped = false;
+			else if (c == '\\')
+				escaped = true;
+			else if (c == '"')
+				inString = false;
+			continue;
+		}
+		if (c >= '0' && c <= '9')
+		{
+			if (!fraction && ++digits > kMaxIntegerDigits) return true;
+			continue;
+		}
+		fraction = (c == '.' || c == 'e' || c == 'E') || (fraction && (c == '+' || c == '-'));
+		digits = 0;
+		if (c == '"') inString = true;
+	}
+	return false;
+}
+
+} // namespace
+
 Poco::JSON::Object::Ptr parseObject(const Request& request, bool allowEmpty)
 {
 	if (request.body().empty())
@@ -45,6 +84,8 @@ Poco::JSON::Object::Ptr parseObject(const Request& request, bool allowEmpty)
 	}
 	if (request.mediaType() != "application/json") throw UnsupportedMediaType("request body must be application/json");
 	if (!utf8Length(request.body())) throw BadRequest("malformed JSON: body is not valid UTF-8");
+	if (hasOversizedInteger(request.body()))
+		throw BadRequest("malformed JSON: an integer has more than 19 digits (too large for any field)");
 
 	Poco::JSON::Parser parser;
 	parser.setDepth(kMaxDepth);
@@ -176,6 +217,27 @@ Poco::JSON::Object::Ptr Fields::optionalObject(const std::string& name) const
 	auto object = _object->getObject(name);
 	if (!object) throw BadRequest("field '" + name + "' must be an object");
 	return object;
+}
+
+Poco::JSON::Array::Ptr Fields::optionalArray(const std::string& name) const
+{
+	if (!has(name)) return nullptr;
+	auto array = _object->getArray(name);
+	if (!array) throw BadRequest("field '" + name + "' must be an array");
+	return array;
+}
+
+std::optional<bool> Fields::optionalBool(const std::string& name) const
+{
+	if (!has(name)) return std::nullopt;
+	const Poco::Dynamic::Var value = _object->get(name);
+	if (value.type() != typeid(bool)) throw BadRequest("field '" + name + "' must be true or false");
+	return value.extract<bool>();
+}
+
+bool Fields::isNull(const std::string& name) const
+{
+	return _object->has(name) && _object->isNull(name);
 }
 
 } // namespace Http

@@ -53,6 +53,12 @@ public:
 	                                                            std::size_t maxChars) const;
 	/// An optional JSON object (absent or null gives nullptr).
 	Poco::JSON::Object::Ptr optionalObject(const std::string& name) const;
+	/// An optional JSON array (absent or null gives nullptr).
+	Poco::JSON::Array::Ptr optionalArray(const std::string& name) const;
+	/// An optional boolean (absent or null gives nullopt); "true" or 1 are refused.
+	std::optional<bool> optionalBool(const std::string& name) const;
+	/// True when the field is present and null (a partial update that clears it).
+	bool isNull(const std::string& name) const;
 
 	bool has(const std::string& name) const;
 

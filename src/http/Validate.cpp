@@ -50,5 +50,24 @@ bool Validate::path(const std::string& s, std::size_t maxLength)
 	return true;
 }
 
+bool Validate::modelId(const std::string& s)
+{
+	if (s.size() > kMaxModelIdLength) return false;
+	std::size_t parts = 0;
+	std::size_t start = 0;
+	while (start <= s.size())
+	{
+		auto end = s.find('/', start);
+		if (end == std::string::npos) end = s.size();
+		const std::string part = s.substr(start, end - start);
+		if (part.empty() || part == "." || part == "..") return false;
+		for (char c : part)
+			if (!isAlnum(c) && c != '_' && c != '.' && c != '-' && c != ':') return false;
+		++parts;
+		start = end + 1;
+	}
+	return parts >= 2;
+}
+
 } // namespace Http
 } // namespace Nexus

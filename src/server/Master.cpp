@@ -4,9 +4,12 @@
 
 #include "db/Database.h"
 #include "server/Logging.h"
+#include "server/Metrics.h"
+#include "server/PoolStats.h"
 #include "server/Settings.h"
 #include "server/Supervisor.h"
 #include "server/Worker.h"
+#include "util/Integer.h"
 #include "vault/Keyring.h"
 
 #include <Poco/Logger.h>
@@ -78,6 +81,7 @@ protected:
 		if (_worker)
 		{
 			Db::Database::init(settings.db);
+			attachStats();
 			Worker worker(settings, 0);
 			return worker.run();
 		}
@@ -86,6 +90,27 @@ protected:
 	}
 
 private:
+	/// A worker's view of the master's shared statistics (see PoolStats), or
+	/// none (requests go uncounted) when the master passed none.
+	static void attachStats()
+	{
+		const char* slotText = std::getenv(PoolStats::kSlotEnv);
+		if (!slotText) return;
+		try
+		{
+			const auto slot = parseInteger(slotText);
+			if (!slot || *slot < 0 || static_cast<std::size_t>(*slot) >= PoolStats::kSlots)
+				throw std::runtime_error(std::string("bad ") + PoolStats::kSlotEnv);
+			PoolStats stats = PoolStats::attach(PoolStats::kWorkerFd);
+			stats.slot(static_cast<std::size_t>(*slot)).startedMs.store(Poco::Timestamp().epochMicroseconds() / 1000);
+			Metrics::attach(std::move(stats), static_cast<std::size_t>(*slot));
+		}
+		catch (const std::exception& e)
+		{
+			Poco::Logger::get("worker").warning("%s; this worker's requests are not counted", std::string(e.what()));
+		}
+	}
+
 	void onConfig(const std::string&, const std::string& value) { _configPath = value; }
 	void onCheck(const std::string&, const std::string&) { _checkOnly = true; }
 	void onWorker(const std::string&, const std::string&) { _worker = true; }

@@ -1,10 +1,18 @@
 #include "server/Service.h"
 
 #include "admin/AuditResource.h"
+#include "admin/OperatorResource.h"
 #include "agents/AgentsResource.h"
+#include "assignments/AssignmentsResource.h"
 #include "audit/AuditLog.h"
 #include "db/Database.h"
 #include "http/Json.h"
+#include "knowledge/KnowledgeResource.h"
+#include "memories/MemoriesResource.h"
+#include "profiles/ProfilesResource.h"
+#include "registry/RegistryResource.h"
+#include "server/Metrics.h"
+#include "util/Time.h"
 #include "vault/VaultResource.h"
 
 #include <Poco/Logger.h>
@@ -12,7 +20,10 @@
 #include <cppconn/exception.h>
 #include <cppconn/resultset.h>
 
+#include <chrono>
 #include <memory>
+
+#include <unistd.h>
 
 namespace Nexus {
 
@@ -76,15 +87,36 @@ Service::Service(const Settings& settings): _settings(settings), _authenticator(
 	_router.add("GET", "/readyz", Auth::Access::Public, readyz);
 	Agents::registerRoutes(_router, _settings);
 	Vault::registerRoutes(_router, _settings);
+	Knowledge::registerRoutes(_router, _settings);
+	Profiles::registerRoutes(_router, _settings);
+	Assignments::registerRoutes(_router, _settings);
+	Registry::registerRoutes(_router, _settings);
+	Memories::registerRoutes(_router, _settings);
 	Admin::registerAuditLogRoutes(_router, _settings);
+	Admin::registerOperatorRoutes(_router, _settings);
 }
 
 Response Service::handle(Request& request) const
 {
-	Response response;
+	const auto start = std::chrono::steady_clock::now();
+	Metrics::requestStarted();
+	Outcome outcome;
+	Response response = dispatch(request, outcome);
+	finish(response, request.requestId());
+	const auto micros = static_cast<std::uint64_t>(
+	    std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count());
+	Metrics::requestFinished();
+	Metrics::observe(outcome.route, response.status(), micros);
+	if (_settings.logRequests) logRequest(request, outcome, response.status(), micros);
+	return response;
+}
+
+Response Service::dispatch(Request& request, Outcome& outcome) const
+{
 	try
 	{
 		const auto match = _router.match(request.method(), request.segments());
+		outcome.route = static_cast<std::size_t>(match.route - _router.routes().data());
 		request.setPathParams(match.params);
 		if (match.route->verifiedFastPath)
 		{
@@ -92,7 +124,7 @@ Response Service::handle(Request& request) const
 			{
 				if (auto fast = match.route->verifiedFastPath(request, *hash))
 				{
-					finish(*fast, request.requestId());
+					outcome.principal = "agent:" + request.pathParam("slug");
 					return *fast;
 				}
 			}
@@ -100,27 +132,47 @@ Response Service::handle(Request& request) const
 		const Auth::Access access = match.route->access;
 		const Auth::Principal principal =
 		    access == Auth::Access::Public ? Auth::Principal::anonymous() : authenticate(_authenticator, request);
-		Auth::Policy::check(access, principal, request.pathParam("slug"));
-		response = match.route->handler(request, principal);
+		outcome.principal = principal.label();
+		Auth::Policy::check(access, principal, request.pathParam("slug"), isLoopback(request.clientAddress()));
+		return match.route->handler(request, principal);
 	}
 	catch (const Http::HttpError& e)
 	{
-		response = Response::error(e);
+		return Response::error(e);
 	}
 	catch (const sql::SQLException& e)
 	{
 		Poco::Logger::get("http").error("request %s %s %s failed: database error %d: %s", request.requestId(),
 		                                request.method(), request.path(), e.getErrorCode(), std::string(e.what()));
-		response = Response::error(500, "internal", "internal error; quote request id " + request.requestId());
+		return Response::error(500, "internal", "internal error; quote request id " + request.requestId());
 	}
 	catch (const std::exception& e)
 	{
 		Poco::Logger::get("http").error("request %s %s %s failed: %s", request.requestId(), request.method(),
 		                                request.path(), std::string(e.what()));
-		response = Response::error(500, "internal", "internal error; quote request id " + request.requestId());
+		return Response::error(500, "internal", "internal error; quote request id " + request.requestId());
 	}
-	finish(response, request.requestId());
-	return response;
+}
+
+void Service::logRequest(const Request& request, const Outcome& outcome, int status, std::uint64_t micros) const
+{
+	Poco::JSON::Object line(Poco::JSON_PRESERVE_KEY_ORDER);
+	line.set("ts", Time::toRfc3339(Poco::Timestamp()));
+	line.set("request_id", request.requestId());
+	line.set("method", request.method());
+	line.set("route", outcome.route < _router.routes().size() ? _router.routes()[outcome.route].pattern : "(none)");
+	line.set("status", status);
+	line.set("duration_ms", static_cast<double>(micros) / 1000.0);
+	line.set("principal", outcome.principal);
+	line.set("client", request.clientAddress());
+	std::string text = Http::Json::stringify(line) + "\n";
+	// One write per line: lines from the threads and workers never interleave.
+	[[maybe_unused]] const auto written = ::write(STDERR_FILENO, text.data(), text.size());
+}
+
+bool Service::isLoopback(const std::string& address)
+{
+	return address == "::1" || address.rfind("127.", 0) == 0 || address.rfind("::ffff:127.", 0) == 0;
 }
 
 Response Service::reject(const std::string& requestId, const Http::HttpError& error)

@@ -5,6 +5,7 @@
 #include "http/Request.h"
 #include "http/Response.h"
 #include "http/Router.h"
+#include "server/PoolStats.h"
 #include "server/Settings.h"
 
 namespace Nexus {
@@ -31,7 +32,19 @@ public:
 
 	const Http::Router& router() const { return _router; }
 
+	/// True for a loopback client address (127.0.0.0/8, ::1).
+	static bool isLoopback(const std::string& address);
+
 private:
+	/// What dispatch learned about a request, for the metrics and the request log.
+	struct Outcome
+	{
+		std::size_t route = PoolStats::kRoutes; ///< index in the router; kRoutes: none matched
+		std::string principal = "anonymous";
+	};
+
+	Http::Response dispatch(Http::Request& request, Outcome& outcome) const;
+	void logRequest(const Http::Request& request, const Outcome& outcome, int status, std::uint64_t micros) const;
 	static void finish(Http::Response& response, const std::string& requestId);
 
 	const Settings& _settings;

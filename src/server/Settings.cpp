@@ -49,9 +49,14 @@ const std::set<std::string> kKeys = {"server.socket",
                                      "vault.keyring_file",
                                      "vault.max_value_bytes",
                                      "vault.max_versions",
+                                     "knowledge.max_content_bytes",
+                                     "memories.max_entry_bytes",
+                                     "profiles.strict",
+                                     "profiles.default",
                                      "audit.seal_interval_ms",
                                      "audit.seal_delay_ms",
-                                     "log.level"};
+                                     "log.level",
+                                     "log.requests"};
 
 class Reader
 {
@@ -85,6 +90,20 @@ public:
 			throw ConfigError(msg.str());
 		}
 		target = static_cast<T>(*n);
+	}
+
+	/// true/false, yes/no, on/off, 1/0 (case-insensitive); anything else is refused.
+	void boolean(const std::string& key, bool& target) const
+	{
+		auto v = raw(key);
+		if (!v) return;
+		const std::string s = Poco::toLower(Poco::trim(*v));
+		if (s == "true" || s == "yes" || s == "on" || s == "1")
+			target = true;
+		else if (s == "false" || s == "no" || s == "off" || s == "0")
+			target = false;
+		else
+			throw ConfigError(key + ": expected true or false, got '" + Poco::trim(*v) + "'");
 	}
 
 private:
@@ -232,10 +251,15 @@ Settings Settings::from(const Poco::Util::AbstractConfiguration& config, const E
 	if (s.vaultKeyringFile.empty()) throw ConfigError("vault.keyring_file: must not be empty");
 	r.integer("vault.max_value_bytes", s.vaultMaxValueBytes, 1, 16777216);
 	r.integer("vault.max_versions", s.vaultMaxVersions, 1, 1000);
+	r.integer("knowledge.max_content_bytes", s.knowledgeMaxContentBytes, 1024, 16777215);
+	r.integer("memories.max_entry_bytes", s.memoriesMaxEntryBytes, 1, 16777215);
+	r.boolean("profiles.strict", s.profilesStrict);
+	r.string("profiles.default", s.profilesDefault);
 	r.integer("audit.seal_interval_ms", s.auditSealIntervalMs, 50, 3600000);
 	r.integer("audit.seal_delay_ms", s.auditSealDelayMs, 0, 3600000);
 
 	r.string("log.level", s.logLevel);
+	r.boolean("log.requests", s.logRequests);
 	static const std::set<std::string> kLevels = {"fatal",  "critical",    "error", "warning",
 	                                              "notice", "information", "debug", "trace"};
 	if (!kLevels.count(s.logLevel))

@@ -66,12 +66,25 @@ struct Settings
 	std::size_t vaultMaxValueBytes = 65536;
 	int vaultMaxVersions = 10;
 
+	/// Largest content (bytes of markdown) of one knowledge entity.
+	std::size_t knowledgeMaxContentBytes = 262144;
+
+	/// Largest memory entry (bytes of content) POST /api/memories/collect takes.
+	std::size_t memoriesMaxEntryBytes = 65536;
+
+	/// Refuse profile writes that would carry warnings (422) instead of
+	/// reporting them; the profile of an agent with no assignment ("" none).
+	bool profilesStrict = false;
+	std::string profilesDefault;
+
 	/// How often the audit sealer runs, and how old an unsealed row must be
 	/// before it is chained (rows commit slightly out of id order).
 	int auditSealIntervalMs = 1000;
 	int auditSealDelayMs = 500;
 
 	std::string logLevel = "information";
+	/// One JSON line per request on stderr (request id, principal, route, status, duration).
+	bool logRequests = true;
 
 	using Env = std::function<std::optional<std::string>(const std::string&)>;
 

@@ -3,6 +3,7 @@
 #include "server/Worker.h"
 
 #include <Poco/Logger.h>
+#include <Poco/Timestamp.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -77,9 +78,11 @@ int Supervisor::openSocket(const std::string& path, int mode, int backlog)
 
 void Supervisor::spawn()
 {
+	const std::size_t slot = _stats.acquire(-1); // the pid is known after the fork
 	const pid_t pid = ::fork();
 	if (pid < 0)
 	{
+		_stats.release(slot);
 		log().error("fork failed: %s", std::string(std::strerror(errno)));
 		_pendingSpawns.push_back(std::chrono::steady_clock::now() + kRespawnBackoff);
 		return;
@@ -90,6 +93,11 @@ void Supervisor::spawn()
 		// convention), restore signals and become a worker.
 		::prctl(PR_SET_PDEATHSIG, SIGTERM);
 		::dup2(_listenFd, 0);
+		// The shared statistics at a fixed fd, and which slot is ours.
+		if (slot < PoolStats::kSlots && _stats.fd() >= 0 && ::dup2(_stats.fd(), PoolStats::kWorkerFd) >= 0)
+			::setenv(PoolStats::kSlotEnv, std::to_string(slot).c_str(), 1);
+		else
+			::unsetenv(PoolStats::kSlotEnv);
 		sigset_t none;
 		sigemptyset(&none);
 		::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -99,7 +107,11 @@ void Supervisor::spawn()
 		std::fprintf(stderr, "nexus-fcgi: cannot exec %s: %s\n", _program.c_str(), std::strerror(errno));
 		::_exit(127);
 	}
-	_children[pid] = Child{_generation, std::chrono::steady_clock::now()};
+	if (slot < PoolStats::kSlots)
+		_stats.slot(slot).pid.store(pid);
+	else
+		log().warning("no statistics slot free for worker %d; its requests are not counted", static_cast<int>(pid));
+	_children[pid] = Child{_generation, std::chrono::steady_clock::now(), false, slot};
 }
 
 void Supervisor::reap()
@@ -112,6 +124,7 @@ void Supervisor::reap()
 		if (it == _children.end()) continue;
 		const Child child = it->second;
 		_children.erase(it);
+		_stats.release(child.slot);
 		if (_stopping || child.generation != _generation) continue; // expected: drained or replaced
 
 		if (child.retiring) // its replacement started when it announced the drain
@@ -124,11 +137,13 @@ void Supervisor::reap()
 		if (recycled)
 		{
 			++_recycles;
+			if (_stats.valid()) _stats.header().recycles.fetch_add(1);
 			log().information("worker %d recycled; starting a new one", static_cast<int>(pid));
 		}
 		else
 		{
 			++_respawns;
+			if (_stats.valid()) _stats.header().respawns.fetch_add(1);
 			if (WIFSIGNALED(status))
 				log().warning("worker %d killed by signal %d; respawning", static_cast<int>(pid), WTERMSIG(status));
 			else
@@ -159,6 +174,7 @@ void Supervisor::reload()
 	}
 	// Start the new generation first, then drain the old one: no gap in service.
 	const int old = _generation++;
+	publishSettings();
 	_pendingSpawns.clear();
 	for (int i = 0; i < _settings.workers; ++i) spawn();
 	for (const auto& [pid, child] : _children)
@@ -172,6 +188,7 @@ void Supervisor::retire(pid_t pid)
 	if (_stopping || it == _children.end() || it->second.generation != _generation || it->second.retiring) return;
 	it->second.retiring = true;
 	++_recycles;
+	if (_stats.valid()) _stats.header().recycles.fetch_add(1);
 	log().information("worker %d recycled; starting a new one", static_cast<int>(pid));
 	spawn();
 }
@@ -194,6 +211,15 @@ void Supervisor::stopAll()
 	while (!_children.empty() && ::waitpid(-1, nullptr, 0) > 0) _children.erase(_children.begin());
 }
 
+void Supervisor::publishSettings()
+{
+	if (!_stats.valid()) return;
+	auto& h = _stats.header();
+	h.generation.store(static_cast<std::uint64_t>(_generation));
+	h.workers.store(static_cast<std::uint64_t>(_settings.workers));
+	h.threads.store(static_cast<std::uint64_t>(_settings.threads));
+}
+
 int Supervisor::run()
 {
 	sigset_t signals = masterSignals();
@@ -206,6 +232,17 @@ int Supervisor::run()
 	{
 		log().fatal(e.what());
 		return Worker::kExitConfig;
+	}
+	try
+	{
+		_stats = PoolStats::create();
+		_stats.header().masterPid.store(::getpid());
+		_stats.header().startedMs.store(Poco::Timestamp().epochMicroseconds() / 1000);
+		publishSettings();
+	}
+	catch (const std::exception& e)
+	{
+		log().warning("%s; requests will not be counted", std::string(e.what()));
 	}
 	log().information("listening on %s; starting %d workers of %d threads", _settings.socketPath, _settings.workers,
 	                  _settings.threads);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "server/PoolStats.h"
 #include "server/Settings.h"
 
 #include <sys/types.h>
@@ -38,7 +39,8 @@ private:
 	{
 		int generation;
 		std::chrono::steady_clock::time_point started;
-		bool retiring = false; ///< said it is draining; already replaced
+		bool retiring = false;                ///< said it is draining; already replaced
+		std::size_t slot = PoolStats::kSlots; ///< its PoolStats slot
 	};
 
 	void spawn();
@@ -46,6 +48,8 @@ private:
 	void reload();
 	void retire(pid_t pid);
 	void stopAll();
+	/// Puts the generation and the configured pool size where workers read them.
+	void publishSettings();
 
 	Settings _settings;
 	std::string _configPath;
@@ -57,6 +61,7 @@ private:
 	std::vector<std::chrono::steady_clock::time_point> _pendingSpawns;
 	long _respawns = 0;
 	long _recycles = 0;
+	PoolStats _stats;
 };
 
 } // namespace Nexus

@@ -85,5 +85,17 @@ std::optional<std::string> parseRfc3339(const std::string& s)
 	return Poco::DateTimeFormatter::format(utc, "%Y-%m-%d %H:%M:%S.%F");
 }
 
+bool isDate(const std::string& s)
+{
+	if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
+	const int year = number(s, 0, 4), month = number(s, 5, 2), day = number(s, 8, 2);
+	return year >= 1000 && month >= 1 && month <= 12 && day >= 1 && day <= Poco::DateTime::daysOfMonth(year, month);
+}
+
+std::string dateOf(const Poco::Timestamp& t)
+{
+	return Poco::DateTimeFormatter::format(t, "%Y-%m-%d");
+}
+
 } // namespace Time
 } // namespace Nexus

@@ -26,5 +26,13 @@ std::string toRfc3339(const Poco::Timestamp& t);
 /// in a query string arrives as a space).
 std::optional<std::string> parseRfc3339(const std::string& s);
 
+/// True when s is exactly YYYY-MM-DD and names a real calendar date from
+/// 1000-01-01 to 9999-12-31 (MySQL's DATE range): "2026-02-30", "2026-13-01",
+/// "2026-7-1" and "yesterday" are not.
+bool isDate(const std::string& s);
+
+/// The UTC date of t: "2026-07-01".
+std::string dateOf(const Poco::Timestamp& t);
+
 } // namespace Time
 } // namespace Nexus

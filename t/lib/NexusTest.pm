@@ -21,7 +21,7 @@ use Test::More;
 
 our @EXPORT = qw(api api_patient admin_token base_url new_agent issue_token unique_slug dbh stack_env
   devstack json_of wait_until master_pid worker_pids top_dir error_is epoch_of listed_agent next_link
-  nexusctl db_password);
+  nexusctl db_password uri_escape);
 
 my $TOP = File::Spec->rel2abs(File::Spec->catdir(dirname(__FILE__), '..', '..'));
 my $OWN_STACK;
@@ -240,6 +240,14 @@ sub listed_agent {
 }
 
 # The target of a Link: <...>; rel="next" header, or undef.
+# Percent-encodes everything but RFC 3986's unreserved characters (UTF-8 bytes).
+sub uri_escape {
+    my ($s) = @_;
+    utf8::encode($s) if utf8::is_utf8($s);
+    $s =~ s/([^A-Za-z0-9\-._~])/sprintf('%%%02X', ord $1)/ge;
+    return $s;
+}
+
 sub next_link {
     my ($r) = @_;
     my ($target) = ($r->{headers}{link} // '') =~ /^<([^>]+)>;\s*rel="next"$/;

@@ -1,6 +1,6 @@
 // Json: request body parsing, UTF-8 checks, Fields validation and stringify.
-#include "http/HttpError.h"
 #include "http/Json.h"
+#include "http/HttpError.h"
 #include "http/Request.h"
 
 #include "TestSupport.h"
@@ -20,9 +20,9 @@ using Nexus::Http::Request;
 using Nexus::Http::UnsupportedMediaType;
 namespace Json = Nexus::Http::Json;
 
-using NexusTest::thrown;
 using NexusTest::contains;
 using NexusTest::startsWith;
+using NexusTest::thrown;
 
 namespace {
 
@@ -57,8 +57,8 @@ std::string repeat(const std::string& s, std::size_t n)
 	return out;
 }
 
-const std::string kEAcute = "\xC3\xA9";          // é, 2 bytes
-const std::string kEmoji = "\xF0\x9F\x98\x80";   // U+1F600, 4 bytes
+const std::string kEAcute = "\xC3\xA9";        // é, 2 bytes
+const std::string kEmoji = "\xF0\x9F\x98\x80"; // U+1F600, 4 bytes
 
 } // namespace
 
@@ -75,6 +75,7 @@ class JsonTest : public CppUnit::TestFixture
 	CPPUNIT_TEST(testTrailingGarbage);
 	CPPUNIT_TEST(testNonObjectRefused);
 	CPPUNIT_TEST(testDepthLimit);
+	CPPUNIT_TEST(testOversizedIntegersRefused);
 	CPPUNIT_TEST(testInvalidUtf8Body);
 	CPPUNIT_TEST(testEscapedNulRefused);
 	CPPUNIT_TEST(testUtf8LengthAscii);
@@ -131,14 +132,17 @@ public:
 	{
 		const auto e = thrown<HttpError>([] { Json::parseObject(post(""), false); }, CPPUNIT_SOURCELINE());
 		CPPUNIT_ASSERT_EQUAL(400, e.status());
-		CPPUNIT_ASSERT_EQUAL(400, thrown<HttpError>([] { Json::parseObject(post("")); }, CPPUNIT_SOURCELINE()).status());
+		CPPUNIT_ASSERT_EQUAL(400,
+		                     thrown<HttpError>([] { Json::parseObject(post("")); }, CPPUNIT_SOURCELINE()).status());
 	}
 
 	void testWrongMediaType()
 	{
-		for (const char* type : {"text/plain", "application/x-www-form-urlencoded", "application/jsonx", "application/json-patch+json"})
+		for (const char* type :
+		     {"text/plain", "application/x-www-form-urlencoded", "application/jsonx", "application/json-patch+json"})
 		{
-			const auto e = thrown<UnsupportedMediaType>([&] { Json::parseObject(post("{}", type)); }, CPPUNIT_SOURCELINE());
+			const auto e =
+			    thrown<UnsupportedMediaType>([&] { Json::parseObject(post("{}", type)); }, CPPUNIT_SOURCELINE());
 			CPPUNIT_ASSERT_EQUAL_MESSAGE(type, 415, e.status());
 			CPPUNIT_ASSERT_EQUAL(std::string("unsupported_media_type"), e.code());
 		}
@@ -146,14 +150,12 @@ public:
 		CPPUNIT_ASSERT_THROW(Json::parseObject(post("not json", "text/plain")), UnsupportedMediaType);
 	}
 
-	void testMissingMediaType()
-	{
-		CPPUNIT_ASSERT_THROW(Json::parseObject(post("{}", "")), UnsupportedMediaType);
-	}
+	void testMissingMediaType() { CPPUNIT_ASSERT_THROW(Json::parseObject(post("{}", "")), UnsupportedMediaType); }
 
 	void testMalformed()
 	{
-		for (const char* body : {"{", "{\"a\":}", "{\"a\":1,}", "{'a':1}", "{a:1}", "nope", "{\"a\":tru}", "{\"a\":\"x}"})
+		for (const char* body :
+		     {"{", "{\"a\":}", "{\"a\":1,}", "{'a':1}", "{a:1}", "nope", "{\"a\":tru}", "{\"a\":\"x}"})
 		{
 			const auto e = thrown<BadRequest>([&] { parse(body); }, CPPUNIT_SOURCELINE());
 			CPPUNIT_ASSERT_MESSAGE(std::string(body) + " -> " + e.what(), startsWith(e.what(), "malformed JSON"));
@@ -176,6 +178,23 @@ public:
 		}
 	}
 
+	void testOversizedIntegersRefused()
+	{
+		// Poco's parser wraps these (2^64 + 1 reads as 1): refused before it sees them.
+		for (const char* body :
+		     {R"({"n":18446744073709551617})", R"({"n":-99999999999999999999})", R"({"a":[1,2,12345678901234567890]})"})
+		{
+			const auto e = thrown<HttpError>([&] { parse(body); }, CPPUNIT_SOURCELINE());
+			CPPUNIT_ASSERT_EQUAL(400, e.status());
+			CPPUNIT_ASSERT(contains(e.what(), "19 digits"));
+		}
+		// 19 digits, long fractions and exponents, and digits inside strings are fine.
+		CPPUNIT_ASSERT_EQUAL(std::string("9223372036854775807"),
+		                     parse(R"({"n":9223372036854775807})")->get("n").toString());
+		CPPUNIT_ASSERT_NO_THROW(parse(R"({"f":0.12345678901234567890123,"e":1e+300})"));
+		CPPUNIT_ASSERT_NO_THROW(parse(R"({"s":"123456789012345678901234567890","t":"\"12345678901234567890"})"));
+	}
+
 	void testDepthLimit()
 	{
 		CPPUNIT_ASSERT_NO_THROW(parse(nestedObjects(32)));
@@ -189,7 +208,8 @@ public:
 
 	void testInvalidUtf8Body()
 	{
-		for (const std::string& bad : {std::string("\xFF"), std::string("\xC0\xAF"), std::string("\xED\xA0\x80"), std::string("\xC3")})
+		for (const std::string& bad :
+		     {std::string("\xFF"), std::string("\xC0\xAF"), std::string("\xED\xA0\x80"), std::string("\xC3")})
 		{
 			const auto e = thrown<BadRequest>([&] { parse("{\"name\":\"" + bad + "\"}"); }, CPPUNIT_SOURCELINE());
 			CPPUNIT_ASSERT_EQUAL(400, e.status());
@@ -238,8 +258,8 @@ public:
 
 	void testUtf8LengthOverlong()
 	{
-		CPPUNIT_ASSERT(!Json::utf8Length("\xC0\x80"));         // NUL in 2 bytes
-		CPPUNIT_ASSERT(!Json::utf8Length("\xC0\xAF"));         // '/' in 2 bytes
+		CPPUNIT_ASSERT(!Json::utf8Length("\xC0\x80")); // NUL in 2 bytes
+		CPPUNIT_ASSERT(!Json::utf8Length("\xC0\xAF")); // '/' in 2 bytes
 		CPPUNIT_ASSERT(!Json::utf8Length("\xC1\xBF"));
 		CPPUNIT_ASSERT(!Json::utf8Length("\xE0\x80\xAF"));     // '/' in 3 bytes
 		CPPUNIT_ASSERT(!Json::utf8Length("\xE0\x9F\xBF"));     // U+07FF in 3 bytes
@@ -249,10 +269,10 @@ public:
 
 	void testUtf8LengthSurrogates()
 	{
-		CPPUNIT_ASSERT(!Json::utf8Length("\xED\xA0\x80")); // U+D800
-		CPPUNIT_ASSERT(!Json::utf8Length("\xED\xAF\xBF")); // U+DBFF
-		CPPUNIT_ASSERT(!Json::utf8Length("\xED\xB0\x80")); // U+DC00
-		CPPUNIT_ASSERT(!Json::utf8Length("\xED\xBF\xBF")); // U+DFFF
+		CPPUNIT_ASSERT(!Json::utf8Length("\xED\xA0\x80"));             // U+D800
+		CPPUNIT_ASSERT(!Json::utf8Length("\xED\xAF\xBF"));             // U+DBFF
+		CPPUNIT_ASSERT(!Json::utf8Length("\xED\xB0\x80"));             // U+DC00
+		CPPUNIT_ASSERT(!Json::utf8Length("\xED\xBF\xBF"));             // U+DFFF
 		CPPUNIT_ASSERT(!Json::utf8Length("\xED\xA0\xBD\xED\xB8\x80")); // CESU-8 pair for U+1F600
 	}
 
@@ -268,15 +288,19 @@ public:
 		CPPUNIT_ASSERT(!Json::utf8Length("abc\xC3"));
 		CPPUNIT_ASSERT(!Json::utf8Length("\xE6\x97"));
 		CPPUNIT_ASSERT(!Json::utf8Length("\xF0\x9F\x98"));
-		CPPUNIT_ASSERT(!Json::utf8Length("\xF0\x9F\x98" "a"));
-		CPPUNIT_ASSERT(!Json::utf8Length("\xC3" "a"));
-		CPPUNIT_ASSERT(!Json::utf8Length("\xE6\x97" "a"));
+		CPPUNIT_ASSERT(!Json::utf8Length("\xF0\x9F\x98"
+		                                 "a"));
+		CPPUNIT_ASSERT(!Json::utf8Length("\xC3"
+		                                 "a"));
+		CPPUNIT_ASSERT(!Json::utf8Length("\xE6\x97"
+		                                 "a"));
 	}
 
 	void testUtf8LengthBadBytes()
 	{
-		CPPUNIT_ASSERT(!Json::utf8Length("\x80"));             // lone continuation byte
-		CPPUNIT_ASSERT(!Json::utf8Length("a\xBF" "b"));
+		CPPUNIT_ASSERT(!Json::utf8Length("\x80")); // lone continuation byte
+		CPPUNIT_ASSERT(!Json::utf8Length("a\xBF"
+		                                 "b"));
 		CPPUNIT_ASSERT(!Json::utf8Length("\xFE"));
 		CPPUNIT_ASSERT(!Json::utf8Length("\xFF"));
 		CPPUNIT_ASSERT(!Json::utf8Length("\xF8\x88\x80\x80\x80")); // 5-byte form
@@ -285,8 +309,11 @@ public:
 
 	void testUnknownFieldRejected()
 	{
-		const auto e = thrown<BadRequest>([] { Fields(parse("{\"name\":\"a\",\"colour\":\"red\"}"), {"name", "description"}); },
-		                                  CPPUNIT_SOURCELINE());
+		const auto e = thrown<BadRequest>(
+		    [] {
+			    Fields(parse("{\"name\":\"a\",\"colour\":\"red\"}"), {"name", "description"});
+		    },
+		    CPPUNIT_SOURCELINE());
 		CPPUNIT_ASSERT_MESSAGE(e.what(), contains(e.what(), "colour"));
 		CPPUNIT_ASSERT_THROW(Fields(parse("{\"Name\":\"a\"}"), {"name"}), BadRequest);
 		CPPUNIT_ASSERT_THROW(Fields(parse("{\"a\":1}"), {}), BadRequest);
@@ -321,7 +348,8 @@ public:
 	void testStringMaxCountsCodePoints()
 	{
 		const std::string ok = repeat(kEAcute, 200);
-		Fields f(parse("{\"ok\":\"" + ok + "\",\"long\":\"" + repeat(kEAcute, 201) + "\",\"emoji\":\"" + repeat(kEmoji, 10) + "\"}"),
+		Fields f(parse("{\"ok\":\"" + ok + "\",\"long\":\"" + repeat(kEAcute, 201) + "\",\"emoji\":\"" +
+		               repeat(kEmoji, 10) + "\"}"),
 		         {"ok", "long", "emoji"});
 		CPPUNIT_ASSERT_EQUAL(ok, f.string("ok", 1, 200));
 		const auto e = thrown<BadRequest>([&] { f.string("long", 1, 200); }, CPPUNIT_SOURCELINE());
@@ -429,7 +457,8 @@ public:
 		inner->set("b", true);
 		inner->set("a", false);
 		o->set("inner", inner);
-		CPPUNIT_ASSERT_EQUAL(std::string("{\"zeta\":1,\"alpha\":2,\"mid\":\"x\",\"inner\":{\"b\":true,\"a\":false}}"), Json::stringify(*o));
+		CPPUNIT_ASSERT_EQUAL(std::string("{\"zeta\":1,\"alpha\":2,\"mid\":\"x\",\"inner\":{\"b\":true,\"a\":false}}"),
+		                     Json::stringify(*o));
 	}
 
 	void testStringifyEscapes()

@@ -18,11 +18,11 @@ namespace {
 const std::string kSlug = "bob";
 
 /// The outcome of Policy::check: 0 for pass, else the error's status.
-int outcome(Access access, const Principal& principal, const std::string& slug = kSlug)
+int outcome(Access access, const Principal& principal, const std::string& slug = kSlug, bool loopback = false)
 {
 	try
 	{
-		Policy::check(access, principal, slug);
+		Policy::check(access, principal, slug, loopback);
 		return 0;
 	}
 	catch (const HttpError& e)
@@ -69,6 +69,7 @@ class PolicyTest : public CppUnit::TestFixture
 	CPPUNIT_TEST(testForbiddenHasNoChallenge);
 	CPPUNIT_TEST(testAgentSelfComparesWholeSlug);
 	CPPUNIT_TEST(testUserPrincipal);
+	CPPUNIT_TEST(testAdminOrLocal);
 	CPPUNIT_TEST(testAccessNames);
 	CPPUNIT_TEST(testLabel);
 	CPPUNIT_TEST(testPrincipalKinds);
@@ -173,6 +174,20 @@ public:
 		CPPUNIT_ASSERT_EQUAL(kForbidden, outcome(Access::Agent, alice));
 		CPPUNIT_ASSERT_EQUAL(kForbidden, outcome(Access::AgentSelf, alice, "alice"));
 		CPPUNIT_ASSERT_EQUAL(kForbidden, outcome(Access::Admin, alice));
+	}
+
+	void testAdminOrLocal()
+	{
+		// From a loopback address no token is needed; a token must still be the admin's.
+		CPPUNIT_ASSERT_EQUAL(kPass, outcome(Access::AdminOrLocal, kAnonymous, kSlug, true));
+		CPPUNIT_ASSERT_EQUAL(kForbidden, outcome(Access::AdminOrLocal, kSelf, kSlug, true));
+		CPPUNIT_ASSERT_EQUAL(kForbidden, outcome(Access::AdminOrLocal, kUser, kSlug, true));
+		CPPUNIT_ASSERT_EQUAL(kPass, outcome(Access::AdminOrLocal, kAdmin, kSlug, true));
+		CPPUNIT_ASSERT_EQUAL(kUnauthorized, outcome(Access::AdminOrLocal, kAnonymous, kSlug, false));
+		// The loopback flag opens nothing else.
+		for (Access access : {Access::Agent, Access::Reader, Access::AgentSelf, Access::Admin})
+			CPPUNIT_ASSERT_EQUAL(kUnauthorized, outcome(access, kAnonymous, kSlug, true));
+		CPPUNIT_ASSERT_EQUAL(std::string("admin-or-local"), std::string(Policy::name(Access::AdminOrLocal)));
 	}
 
 	void testAccessNames()

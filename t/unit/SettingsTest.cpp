@@ -1,6 +1,6 @@
 // Settings: defaults, ranges, unknown keys, environment overrides and secrets.
-#include "auth/Token.h"
 #include "server/Settings.h"
+#include "auth/Token.h"
 
 #include "TestSupport.h"
 
@@ -22,8 +22,8 @@
 using Nexus::ConfigError;
 using Nexus::Settings;
 
-using NexusTest::thrown;
 using NexusTest::contains;
+using NexusTest::thrown;
 
 namespace {
 
@@ -55,20 +55,25 @@ struct IntegerKey
 const std::vector<IntegerKey>& integerKeys()
 {
 	static const std::vector<IntegerKey> keys = {
-		{"server.workers", 1, 256, [](const Settings& s) { return s.workers; }},
-		{"server.threads", 1, 256, [](const Settings& s) { return s.threads; }},
-		{"server.backlog", 1, 65535, [](const Settings& s) { return s.backlog; }},
-		{"server.max_requests", 0, 100000000, [](const Settings& s) { return s.maxRequests; }},
-		{"server.max_requests_jitter", 0, 100000000, [](const Settings& s) { return s.maxRequestsJitter; }},
-		{"server.request_timeout_ms", 100, 3600000, [](const Settings& s) { return s.requestTimeoutMs; }},
-		{"server.drain_timeout_ms", 0, 3600000, [](const Settings& s) { return s.drainTimeoutMs; }},
-		{"server.max_body_bytes", 1024, 1073741824, [](const Settings& s) { return static_cast<long long>(s.maxBodyBytes); }},
-		{"db.port", 1, 65535, [](const Settings& s) { return s.db.port; }},
-		{"db.connect_timeout_s", 1, 300, [](const Settings& s) { return s.db.connectTimeoutS; }},
-		{"db.read_timeout_s", 1, 3600, [](const Settings& s) { return s.db.readTimeoutS; }},
-		{"agents.offline_after_s", 1, 31536000, [](const Settings& s) { return s.agentsOfflineAfterS; }},
-		{"agents.max_heartbeat_bytes", 16, 1048576,
-		 [](const Settings& s) { return static_cast<long long>(s.agentsMaxHeartbeatBytes); }},
+	    {"server.workers", 1, 256, [](const Settings& s) { return s.workers; }},
+	    {"server.threads", 1, 256, [](const Settings& s) { return s.threads; }},
+	    {"server.backlog", 1, 65535, [](const Settings& s) { return s.backlog; }},
+	    {"server.max_requests", 0, 100000000, [](const Settings& s) { return s.maxRequests; }},
+	    {"server.max_requests_jitter", 0, 100000000, [](const Settings& s) { return s.maxRequestsJitter; }},
+	    {"server.request_timeout_ms", 100, 3600000, [](const Settings& s) { return s.requestTimeoutMs; }},
+	    {"server.drain_timeout_ms", 0, 3600000, [](const Settings& s) { return s.drainTimeoutMs; }},
+	    {"server.max_body_bytes", 1024, 1073741824,
+	     [](const Settings& s) { return static_cast<long long>(s.maxBodyBytes); }},
+	    {"db.port", 1, 65535, [](const Settings& s) { return s.db.port; }},
+	    {"db.connect_timeout_s", 1, 300, [](const Settings& s) { return s.db.connectTimeoutS; }},
+	    {"db.read_timeout_s", 1, 3600, [](const Settings& s) { return s.db.readTimeoutS; }},
+	    {"agents.offline_after_s", 1, 31536000, [](const Settings& s) { return s.agentsOfflineAfterS; }},
+	    {"agents.max_heartbeat_bytes", 16, 1048576,
+	     [](const Settings& s) { return static_cast<long long>(s.agentsMaxHeartbeatBytes); }},
+	    {"knowledge.max_content_bytes", 1024, 16777215,
+	     [](const Settings& s) { return static_cast<long long>(s.knowledgeMaxContentBytes); }},
+	    {"memories.max_entry_bytes", 1, 16777215,
+	     [](const Settings& s) { return static_cast<long long>(s.memoriesMaxEntryBytes); }},
 	};
 	return keys;
 }
@@ -105,6 +110,8 @@ class SettingsTest : public CppUnit::TestFixture
 	CPPUNIT_TEST(testDbPasswordFile);
 	CPPUNIT_TEST(testDbPasswordBeatsFile);
 	CPPUNIT_TEST(testLogLevel);
+	CPPUNIT_TEST(testBoolean);
+	CPPUNIT_TEST(testProfileDefault);
 	CPPUNIT_TEST(testLoadFile);
 	CPPUNIT_TEST(testLoadEmptyPath);
 	CPPUNIT_TEST(testLoadMissingFile);
@@ -118,10 +125,7 @@ public:
 		_env.clear();
 	}
 
-	void tearDown() override
-	{
-		_config = nullptr;
-	}
+	void tearDown() override { _config = nullptr; }
 
 	void testDefaults()
 	{
@@ -147,6 +151,8 @@ public:
 		CPPUNIT_ASSERT_EQUAL(std::string(), s.adminTokenHash);
 		CPPUNIT_ASSERT_EQUAL(300, s.agentsOfflineAfterS);
 		CPPUNIT_ASSERT_EQUAL(std::size_t(4096), s.agentsMaxHeartbeatBytes);
+		CPPUNIT_ASSERT_EQUAL(std::size_t(262144), s.knowledgeMaxContentBytes);
+		CPPUNIT_ASSERT_EQUAL(std::size_t(65536), s.memoriesMaxEntryBytes);
 		CPPUNIT_ASSERT_EQUAL(std::string("information"), s.logLevel);
 	}
 
@@ -206,7 +212,8 @@ public:
 				setUp();
 				_config->setString(k.key, value);
 				const auto e = thrown<ConfigError>([&] { load(); }, CPPUNIT_SOURCELINE());
-				CPPUNIT_ASSERT_MESSAGE(std::string(k.key) + " = '" + value + "': " + e.what(), contains(e.what(), k.key));
+				CPPUNIT_ASSERT_MESSAGE(std::string(k.key) + " = '" + value + "': " + e.what(),
+				                       contains(e.what(), k.key));
 			}
 		}
 	}
@@ -296,7 +303,8 @@ public:
 
 	void testSocketModeIsOctal()
 	{
-		const std::map<std::string, int> modes = {{"0660", 0660}, {"660", 0660}, {"0600", 0600}, {"0777", 0777}, {"0", 0}, {"0007", 07}};
+		const std::map<std::string, int> modes = {{"0660", 0660}, {"660", 0660}, {"0600", 0600},
+		                                          {"0777", 0777}, {"0", 0},      {"0007", 07}};
 		for (const auto& m : modes)
 		{
 			setUp();
@@ -342,8 +350,8 @@ public:
 		const Settings s = load();
 		CPPUNIT_ASSERT_EQUAL(Nexus::Auth::Token::sha256Hex(kAdminToken), s.adminTokenHash);
 		CPPUNIT_ASSERT(Nexus::Auth::Token::isHash(s.adminTokenHash));
-		for (const std::string* field :
-		     {&s.socketPath, &s.db.host, &s.db.socket, &s.db.name, &s.db.user, &s.db.password, &s.adminTokenHash, &s.logLevel})
+		for (const std::string* field : {&s.socketPath, &s.db.host, &s.db.socket, &s.db.name, &s.db.user,
+		                                 &s.db.password, &s.adminTokenHash, &s.logLevel})
 			CPPUNIT_ASSERT_MESSAGE(*field, !contains(*field, kAdminToken));
 	}
 
@@ -432,6 +440,40 @@ public:
 		}
 	}
 
+	void testBoolean()
+	{
+		CPPUNIT_ASSERT(!load().profilesStrict);
+		for (const char* yes : {"true", "TRUE", "yes", "on", "1", " true "})
+		{
+			setUp();
+			_config->setString("profiles.strict", yes);
+			CPPUNIT_ASSERT_MESSAGE(yes, load().profilesStrict);
+		}
+		for (const char* no : {"false", "No", "off", "0"})
+		{
+			setUp();
+			_config->setString("profiles.strict", no);
+			CPPUNIT_ASSERT_MESSAGE(no, !load().profilesStrict);
+		}
+		for (const char* bad : {"", "2", "y", "enabled"})
+		{
+			setUp();
+			_config->setString("profiles.strict", bad);
+			const auto e = thrown<ConfigError>([&] { load(); }, CPPUNIT_SOURCELINE());
+			CPPUNIT_ASSERT_MESSAGE(e.what(), contains(e.what(), "profiles.strict"));
+		}
+		setUp();
+		_env["NEXUS_PROFILES_STRICT"] = "yes";
+		CPPUNIT_ASSERT(load().profilesStrict);
+	}
+
+	void testProfileDefault()
+	{
+		CPPUNIT_ASSERT_EQUAL(std::string(), load().profilesDefault);
+		_config->setString("profiles.default", " Dev Fast & Cheap ");
+		CPPUNIT_ASSERT_EQUAL(std::string("Dev Fast & Cheap"), load().profilesDefault);
+	}
+
 	void testLoadFile()
 	{
 		Poco::TemporaryFile file;
@@ -480,10 +522,7 @@ private:
 		};
 	}
 
-	Settings load() const
-	{
-		return Settings::from(*_config, env());
-	}
+	Settings load() const { return Settings::from(*_config, env()); }
 
 	Poco::AutoPtr<Poco::Util::MapConfiguration> _config;
 	std::map<std::string, std::string> _env;

@@ -1,6 +1,8 @@
 // Time: SQL DATETIME text and RFC 3339, both ways.
 #include "util/Time.h"
 
+#include <Poco/DateTime.h>
+
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <string>
@@ -13,6 +15,9 @@ class TimeTest : public CppUnit::TestFixture
 	CPPUNIT_TEST(testSqlRoundTrip);
 	CPPUNIT_TEST(testParseRfc3339);
 	CPPUNIT_TEST(testParseRfc3339Refuses);
+	CPPUNIT_TEST(testValidDates);
+	CPPUNIT_TEST(testInvalidDates);
+	CPPUNIT_TEST(testDateOf);
 	CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -44,6 +49,30 @@ public:
 		                        "2026-01-02T24:00:00Z", "2026-01-02T03:04:05", "2026-01-02T03:04:05.Z",
 		                        "2026-01-02T03:04:05+2:00", "yesterday", "2026-01-02T03:04:05Zjunk"})
 			CPPUNIT_ASSERT_MESSAGE(bad, !Time::parseRfc3339(bad));
+	}
+
+	void testValidDates()
+	{
+		for (const char* day :
+		     {"2026-07-01", "2024-02-29", "2000-02-29", "2026-12-31", "1000-01-01", "9999-12-31", "2026-02-28"})
+			CPPUNIT_ASSERT_MESSAGE(day, Time::isDate(day));
+	}
+
+	void testInvalidDates()
+	{
+		for (const char* day : {"2026-02-30",  "2026-02-29", "1900-02-29",           "2026-13-01", "2025-02-29",
+		                        "2026-00-10",  "2026-04-31", "2026-01-00",           "yesterday",  "",
+		                        "2026-7-1",    "2026/07/01", "2026-07-01T00:00:00Z", "0999-12-31", " 2026-07-01",
+		                        "2026-07-01 ", "+026-07-01", "2026-0a-01",           "26-01-01",   "..",
+		                        "%2e%2e"})
+			CPPUNIT_ASSERT_MESSAGE(day, !Time::isDate(day));
+	}
+
+	void testDateOf()
+	{
+		CPPUNIT_ASSERT_EQUAL(std::string("2026-07-01"),
+		                     Time::dateOf(Poco::DateTime(2026, 7, 1, 23, 59, 59).timestamp()));
+		CPPUNIT_ASSERT_EQUAL(std::string("2026-07-02"), Time::dateOf(Poco::DateTime(2026, 7, 2, 0, 0, 0).timestamp()));
 	}
 };
 

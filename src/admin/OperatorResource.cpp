@@ -1,0 +1,322 @@
+#include "admin/OperatorResource.h"
+
+#include "db/Database.h"
+#include "db/Migrator.h"
+#include "http/HttpError.h"
+#include "http/Json.h"
+#include "http/Router.h"
+#include "server/Metrics.h"
+#include "server/PoolStats.h"
+#include "server/Settings.h"
+#include "util/Time.h"
+#include "vault/KeyringCache.h"
+
+#include <Poco/Logger.h>
+#include <Poco/Timestamp.h>
+
+#include <cppconn/resultset.h>
+
+#include <chrono>
+#include <memory>
+#include <sstream>
+
+#ifndef NEXUS_VERSION
+#define NEXUS_VERSION "unknown"
+#endif
+
+namespace Nexus {
+namespace Admin {
+
+using Auth::Access;
+using Auth::Principal;
+using Http::Request;
+using Http::Response;
+
+namespace {
+
+const PoolStats& sharedStats()
+{
+	const PoolStats* stats = Metrics::stats();
+	if (!stats) throw Http::Unavailable("this process keeps no pool statistics");
+	return *stats;
+}
+
+/// Sums one counter over every slot (live or freed: counts never go down).
+template <typename Get> std::uint64_t total(const PoolStats& stats, Get get)
+{
+	std::uint64_t sum = 0;
+	for (std::size_t i = 0; i < PoolStats::kSlots; ++i) sum += get(stats.slot(i));
+	return sum;
+}
+
+Poco::Dynamic::Var timeOf(std::int64_t epochMs)
+{
+	if (epochMs <= 0) return Poco::Dynamic::Var();
+	return Time::toRfc3339(Poco::Timestamp(epochMs * 1000));
+}
+
+// --- /admin/status -----------------------------------------------------------
+
+Poco::JSON::Object::Ptr poolStatus(const PoolStats& stats, std::int64_t nowMs)
+{
+	auto& h = stats.header();
+	auto pool = Http::Json::object();
+	pool->set("master_pid", h.masterPid.load());
+	pool->set("generation", h.generation.load());
+	pool->set("workers", h.workers.load());
+	pool->set("threads", h.threads.load());
+	Poco::JSON::Array::Ptr live = new Poco::JSON::Array;
+	std::uint64_t served = 0;
+	for (std::size_t i = 0; i < PoolStats::kSlots; ++i)
+	{
+		const auto& slot = stats.slot(i);
+		for (const auto& route : slot.routes)
+			for (const auto& n : route.byStatus) served += n.load(std::memory_order_relaxed);
+		const auto pid = slot.pid.load();
+		if (pid <= 0) continue;
+		auto w = Http::Json::object();
+		w->set("pid", pid);
+		w->set("started_at", timeOf(slot.startedMs.load()));
+		w->set("uptime_s", slot.startedMs.load() > 0 ? (nowMs - slot.startedMs.load()) / 1000 : 0);
+		w->set("requests", slot.requests.load());
+		w->set("in_flight", slot.inFlight.load());
+		live->add(w);
+	}
+	pool->set("live_workers", live);
+	pool->set("requests_served", served);
+	pool->set("respawns", h.respawns.load());
+	pool->set("recycles", h.recycles.load());
+	return pool;
+}
+
+std::uint64_t count(const std::string& sql)
+{
+	auto& st = Db::Database::prepare(sql);
+	std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
+	return rs->next() ? rs->getUInt64(1) : 0;
+}
+
+/// The tables counted in /admin/status, by the name shown there.
+const std::vector<std::pair<std::string, std::string>>& countedTables()
+{
+	static const std::vector<std::pair<std::string, std::string>> kTables = {
+	    {"profiles", "SELECT COUNT(*) FROM profiles"},
+	    {"assignments", "SELECT COUNT(*) FROM assignments"},
+	    {"secrets", "SELECT COUNT(*) FROM secrets"},
+	    {"models", "SELECT COUNT(*) FROM models"},
+	    {"knowledge_entities", "SELECT COUNT(*) FROM knowledge"},
+	    {"memory_days", "SELECT COUNT(*) FROM memory_days"},
+	};
+	return kTables;
+}
+
+Poco::JSON::Object::Ptr databaseStatus(const Settings& settings, Poco::JSON::Object::Ptr& counts)
+{
+	auto db = Http::Json::object();
+	try
+	{
+		const auto start = std::chrono::steady_clock::now();
+		std::string version;
+		Db::Database::run([&] {
+			auto& st = Db::Database::prepare("SELECT VERSION()");
+			std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
+			rs->next();
+			version = rs->getString(1);
+		});
+		const auto rtt = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+		db->set("reachable", true);
+		db->set("server_version", version);
+		db->set("round_trip_ms", rtt);
+		db->set("schema_version", Db::Database::run([] { return Db::Migrator::currentVersion(); }));
+
+		counts = Http::Json::object();
+		Db::Database::run([&] {
+			auto& st = Db::Database::prepare("SELECT COALESCE(SUM(last_heartbeat_at >= ?), 0), COUNT(*) FROM agents");
+			const Poco::Timestamp cutoff = Poco::Timestamp() - Poco::Timestamp::TimeDiff(settings.agentsOfflineAfterS) *
+			                                                       Poco::Timestamp::resolution();
+			st.setString(1, Time::toSql(cutoff));
+			std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
+			rs->next();
+			counts->set("agents_online", rs->getUInt64(1));
+			counts->set("agents_offline", rs->getUInt64(2) - rs->getUInt64(1));
+		});
+		for (const auto& [name, sql] : countedTables())
+			counts->set(name, Db::Database::run([&sql = sql] { return count(sql); }));
+	}
+	catch (const std::exception& e)
+	{
+		Poco::Logger::get("admin").warning("status: the database did not answer: %s", std::string(e.what()));
+		db->set("reachable", false);
+		counts = nullptr;
+	}
+	try
+	{
+		const std::string sqlDir = Settings::processEnv("NEXUS_SQL_DIR").value_or("/usr/share/nexus/sql");
+		db->set("expected_schema_version", Db::Migrator(sqlDir).latestVersion());
+	}
+	catch (const std::exception&)
+	{
+		db->set("expected_schema_version", Poco::Dynamic::Var());
+	}
+	return db;
+}
+
+Poco::JSON::Object::Ptr vaultStatus(const Settings& settings)
+{
+	auto vault = Http::Json::object();
+	try
+	{
+		const auto keyring = Vault::KeyringCache::current(settings.vaultKeyringFile);
+		vault->set("active_key_id", keyring->activeId());
+		vault->set("keys", keyring->size());
+	}
+	catch (const std::exception& e)
+	{
+		vault->set("error", "the keyring cannot be read");
+		Poco::Logger::get("admin").warning("status: %s", std::string(e.what()));
+	}
+	return vault;
+}
+
+Poco::JSON::Object::Ptr auditStatus()
+{
+	auto audit = Http::Json::object();
+	try
+	{
+		Db::Database::run([&] {
+			auto& st = Db::Database::prepare(
+			    "SELECT seq, hash FROM audit_log WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1");
+			std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
+			const bool any = rs->next();
+			audit->set("head_seq", any ? Poco::Dynamic::Var(rs->getUInt64(1)) : Poco::Dynamic::Var());
+			audit->set("head_hash", any ? Poco::Dynamic::Var(std::string(rs->getString(2))) : Poco::Dynamic::Var());
+		});
+		audit->set("unsealed",
+		           Db::Database::run([] { return count("SELECT COUNT(*) FROM audit_log WHERE seq IS NULL"); }));
+	}
+	catch (const std::exception&)
+	{
+		audit->set("head_seq", Poco::Dynamic::Var());
+	}
+	return audit;
+}
+
+Response status(const Settings& settings)
+{
+	const PoolStats& stats = sharedStats();
+	const std::int64_t nowMs = Poco::Timestamp().epochMicroseconds() / 1000;
+	const std::int64_t startedMs = stats.header().startedMs.load();
+	auto o = Http::Json::object();
+	o->set("version", std::string(NEXUS_VERSION));
+	o->set("started_at", timeOf(startedMs));
+	o->set("uptime_s", (nowMs - startedMs) / 1000);
+	o->set("pool", poolStatus(stats, nowMs));
+	Poco::JSON::Object::Ptr counts;
+	o->set("database", databaseStatus(settings, counts));
+	o->set("counts", counts ? Poco::Dynamic::Var(counts) : Poco::Dynamic::Var());
+	o->set("vault", vaultStatus(settings));
+	o->set("audit", auditStatus());
+	return Response::json(200, *o);
+}
+
+// --- /admin/metrics ----------------------------------------------------------
+
+void family(std::ostringstream& out, const char* name, const char* type, const char* help)
+{
+	out << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n';
+}
+
+std::string routeLabels(const Http::Router& router, std::size_t route)
+{
+	if (route >= router.routes().size()) return "method=\"\",route=\"(none)\"";
+	const auto& r = router.routes()[route];
+	return "method=\"" + r.method + "\",route=\"" + r.pattern + "\"";
+}
+
+std::string statusLabel(std::size_t index)
+{
+	const int status = PoolStats::kStatuses[index];
+	return status == 0 ? "other" : std::to_string(status);
+}
+
+Response metrics(const Http::Router& router)
+{
+	const PoolStats& stats = sharedStats();
+	const std::size_t routes = std::min(router.routes().size(), PoolStats::kRoutes);
+	std::vector<std::size_t> indexes;
+	for (std::size_t i = 0; i < routes; ++i) indexes.push_back(i);
+	indexes.push_back(PoolStats::kRoutes); // unmatched
+
+	std::ostringstream out;
+	family(out, "nexus_http_requests_total", "counter", "Requests answered, by route and status.");
+	for (std::size_t r : indexes)
+		for (std::size_t s = 0; s < PoolStats::kStatuses.size(); ++s)
+		{
+			const auto n = total(stats, [&](const PoolStats::Slot& slot) { return slot.routes[r].byStatus[s].load(); });
+			if (n)
+				out << "nexus_http_requests_total{" << routeLabels(router, r) << ",status=\"" << statusLabel(s)
+				    << "\"} " << n << '\n';
+		}
+
+	family(out, "nexus_http_request_duration_seconds", "histogram",
+	       "Time from the request reaching the pool to its response being ready, by route.");
+	for (std::size_t r : indexes)
+	{
+		std::uint64_t cumulative = 0;
+		std::ostringstream lines;
+		for (std::size_t b = 0; b <= PoolStats::kBounds.size(); ++b)
+		{
+			cumulative += total(stats, [&](const PoolStats::Slot& slot) { return slot.routes[r].buckets[b].load(); });
+			lines << "nexus_http_request_duration_seconds_bucket{" << routeLabels(router, r) << ",le=\"";
+			if (b < PoolStats::kBounds.size())
+				lines << PoolStats::kBounds[b];
+			else
+				lines << "+Inf";
+			lines << "\"} " << cumulative << '\n';
+		}
+		if (!cumulative) continue;
+		const auto micros = total(stats, [&](const PoolStats::Slot& slot) { return slot.routes[r].sumMicros.load(); });
+		out << lines.str() << "nexus_http_request_duration_seconds_sum{" << routeLabels(router, r) << "} "
+		    << static_cast<double>(micros) / 1e6 << '\n'
+		    << "nexus_http_request_duration_seconds_count{" << routeLabels(router, r) << "} " << cumulative << '\n';
+	}
+
+	auto& h = stats.header();
+	std::uint64_t live = 0;
+	for (std::size_t i = 0; i < PoolStats::kSlots; ++i) live += stats.slot(i).pid.load() > 0;
+	const auto inFlight = total(stats, [](const PoolStats::Slot& s) {
+		const auto n = s.inFlight.load();
+		return static_cast<std::uint64_t>(n > 0 ? n : 0);
+	});
+	family(out, "nexus_http_requests_in_flight", "gauge", "Requests being handled now.");
+	out << "nexus_http_requests_in_flight " << inFlight << '\n';
+	family(out, "nexus_workers", "gauge", "Worker processes alive now.");
+	out << "nexus_workers " << live << '\n';
+	family(out, "nexus_worker_respawns_total", "counter", "Workers that died and were started again.");
+	out << "nexus_worker_respawns_total " << h.respawns.load() << '\n';
+	family(out, "nexus_worker_recycles_total", "counter", "Workers replaced after max_requests or a missed deadline.");
+	out << "nexus_worker_recycles_total " << h.recycles.load() << '\n';
+	family(out, "nexus_database_errors_total", "counter", "Failed database calls (including retried ones).");
+	out << "nexus_database_errors_total "
+	    << total(stats, [](const PoolStats::Slot& s) { return s.databaseErrors.load(); }) << '\n';
+	family(out, "nexus_audit_write_failures_total", "counter",
+	       "Audit rows that could not be written (requests refused).");
+	out << "nexus_audit_write_failures_total "
+	    << total(stats, [](const PoolStats::Slot& s) { return s.auditFailures.load(); }) << '\n';
+	family(out, "nexus_start_time_seconds", "gauge", "When the master started (Unix time).");
+	out << "nexus_start_time_seconds " << h.startedMs.load() / 1000 << '\n';
+	return Response(200, "text/plain; version=0.0.4; charset=utf-8", out.str());
+}
+
+} // namespace
+
+void registerOperatorRoutes(Http::Router& router, const Settings& settings)
+{
+	router.add("GET", "/admin/status", Access::Admin,
+	           [&settings](const Request&, const Principal&) { return status(settings); });
+	router.add("GET", "/admin/metrics", Access::AdminOrLocal,
+	           [&router](const Request&, const Principal&) { return metrics(router); });
+}
+
+} // namespace Admin
+} // namespace Nexus

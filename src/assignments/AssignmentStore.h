@@ -1,0 +1,50 @@
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace Nexus {
+namespace Assignments {
+
+/// An agent's assignment to a profile.
+struct Assignment
+{
+	std::string agent;       ///< the agent's slug
+	std::string profileName; ///< the profile's current name
+	std::string assignedAt;  ///< SQL DATETIME(3) text, UTC
+};
+
+/// The SQL of assignments (one profile per agent at most).
+class AssignmentStore
+{
+public:
+	/// Assignments ordered by agent slug after afterSlug ("" first page);
+	/// profile narrows to one profile's agents.
+	static std::vector<Assignment> list(std::size_t limit, const std::string& afterSlug,
+	                                    const std::optional<std::string>& profile);
+
+	/// What set() did.
+	enum class SetResult
+	{
+		Created,
+		Replaced,
+		NoAgent,
+		NoProfile
+	};
+	/// Points the agent at the profile (creating or replacing its assignment).
+	static SetResult set(const std::string& slug, const std::string& profileName, Assignment& stored);
+
+	/// What remove() did.
+	enum class RemoveResult
+	{
+		Removed,
+		NoAgent,
+		NotAssigned
+	};
+	static RemoveResult remove(const std::string& slug);
+};
+
+} // namespace Assignments
+} // namespace Nexus

@@ -1,0 +1,230 @@
+#include "knowledge/KnowledgeResource.h"
+
+#include "audit/AuditLog.h"
+#include "http/HttpError.h"
+#include "http/Json.h"
+#include "http/Pagination.h"
+#include "http/Router.h"
+#include "knowledge/KnowledgeStore.h"
+#include "knowledge/KnowledgeYaml.h"
+#include "server/Settings.h"
+
+#include <set>
+
+namespace Nexus {
+namespace Knowledge {
+
+using Audit::AuditLog;
+using Audit::Outcome;
+using Auth::Access;
+using Auth::Principal;
+using Http::Request;
+using Http::Response;
+
+namespace {
+
+const char* const kYamlType = "application/yaml; charset=utf-8";
+
+/// The media types a YAML body may declare.
+const std::set<std::string> kYamlMediaTypes = {"application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"};
+
+enum class Format
+{
+	Json,
+	Yaml
+};
+
+Format formatOf(const Request& request)
+{
+	const auto format = request.query("format");
+	if (!format || format->empty() || *format == "json") return Format::Json;
+	if (*format == "yaml") return Format::Yaml;
+	throw Http::BadRequest("query parameter 'format' must be json or yaml");
+}
+
+Limits limitsOf(const Settings& settings)
+{
+	Limits limits;
+	limits.maxContentBytes = settings.knowledgeMaxContentBytes;
+	return limits;
+}
+
+/// ?kind=server,project: known kinds, without repeats.
+std::vector<std::string> kindsParameter(const Request& request)
+{
+	std::vector<std::string> kinds;
+	const auto value = request.query("kind");
+	if (!value) return kinds;
+	std::size_t start = 0;
+	while (start <= value->size())
+	{
+		auto end = value->find(',', start);
+		if (end == std::string::npos) end = value->size();
+		std::string kind = value->substr(start, end - start);
+		kind.erase(0, kind.find_first_not_of(' '));
+		kind.erase(kind.find_last_not_of(' ') + 1);
+		if (!kind.empty())
+		{
+			if (!Kinds::isKind(kind))
+				throw Http::BadRequest("query parameter 'kind': unknown kind '" + kind + "'; the kinds are " +
+				                       Kinds::list());
+			if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) kinds.push_back(kind);
+		}
+		start = end + 1;
+	}
+	return kinds;
+}
+
+std::optional<SearchQuery> searchParameter(const Request& request)
+{
+	const auto text = request.query("query");
+	if (!text || text->find_first_not_of(" \t") == std::string::npos) return std::nullopt;
+	try
+	{
+		const auto [minChars, maxChars] = KnowledgeStore::tokenSizes();
+		return SearchQuery::parse(*text, minChars, maxChars);
+	}
+	catch (const std::invalid_argument& e)
+	{
+		throw Http::BadRequest(std::string("query parameter 'query' ") + e.what());
+	}
+}
+
+/// The kind and name of the route's path, checked.
+Key keyOf(const Request& request)
+{
+	Key key{request.pathParam("kind"), request.pathParam("name")};
+	if (!Kinds::isKind(key.kind))
+		throw Http::NotFound("no kind '" + key.kind + "' in the knowledge base; the kinds are " + Kinds::list());
+	if (!Kinds::isName(key.name))
+		throw Http::BadRequest("path parameter 'name' must be letters, digits, '.', '_' and '-', starting with a "
+		                       "letter or digit, at most " +
+		                       std::to_string(Kinds::kMaxNameChars) + " characters");
+	return key;
+}
+
+std::string target(const Key& key)
+{
+	return "knowledge:" + key.kind + "/" + key.name;
+}
+
+Response entityResponse(int status, const Entity& entity, Format format)
+{
+	if (format == Format::Yaml) return Response(status, kYamlType, KnowledgeYaml::emit(entity, true));
+	return Response::json(status, *entity.toJson());
+}
+
+Response listEntities(const Request& request, std::vector<std::string> kinds)
+{
+	const Format format = formatOf(request);
+	const auto page = Http::Page::from(request);
+	KnowledgeStore::Filter filter;
+	filter.kinds = std::move(kinds);
+	filter.search = searchParameter(request);
+	auto rows = KnowledgeStore::list(filter, page.fetch(), page.after());
+	const auto cursor = [](const KnowledgeStore::Row& row) { return row.cursor; };
+	if (format == Format::Json)
+		return page.respond(
+		    std::move(rows), request, [](const KnowledgeStore::Row& row) { return row.entity.toJson(); }, cursor);
+
+	const bool more = page.trim(rows);
+	std::vector<Entity> entities;
+	entities.reserve(rows.size());
+	for (auto& row : rows) entities.push_back(std::move(row.entity));
+	Response response(200, kYamlType, KnowledgeYaml::emitStream(entities, true));
+	if (more) response.addHeader("Link", page.nextLink(request, rows.back().cursor));
+	return response;
+}
+
+Response listOfKind(const Request& request)
+{
+	const std::string& kind = request.pathParam("kind");
+	if (!Kinds::isKind(kind))
+		throw Http::NotFound("no kind '" + kind + "' in the knowledge base; the kinds are " + Kinds::list());
+	if (const auto other = request.query("kind"); other && !other->empty())
+		throw Http::BadRequest("query parameter 'kind' does not go with /api/knowledge/" + kind +
+		                       " (the path names the kind); use /api/knowledge?kind=...");
+	return listEntities(request, {kind});
+}
+
+Response getEntity(const Request& request)
+{
+	const Format format = formatOf(request);
+	const Key key = keyOf(request);
+	const auto entity = KnowledgeStore::find(key.kind, key.name);
+	if (!entity) throw Http::NotFound("no " + key.kind + " '" + key.name + "' in the knowledge base");
+	return entityResponse(200, *entity, format);
+}
+
+/// The body of a PUT, as JSON (the API's flat form) or YAML (the envelope).
+Entity readBody(const Request& request, const Key& key, const Limits& limits)
+{
+	if (request.body().empty())
+		throw Http::BadRequest("request body is empty; expected a knowledge entity as JSON or YAML");
+	const std::string mediaType = request.mediaType();
+	if (kYamlMediaTypes.count(mediaType))
+	{
+		try
+		{
+			return KnowledgeYaml::parseOne(request.body(), limits, key);
+		}
+		catch (const YamlError& e)
+		{
+			if (e.tooLarge()) throw Http::PayloadTooLarge(e.what());
+			throw Http::BadRequest(e.what());
+		}
+	}
+	if (mediaType != "application/json")
+		throw Http::UnsupportedMediaType("request body must be application/json or application/yaml");
+	const auto object = Http::Json::parseObject(request);
+	try
+	{
+		return entityFromJson(*object, limits, key);
+	}
+	catch (const InvalidEntity& e)
+	{
+		if (e.tooLarge()) throw Http::PayloadTooLarge(e.what());
+		throw Http::BadRequest(e.what());
+	}
+}
+
+Response putEntity(const Request& request, const Principal& principal, const Settings& settings)
+{
+	const Format format = formatOf(request);
+	const Key key = keyOf(request);
+	const Entity entity = readBody(request, key, limitsOf(settings));
+	const auto result = KnowledgeStore::put(entity);
+	AuditLog::record(request, principal, "knowledge.put", target(key), Outcome::Ok);
+	const bool created = result.change == KnowledgeStore::Change::Created;
+	Response response = entityResponse(created ? 201 : 200, result.entity, format);
+	if (created) response.addHeader("Location", "/api/knowledge/" + key.kind + "/" + Request::percentEncode(key.name));
+	return response;
+}
+
+Response deleteEntity(const Request& request, const Principal& principal)
+{
+	const Key key = keyOf(request);
+	if (!KnowledgeStore::remove(key.kind, key.name))
+		throw Http::NotFound("no " + key.kind + " '" + key.name + "' in the knowledge base");
+	AuditLog::record(request, principal, "knowledge.delete", target(key), Outcome::Ok);
+	return Response::noContent();
+}
+
+} // namespace
+
+void registerRoutes(Http::Router& router, const Settings& settings)
+{
+	router.add("GET", "/api/knowledge", Access::Reader,
+	           [](const Request& r, const Principal&) { return listEntities(r, kindsParameter(r)); });
+	router.add("GET", "/api/knowledge/:kind", Access::Reader,
+	           [](const Request& r, const Principal&) { return listOfKind(r); });
+	router.add("GET", "/api/knowledge/:kind/:name", Access::Reader,
+	           [](const Request& r, const Principal&) { return getEntity(r); });
+	router.add("PUT", "/api/knowledge/:kind/:name", Access::Admin,
+	           [&settings](const Request& r, const Principal& p) { return putEntity(r, p, settings); });
+	router.add("DELETE", "/api/knowledge/:kind/:name", Access::Admin,
+	           [](const Request& r, const Principal& p) { return deleteEntity(r, p); });
+}
+
+} // namespace Knowledge
+} // namespace Nexus

@@ -1,0 +1,68 @@
+#pragma once
+
+#include "knowledge/Entity.h"
+#include "knowledge/SearchQuery.h"
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace Nexus {
+namespace Knowledge {
+
+/// The SQL of the knowledge base (table knowledge). Every method wraps
+/// itself in Database::run: Http::Unavailable when the database is
+/// unreachable.
+class KnowledgeStore
+{
+public:
+	enum class Change
+	{
+		Created,
+		Updated,
+		Unchanged
+	};
+
+	struct PutResult
+	{
+		Entity entity; ///< as stored
+		Change change;
+	};
+
+	/// Creates entity (version 1) or replaces the one of the same kind and
+	/// name (version + 1); one that is the same already is left untouched.
+	static PutResult put(const Entity& entity);
+
+	static std::optional<Entity> find(const std::string& kind, const std::string& name);
+
+	/// Deletes the entity; false when there is none.
+	static bool remove(const std::string& kind, const std::string& name);
+
+	/// What a list returns.
+	struct Filter
+	{
+		std::vector<std::string> kinds;    ///< empty: every kind
+		std::optional<SearchQuery> search; ///< none: everything, by kind and name
+	};
+
+	struct Row
+	{
+		Entity entity;
+		std::string cursor; ///< the sort key to continue after this row
+	};
+
+	/// Up to limit entities matching filter that sort after the cursor
+	/// after ("" for the first page): by kind and name without a search,
+	/// best match first (then kind and name) with one. Throws
+	/// Http::BadRequest for a cursor this list did not make.
+	static std::vector<Row> list(const Filter& filter, std::size_t limit, const std::string& after);
+
+	/// The server's innodb_ft_min_token_size and innodb_ft_max_token_size
+	/// (read once per process).
+	static std::pair<std::size_t, std::size_t> tokenSizes();
+};
+
+} // namespace Knowledge
+} // namespace Nexus

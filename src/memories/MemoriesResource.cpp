@@ -1,0 +1,266 @@
+#include "memories/MemoriesResource.h"
+
+#include "http/Html.h"
+#include "http/HttpError.h"
+#include "http/Json.h"
+#include "http/Pagination.h"
+#include "http/Router.h"
+#include "http/Validate.h"
+#include "memories/MemoriesPage.h"
+#include "memories/MemoryDocument.h"
+#include "memories/MemoryStore.h"
+#include "memories/SearchQuery.h"
+#include "memories/Snippet.h"
+#include "server/Settings.h"
+#include "util/Integer.h"
+#include "util/Time.h"
+
+#include <limits>
+
+namespace Nexus {
+namespace Memories {
+
+using Auth::Access;
+using Auth::Principal;
+using Http::Request;
+using Http::Response;
+
+// Collecting is an agent writing its own data, not an admin write: it is
+// not audited (README, "Memories"). Nothing else here changes state.
+
+namespace {
+
+/// The message of a 400 for a field or parameter (named by what, e.g.
+/// "field 'date'") that is not a valid day.
+std::string invalidDay(const std::string& what)
+{
+	return what + " must be a real calendar date written YYYY-MM-DD (UTC), e.g. 2026-07-01";
+}
+
+using Cursor = std::optional<std::pair<std::string, std::uint64_t>>;
+
+const char* const kSlugRule = "lower-case letters, digits and '-', starting with a letter or digit, at most 63 "
+                              "characters";
+
+/// The one access rule of memories: an agent token acts on its own memories
+/// only (403 for another agent's); the admin, and on the routes that let one
+/// in a signed-in user, on any agent's. Download applies the same rule
+/// through its route's AgentSelf access.
+void requireOwn(const Principal& principal, const std::string& agent)
+{
+	if (principal.isAgent()) Auth::Policy::check(Access::AgentSelf, principal, agent);
+}
+
+/// The agent's row id: the token's own, else looked up (404 naming it).
+std::uint64_t agentIdOf(const Principal& principal, const std::string& agent)
+{
+	if (principal.isAgent() && principal.name == agent) return principal.agentId;
+	const auto id = MemoryStore::agentId(agent);
+	if (!id) throw Http::NotFound("no agent '" + agent + "'");
+	return *id;
+}
+
+/// A query parameter; an empty value (an empty form field) counts as absent.
+std::optional<std::string> parameter(const Request& request, const std::string& name)
+{
+	auto value = request.query(name);
+	if (value && value->empty()) value.reset();
+	return value;
+}
+
+std::optional<std::string> dayParameter(const Request& request, const std::string& name)
+{
+	auto value = parameter(request, name);
+	if (value && !Time::isDate(*value)) throw Http::BadRequest(invalidDay("query parameter '" + name + "'"));
+	return value;
+}
+
+/// What a list or a search covers: ?agent= (an agent token: only itself,
+/// and itself when absent), ?date= or the range ?from= .. ?to=.
+DayRange rangeOf(const Request& request, const Principal& principal)
+{
+	DayRange range;
+	auto agent = parameter(request, "agent");
+	if (agent && !Http::Validate::slug(*agent))
+		throw Http::BadRequest("query parameter 'agent' must be an agent slug: " + std::string(kSlugRule));
+	if (!agent && principal.isAgent()) agent = principal.name;
+	if (agent)
+	{
+		requireOwn(principal, *agent);
+		range.agentId = agentIdOf(principal, *agent);
+	}
+	range.from = dayParameter(request, "from");
+	range.to = dayParameter(request, "to");
+	if (auto date = dayParameter(request, "date"))
+	{
+		if (range.from || range.to)
+			throw Http::BadRequest("query parameter 'date' cannot be combined with 'from' or 'to'");
+		range.from = range.to = date;
+	}
+	if (range.from && range.to && *range.from > *range.to)
+		throw Http::BadRequest("query parameter 'from' must not be later than 'to'");
+	return range;
+}
+
+std::string cursorOf(const DayFile& f)
+{
+	return f.day + "/" + std::to_string(f.agentId);
+}
+
+/// The (day, agent id) a list page starts after, from ?after=.
+Cursor cursorFrom(const Http::Page& page)
+{
+	if (page.after().empty()) return std::nullopt;
+	const std::string& key = page.after();
+	const auto id = key.size() > 11 && key[10] == '/' ? parseInteger(key.substr(11)) : std::nullopt;
+	if (!id || *id < 0 || !Time::isDate(key.substr(0, 10)))
+		throw Http::BadRequest("query parameter 'after' is not a cursor from a Link header");
+	return std::make_pair(key.substr(0, 10), static_cast<std::uint64_t>(*id));
+}
+
+Poco::JSON::Object::Ptr toJson(const DayFile& f)
+{
+	auto o = Http::Json::object();
+	o->set("agent", f.agent);
+	o->set("date", f.day);
+	o->set("entries", f.entries);
+	o->set("bytes", f.bytes);
+	o->set("updated_at", Time::sqlToRfc3339(f.updatedAt));
+	return o;
+}
+
+/// An entry's metadata: id, agent, date, created_at, bytes.
+Poco::JSON::Object::Ptr toJson(const Entry& e)
+{
+	auto o = Http::Json::object();
+	o->set("id", e.id);
+	o->set("agent", e.agent);
+	o->set("date", e.day);
+	o->set("created_at", Time::sqlToRfc3339(e.createdAt));
+	o->set("bytes", e.bytes);
+	return o;
+}
+
+Response collect(const Request& request, const Principal& principal, const Settings& settings)
+{
+	Http::Fields fields(Http::Json::parseObject(request), {"agent", "content", "date"});
+	const std::string agent = fields.string("agent", 1, 63);
+	if (!Http::Validate::slug(agent))
+		throw Http::BadRequest("field 'agent' must be an agent slug: " + std::string(kSlugRule));
+	requireOwn(principal, agent);
+
+	// The limit is in bytes (413), not characters; NUL is refused (400).
+	const auto content = fields.optionalString("content", std::numeric_limits<std::size_t>::max());
+	if (!content || content->empty()) throw Http::BadRequest("field 'content' is required: a non-empty string");
+	if (content->size() > settings.memoriesMaxEntryBytes)
+		throw Http::PayloadTooLarge("field 'content' may be at most " + std::to_string(settings.memoriesMaxEntryBytes) +
+		                            " bytes (memories.max_entry_bytes)");
+	std::string day = Time::dateOf(Poco::Timestamp());
+	if (auto date = fields.optionalString("date", std::numeric_limits<std::size_t>::max()))
+	{
+		if (!Time::isDate(*date)) throw Http::BadRequest(invalidDay("field 'date'"));
+		day = *date;
+	}
+
+	const Entry entry = MemoryStore::collect(agentIdOf(principal, agent), agent, day, *content);
+	return Response::json(201, *toJson(entry));
+}
+
+/// The memory files as JSON or, for a browser, as an HTML page.
+Response list(const Request& request, const Principal& principal)
+{
+	const auto page = Http::Page::from(request);
+	const DayRange range = rangeOf(request, principal);
+	auto rows = MemoryStore::days(range, page.fetch(), cursorFrom(page));
+	Response response;
+	if (Http::Html::wanted(request))
+	{
+		const bool more = page.trim(rows);
+		response = memoriesPage(request, principal, rows,
+		                        more ? std::optional<std::string>(page.nextUrl(request, cursorOf(rows.back())))
+		                             : std::nullopt);
+	}
+	else
+		response = page.respond(
+		    std::move(rows), request, [](const DayFile& f) { return toJson(f); }, cursorOf);
+	response.addHeader("Vary", "Accept, Authorization");
+	return response;
+}
+
+/// One agent's day as a markdown document (an attachment) or as JSON. The
+/// route's AgentSelf access has checked the token against :slug.
+Response download(const Request& request)
+{
+	const std::string& agent = request.pathParam("slug");
+	const std::string& day = request.pathParam("date");
+	if (!Time::isDate(day)) throw Http::BadRequest(invalidDay("path parameter 'date'"));
+	const std::string format = parameter(request, "format").value_or("markdown");
+	if (format != "markdown" && format != "json")
+		throw Http::BadRequest("query parameter 'format' must be markdown (the default) or json");
+	if (!Http::Validate::slug(agent)) throw Http::NotFound("no agent '" + agent + "'");
+
+	const auto entries = MemoryStore::day(agent, day);
+	if (entries.empty()) throw Http::NotFound("agent '" + agent + "' has no memories on " + day);
+	if (format == "json")
+	{
+		Poco::JSON::Array::Ptr array = new Poco::JSON::Array;
+		for (const auto& e : entries)
+		{
+			auto o = Http::Json::object();
+			o->set("id", e.id);
+			o->set("created_at", Time::sqlToRfc3339(e.createdAt));
+			o->set("bytes", e.bytes);
+			o->set("content", e.content);
+			array->add(o);
+		}
+		auto o = Http::Json::object();
+		o->set("agent", agent);
+		o->set("date", day);
+		o->set("entries", array);
+		return Response::json(200, *o);
+	}
+	Response response(200, "text/markdown; charset=utf-8", MemoryDocument::markdown(agent, day, entries));
+	response.addHeader("Content-Disposition",
+	                   "attachment; filename=\"" + MemoryDocument::fileName(agent, day, "md") + "\"");
+	return response;
+}
+
+/// Full-text search, best match first. Pages by rank: the cursor is the
+/// number of hits already shown.
+Response search(const Request& request, const Principal& principal)
+{
+	const auto page = Http::Page::from(request);
+	const auto text = parameter(request, "query");
+	if (!text) throw Http::BadRequest("query parameter 'query' is required");
+	const SearchQuery query = SearchQuery::parse(*text);
+	const DayRange range = rangeOf(request, principal);
+	const std::uint64_t offset = page.afterId();
+	auto hits = MemoryStore::search(range, query, page.fetch(), offset);
+	const std::string next = std::to_string(offset + page.limit());
+	return page.respond(
+	    std::move(hits), request,
+	    [&query](const Hit& h) {
+		    auto o = toJson(h.entry);
+		    o->set("snippet", Snippet::make(h.window, query.words(), h.clippedStart, h.clippedEnd));
+		    return o;
+	    },
+	    [&next](const Hit&) { return next; });
+}
+
+} // namespace
+
+void registerRoutes(Http::Router& router, const Settings& settings)
+{
+	router.add("POST", "/api/memories/collect", Access::Agent,
+	           [&settings](const Request& r, const Principal& p) { return collect(r, p, settings); });
+	router.add("GET", "/api/memories/list", Access::Reader,
+	           [](const Request& r, const Principal& p) { return list(r, p); });
+	// :slug, not :agent, so that the policy's AgentSelf check applies to it.
+	router.add("GET", "/api/memories/download/:slug/:date", Access::AgentSelf,
+	           [](const Request& r, const Principal&) { return download(r); });
+	router.add("GET", "/api/memories/search", Access::Agent,
+	           [](const Request& r, const Principal& p) { return search(r, p); });
+}
+
+} // namespace Memories
+} // namespace Nexus

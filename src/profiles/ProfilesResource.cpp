@@ -1,0 +1,220 @@
+#include "profiles/ProfilesResource.h"
+
+#include "agents/AgentStore.h"
+#include "audit/AuditLog.h"
+#include "http/HttpError.h"
+#include "http/Json.h"
+#include "http/Pagination.h"
+#include "http/Router.h"
+#include "profiles/ProfileStore.h"
+#include "registry/ModelStore.h"
+#include "registry/RegistryResource.h"
+#include "server/Settings.h"
+#include "util/Time.h"
+
+#include <Poco/Timestamp.h>
+
+namespace Nexus {
+namespace Profiles {
+
+using Audit::AuditLog;
+using Audit::Outcome;
+using Auth::Access;
+using Auth::Principal;
+using Http::Request;
+using Http::Response;
+using Registry::ModelEntry;
+
+namespace {
+
+using RegistryView = std::map<std::string, ModelEntry>;
+
+std::string today()
+{
+	return Time::dateOf(Poco::Timestamp());
+}
+
+/// The registry entries of every model the profiles name, in one query.
+RegistryView registryFor(const std::vector<Profile>& profiles)
+{
+	std::vector<std::string> ids;
+	for (const auto& p : profiles)
+		for (auto& id : modelIds(p)) ids.push_back(std::move(id));
+	return ids.empty() ? RegistryView() : Registry::ModelStore::findByModelIds(ids);
+}
+
+Poco::JSON::Object::Ptr toJson(const Profile& p, const RegistryView& registry)
+{
+	Profile shown = p;
+	shown.createdAt = Time::sqlToRfc3339(p.createdAt);
+	shown.updatedAt = Time::sqlToRfc3339(p.updatedAt);
+	return ProfileJson::toJson(shown, warnings(p, registry, today()));
+}
+
+std::string target(const std::string& name)
+{
+	return "profile:" + name;
+}
+
+[[noreturn]] void noProfile(const std::string& name)
+{
+	throw Http::NotFound("no profile '" + name + "'");
+}
+
+/// The :name of the route. A name no profile can have (MySQL would match
+/// "Ops " to "Ops": trailing spaces do not count in its comparisons) is 404.
+const std::string& nameParam(const Request& request)
+{
+	const std::string& name = request.pathParam("name");
+	if (!ProfileJson::validName(name)) noProfile(name);
+	return name;
+}
+
+/// Refuses p when it cannot be stored: a fallback repeating the model, or
+/// (profiles.strict) any warning. Returns the registry view it checked against.
+RegistryView check(const Profile& p, const Settings& settings)
+{
+	for (std::size_t i = 0; i < p.fallbacks.size(); ++i)
+		if (p.fallbacks[i].model == p.model)
+			throw Http::BadRequest("field 'fallbacks[" + std::to_string(i) + "]' repeats the profile's model '" +
+			                       p.model + "'");
+	RegistryView registry = registryFor({p});
+	if (settings.profilesStrict)
+	{
+		const auto found = warnings(p, registry, today());
+		if (!found.empty())
+		{
+			std::string list;
+			for (const auto& w : found) list += (list.empty() ? "" : "; ") + w;
+			throw Http::HttpError(422, "unprocessable", "profiles.strict is on and the profile has warnings: " + list);
+		}
+	}
+	return registry;
+}
+
+Response listProfiles(const Request& request)
+{
+	const auto page = Http::Page::from(request);
+	auto profiles = ProfileStore::list(page.fetch(), page.after());
+	const RegistryView registry = registryFor(profiles);
+	return page.respond(
+	    std::move(profiles), request, [&registry](const Profile& p) { return toJson(p, registry); },
+	    [](const Profile& p) { return p.name; });
+}
+
+Response getProfile(const Request& request)
+{
+	auto profile = ProfileStore::find(nameParam(request));
+	if (!profile) noProfile(nameParam(request));
+	return Response::json(200, *toJson(*profile, registryFor({*profile})));
+}
+
+Response createProfile(const Request& request, const Principal& principal, const Settings& settings)
+{
+	const ProfilePatch patch = ProfileJson::parseCreate(Http::Json::parseObject(request));
+	Profile profile;
+	patch.applyTo(profile);
+	check(profile, settings);
+	const Profile stored = ProfileStore::create(profile);
+	AuditLog::record(request, principal, "profile.create", target(stored.name), Outcome::Ok);
+	Response response = Response::json(201, *toJson(stored, registryFor({stored})));
+	response.addHeader("Location", "/api/profiles/" + Request::percentEncode(stored.name));
+	return response;
+}
+
+Response updateProfile(const Request& request, const Principal& principal, const Settings& settings)
+{
+	const std::string& name = nameParam(request);
+	const ProfilePatch patch = ProfileJson::parseUpdate(Http::Json::parseObject(request));
+	auto updated = ProfileStore::update(name, [&](Profile& p) {
+		patch.applyTo(p);
+		check(p, settings);
+	});
+	if (!updated) noProfile(name);
+	AuditLog::record(request, principal, "profile.update", target(updated->name), Outcome::Ok);
+	return Response::json(200, *toJson(*updated, registryFor({*updated})));
+}
+
+bool forceParam(const Request& request)
+{
+	const auto force = request.query("force");
+	if (!force || *force == "false") return false;
+	if (*force == "true") return true;
+	throw Http::BadRequest("parameter 'force' must be true or false");
+}
+
+Response deleteProfile(const Request& request, const Principal& principal)
+{
+	const std::string& name = nameParam(request);
+	const bool force = forceParam(request);
+	if (!ProfileStore::remove(name, force)) noProfile(name);
+	AuditLog::record(request, principal, force ? "profile.delete.force" : "profile.delete", target(name), Outcome::Ok);
+	return Response::noContent();
+}
+
+} // namespace
+
+Poco::JSON::Object::Ptr effectiveConfiguration(const Agents::Agent& agent, const Settings& settings)
+{
+	auto a = Http::Json::object();
+	a->set("slug", agent.slug);
+	a->set("name", agent.name);
+	a->set("scope", agent.scope);
+	auto o = Http::Json::object();
+	o->set("agent", a);
+
+	std::optional<Profile> profile = ProfileStore::findAssigned(agent.id);
+	std::string source = "assignment";
+	if (!profile && !settings.profilesDefault.empty())
+	{
+		profile = ProfileStore::find(settings.profilesDefault);
+		source = "default";
+	}
+	Poco::JSON::Array::Ptr models = new Poco::JSON::Array;
+	if (!profile)
+	{
+		o->set("source", Poco::Dynamic::Var());
+		o->set("profile", Poco::Dynamic::Var());
+		o->set("models", models);
+		return o;
+	}
+	const RegistryView registry = registryFor({*profile});
+	o->set("source", source);
+	o->set("profile", toJson(*profile, registry));
+	auto entry = [&](const std::string& role, const std::string& model, const std::vector<std::string>* on) {
+		auto m = Http::Json::object();
+		m->set("role", role);
+		m->set("model", model);
+		if (on)
+		{
+			Poco::JSON::Array::Ptr classes = new Poco::JSON::Array;
+			for (const auto& c : *on) classes->add(c);
+			m->set("on", classes);
+		}
+		const auto found = registry.find(model);
+		m->set("registry",
+		       found == registry.end() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(Registry::toJson(found->second)));
+		models->add(m);
+	};
+	if (!profile->model.empty()) entry("primary", profile->model, nullptr);
+	for (const auto& f : profile->fallbacks) entry("fallback", f.model, &f.on);
+	o->set("models", models);
+	return o;
+}
+
+void registerRoutes(Http::Router& router, const Settings& settings)
+{
+	router.add("GET", "/api/profiles", Access::Reader,
+	           [](const Request& r, const Principal&) { return listProfiles(r); });
+	router.add("POST", "/api/profiles", Access::Admin,
+	           [&settings](const Request& r, const Principal& p) { return createProfile(r, p, settings); });
+	router.add("GET", "/api/profiles/:name", Access::Reader,
+	           [](const Request& r, const Principal&) { return getProfile(r); });
+	router.add("PUT", "/api/profiles/:name", Access::Admin,
+	           [&settings](const Request& r, const Principal& p) { return updateProfile(r, p, settings); });
+	router.add("DELETE", "/api/profiles/:name", Access::Admin,
+	           [](const Request& r, const Principal& p) { return deleteProfile(r, p); });
+}
+
+} // namespace Profiles
+} // namespace Nexus

@@ -1,0 +1,132 @@
+#include "registry/RegistryResource.h"
+
+#include "audit/AuditLog.h"
+#include "http/HttpError.h"
+#include "http/Json.h"
+#include "http/Pagination.h"
+#include "http/Router.h"
+#include "registry/ModelInput.h"
+#include "util/Time.h"
+
+#include <Poco/JSON/Parser.h>
+
+namespace Nexus {
+namespace Registry {
+
+using Audit::AuditLog;
+using Audit::Outcome;
+using Auth::Access;
+using Auth::Principal;
+using Http::Request;
+using Http::Response;
+
+namespace {
+
+Poco::JSON::Array::Ptr toArray(const std::vector<std::string>& items)
+{
+	Poco::JSON::Array::Ptr array = new Poco::JSON::Array;
+	for (const auto& item : items) array->add(item);
+	return array;
+}
+
+/// A stored JSON column, its keys in stored order (pricing: prompt, completion, cache_read, cache_write).
+Poco::Dynamic::Var parsed(const std::string& json)
+{
+	Poco::JSON::Parser parser(new Poco::JSON::ParseHandler(true));
+	return parser.parse(json);
+}
+
+template <typename T> Poco::Dynamic::Var nullable(const std::optional<T>& value)
+{
+	return value ? Poco::Dynamic::Var(*value) : Poco::Dynamic::Var();
+}
+
+std::string target(const std::string& modelId)
+{
+	return "model:" + modelId;
+}
+
+Response listModels(const Request& request)
+{
+	const auto page = Http::Page::from(request);
+	ModelFilter filter;
+	if (auto provider = request.query("provider"); provider && !provider->empty()) filter.provider = *provider;
+	if (auto modality = request.query("modality"); modality && !modality->empty())
+	{
+		if (!ModelInput::isModality(*modality))
+			throw Http::BadRequest("query parameter 'modality' must be one of: " + ModelInput::modalityList());
+		filter.modality = *modality;
+	}
+	return page.respond(ModelStore::list(filter, page.fetch(), page.afterId()), request, toJson,
+	                    [](const ModelEntry& m) { return std::to_string(m.id); });
+}
+
+Response getFamily(const Request& request)
+{
+	const std::string& slug = request.pathParam("slug");
+	const auto models = ModelStore::family(slug);
+	if (models.empty()) throw Http::NotFound("no model family '" + slug + "' in the registry");
+	Poco::JSON::Array::Ptr array = new Poco::JSON::Array;
+	for (const auto& model : models) array->add(toJson(model));
+	auto o = Http::Json::object();
+	o->set("slug", slug);
+	o->set("models", array);
+	return Response::json(200, *o);
+}
+
+Response upsertModel(const Request& request, const Principal& principal)
+{
+	const ModelEntry entry = ModelInput::parse(Http::Json::parseObject(request));
+	const auto [stored, created] = ModelStore::upsert(entry);
+	AuditLog::record(request, principal, "model.upsert", target(stored.modelId), Outcome::Ok);
+	return Response::json(created ? 201 : 200, *toJson(stored));
+}
+
+Response deleteModel(const Request& request, const Principal& principal)
+{
+	const std::string& slug = request.pathParam("slug");
+	const std::string& modelId = request.pathParam("modelId");
+	if (!ModelStore::remove(slug, modelId))
+		throw Http::NotFound("no model '" + modelId + "' in family '" + slug +
+		                     "' (a model id's '/' must be sent as %2F in this path segment)");
+	AuditLog::record(request, principal, "model.delete", target(modelId), Outcome::Ok);
+	return Response::noContent();
+}
+
+} // namespace
+
+Poco::JSON::Object::Ptr toJson(const ModelEntry& model)
+{
+	auto o = Http::Json::object();
+	o->set("id", model.id);
+	o->set("slug", model.slug);
+	o->set("model_id", model.modelId);
+	o->set("provider", model.provider);
+	o->set("name", model.name);
+	o->set("context_length", nullable(model.contextLength));
+	o->set("max_output_tokens", nullable(model.maxOutputTokens));
+	o->set("input_modalities", toArray(model.inputModalities));
+	o->set("output_modalities", toArray(model.outputModalities));
+	o->set("pricing", parsed(model.pricingJson));
+	o->set("supported_parameters", parsed(model.supportedParametersJson));
+	o->set("deprecation_date", nullable(model.deprecationDate));
+	o->set("metadata", parsed(model.metadataJson));
+	o->set("created_at", Time::sqlToRfc3339(model.createdAt));
+	o->set("updated_at", Time::sqlToRfc3339(model.updatedAt));
+	return o;
+}
+
+void registerRoutes(Http::Router& router, const Settings&)
+{
+	router.add("GET", "/api/registry/models", Access::Agent,
+	           [](const Request& r, const Principal&) { return listModels(r); });
+	router.add("GET", "/api/registry/models/:slug", Access::Agent,
+	           [](const Request& r, const Principal&) { return getFamily(r); });
+	router.add("POST", "/api/registry/models", Access::Agent,
+	           [](const Request& r, const Principal& p) { return upsertModel(r, p); });
+	router.add("DELETE", "/api/registry/models/:slug/:modelId", Access::Agent,
+	           [](const Request& r, const Principal& p) { return deleteModel(r, p); });
+}
+
+} // namespace Registry
+} // namespace Nexus
