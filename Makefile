@@ -9,13 +9,15 @@
 #   make lint       the OpenAPI lint;  make bench  the wrk benchmark (needs `make run`)
 #   make sanitize   the unit tests under AddressSanitizer + UBSan (in build-sanitize/)
 #   make clean      remove build/ (run/ keeps the dev database; remove it by hand)
+#   make deb        the Debian package, in dist/ (dpkg-buildpackage, then lintian)
+#   make deb-test   install, use, remove and purge that package on this machine (root, CI)
 
 BUILD   ?= build
 RUN_DIR ?= run
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 CONFIGURE_FLAGS ?=
 
-.PHONY: all build deps run check unit integration lint bench sanitize clean distclean
+.PHONY: all build deps run check unit integration lint bench sanitize clean distclean deb deb-test
 
 all: build
 
@@ -66,6 +68,28 @@ sanitize: .deps-checked configure
 	$(MAKE) -C $(SANITIZE_BUILD) -j$(JOBS) all t/unit/unittests
 	$(SANITIZE_ENV) $(SANITIZE_BUILD)/t/unit/unittests
 	$(SANITIZE_ENV) NEXUS_BUILD=$(abspath $(SANITIZE_BUILD)) t/run-integration
+
+# The Debian package (README.md, "Install on Debian"). dpkg-buildpackage
+# builds out of tree in debian/build (never build/), runs the unit tests
+# unless DEB_BUILD_OPTIONS has nocheck, and writes next to the source
+# directory; the files are then moved to dist/. DEB_BUILD_OPTIONS is passed
+# on, with parallel=$(JOBS) added when it names no parallel= of its own.
+DIST ?= dist
+DEB_VERSION = $(shell dpkg-parsechangelog -SVersion)
+DEB_ARCH    = $(shell dpkg-architecture -qDEB_HOST_ARCH)
+DEB_FILE    = $(DIST)/nexus_$(DEB_VERSION)_$(DEB_ARCH).deb
+deb: export DEB_BUILD_OPTIONS := $(strip $(DEB_BUILD_OPTIONS) $(if $(findstring parallel=,$(DEB_BUILD_OPTIONS)),,parallel=$(JOBS)))
+deb: .deps-checked
+	dpkg-buildpackage -us -uc -b
+	mkdir -p $(DIST)
+	cd .. && mv $$(awk '{print $$1}' $(CURDIR)/debian/files) nexus_$(DEB_VERSION)_$(DEB_ARCH).changes $(abspath $(DIST))/
+	lintian --fail-on error,warning $(DEB_FILE)
+	@echo "deb: $(DEB_FILE)"
+
+# Installs that package on this machine, uses it through nginx, removes and
+# purges it (root, no running systemd: CI). See tools/deb-test.
+deb-test:
+	tools/deb-test $(DEB_FILE)
 
 clean:
 	rm -rf $(BUILD) $(SANITIZE_BUILD)
