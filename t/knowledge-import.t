@@ -87,6 +87,11 @@ ok entity(agent => "$p-addy"), 'the third document of a file';
 ok !entity(server => "$p-broken"), 'nothing of the broken file';
 ok !entity(server => "$p-invalid"), 'not the invalid document';
 is audited("server/$p-box"), 1, 'an imported write is audited (principal operator:<user>)';
+my $runs = $dbh->selectall_arrayref('SELECT DISTINCT principal, client, request_id FROM audit_log WHERE target LIKE ?',
+    undef, "knowledge:%/$p%");
+is scalar @$runs, 1, 'the rows of one run share a request id';
+is_deeply [ @{ $runs->[0] }[ 0, 1 ] ], [ 'operator:' . getpwuid($>), 'local' ], '... the unix user, client "local"';
+like $runs->[0][2], qr/^nexusctl-[A-Za-z0-9_-]{16}$/, '... and a nexusctl-<random> request id';
 
 # --- again: unchanged; then one change ---------------------------------------------------
 ($rc, $out) = nexusctl('knowledge', 'import', "$dir/in");

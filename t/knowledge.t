@@ -355,6 +355,8 @@ subtest 'search relevance' => sub {
     ok $rank{"$p-in-title"} < $rank{"$p-in-content-often"}, 'a word said five times in the content does not beat the title';
 
     is_deeply mine(get("/api/knowledge?query=" . uc($rare))), $found, 'case does not matter';
+    is_deeply [ sort @{ mine(get("/api/knowledge?query=%E2%80%9C$rare%E2%80%9D")) } ], [ sort @$found ],
+        'typographic quotes only separate words, as in the index ("“word”")';
     for my $prefix (substr($rare, 0, 5), substr($rare, 0, 3)) {
         my $got = mine(get("/api/knowledge?query=$prefix"));
         is_deeply [ sort @$got ], [ sort @$found ], "a prefix ($prefix) finds the same (the index matches prefixes)";

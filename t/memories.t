@@ -417,6 +417,7 @@ subtest 'search: best match first' => sub {
         db      => 'The db migration ran in CI without trouble.',
         prefix  => 'Kubernetes cluster upgraded to the next minor.',
         old     => 'An old ollama note from last year.',
+        intl    => 'Réunion au café: « Crème brûlée » für alle.',
     );
     for my $k (sort keys %texts) {
         $id{$k} = collect_ok($agent, $token, $texts{$k}, $k eq 'old' ? '2026-01-10' : '2027-03-01')->{id};
@@ -451,6 +452,10 @@ subtest 'search: best match first' => sub {
     is_deeply $ids->($search->('ci')), [ $id{db} ], '... and "ci"';
     is_deeply $ids->($search->('nothing')), [ $id{none} ], 'a single match';
     is_deeply $ids->($search->('zyxwvut')), [], 'no match: an empty list';
+    is_deeply $ids->($search->('caf%C3%A9')), [ $id{intl} ], 'a non-ASCII word ("café")';
+    is_deeply $ids->($search->('CAF%C3%89')), [ $id{intl} ], '... in any case ("CAFÉ")';
+    is_deeply $ids->($search->('br%C3%BB')), [ $id{intl} ], '... as a word\'s beginning ("brû")';
+    is_deeply $ids->($search->('%E2%80%9Ccr%C3%A8me%E2%80%9D')), [ $id{intl} ], 'typographic quotes separate ("“crème”")';
 
     $r = $search->('needle');
     is_deeply $ids->($r), [ $id{long} ], 'a long entry';

@@ -314,7 +314,7 @@ void registerOperatorRoutes(Http::Router& router, const Settings& settings)
 {
 	router.add("GET", "/admin/status", Access::Admin,
 	           [&settings](const Request&, const Principal&) { return status(settings); });
-	router.add("GET", "/admin/metrics", Access::AdminOrLocal,
+	router.add("GET", "/admin/metrics", settings.metricsLocalWithoutToken ? Access::AdminOrLocal : Access::Admin,
 	           [&router](const Request&, const Principal&) { return metrics(router); });
 }
 

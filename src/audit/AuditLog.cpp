@@ -3,6 +3,7 @@
 #include "audit/AuditStore.h"
 #include "audit/GroupCommit.h"
 #include "auth/Principal.h"
+#include "auth/Token.h"
 #include "http/HttpError.h"
 #include "http/Request.h"
 #include "server/Metrics.h"
@@ -11,20 +12,32 @@
 #include <Poco/Logger.h>
 #include <Poco/Timestamp.h>
 
+#include <pwd.h>
+#include <unistd.h>
+
 namespace Nexus {
 namespace Audit {
 
-void AuditLog::record(const Http::Request& request, const Auth::Principal& principal, const std::string& action,
-                      const std::string& target, Outcome outcome)
+namespace {
+
+/// A row stamped now, with what every row holds.
+Entry entryOf(const std::string& requestId, const std::string& principal, const std::string& action,
+              const std::string& target, Outcome outcome, const std::string& client)
 {
 	Entry entry;
 	entry.at = Time::toSql(Poco::Timestamp());
-	entry.requestId = request.requestId();
-	entry.principal = principal.label();
+	entry.requestId = requestId;
+	entry.principal = principal;
 	entry.action = action;
 	entry.target = target;
-	entry.outcome = name(outcome);
-	entry.client = request.clientAddress();
+	entry.outcome = AuditLog::name(outcome);
+	entry.client = client;
+	return entry;
+}
+
+/// Writes entry durably. Throws Http::Unavailable when it cannot.
+void write(const Entry& entry)
+{
 	try
 	{
 		GroupCommit::instance().append(entry);
@@ -33,12 +46,34 @@ void AuditLog::record(const Http::Request& request, const Auth::Principal& princ
 	{
 		Metrics::auditFailure();
 		// The pool log keeps what the table could not (never a secret: see AuditLog.h).
-		Poco::Logger::get("audit").error("audit row not written: request %s, %s %s %s -> %s: %s", request.requestId(),
-		                                 entry.principal, action,
-		                                 AuditStore::fitText(target, AuditStore::kMaxTargetChars),
-		                                 std::string(entry.outcome), std::string(e.what()));
+		Poco::Logger::get("audit").error(
+		    "audit row not written: request %s, %s %s %s -> %s: %s", entry.requestId, entry.principal, entry.action,
+		    AuditStore::fitText(entry.target, AuditStore::kMaxTargetChars), entry.outcome, std::string(e.what()));
 		throw Http::Unavailable("the audit log is unavailable");
 	}
+}
+
+/// "operator:<login>" for the process's effective user ("operator:uid<n>"
+/// when it has no name).
+std::string operatorLabel()
+{
+	const passwd* pw = ::getpwuid(::geteuid());
+	return std::string("operator:") + (pw && pw->pw_name ? pw->pw_name : "uid" + std::to_string(::geteuid()));
+}
+
+} // namespace
+
+void AuditLog::record(const Http::Request& request, const Auth::Principal& principal, const std::string& action,
+                      const std::string& target, Outcome outcome)
+{
+	write(entryOf(request.requestId(), principal.label(), action, target, outcome, request.clientAddress()));
+}
+
+void AuditLog::recordOperator(const std::string& action, const std::string& target, Outcome outcome)
+{
+	static const std::string requestId = "nexusctl-" + Auth::Token::randomBase64Url(12);
+	static const std::string principal = operatorLabel();
+	write(entryOf(requestId, principal, action, target, outcome, "local"));
 }
 
 const char* AuditLog::name(Outcome outcome)

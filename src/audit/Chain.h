@@ -13,11 +13,11 @@ struct Entry
 	std::uint64_t id = 0;
 	std::string at; ///< UTC, "YYYY-MM-DD HH:MM:SS.mmm" (always 3 fraction digits)
 	std::string requestId;
-	std::string principal;            ///< Principal::label()
+	std::string principal;            ///< Principal::label(), or operator:<unix user> (nexusctl)
 	std::string action;               ///< "token.create", "secret.read", ...
 	std::string target;               ///< "agent:addy", "secret:42", a request path, ...
 	std::string outcome;              ///< "ok", "denied" or "error"
-	std::string client;               ///< the client's address as nginx saw it
+	std::string client;               ///< the client's address as nginx saw it; "local" for nexusctl
 	std::optional<std::uint64_t> seq; ///< position in the chain; none until sealed
 	std::optional<std::string> prevHash;
 	std::optional<std::string> hash;

@@ -1,14 +1,9 @@
 // nexusctl knowledge ...: load YAML files into the knowledge base, write it back out.
-#include "audit/AuditStore.h"
-#include "auth/Token.h"
+#include "audit/AuditLog.h"
 #include "cli/Commands.h"
 #include "db/Database.h"
 #include "knowledge/KnowledgeStore.h"
 #include "knowledge/KnowledgeYaml.h"
-#include "util/Time.h"
-
-#include <pwd.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -50,13 +45,6 @@ const std::uintmax_t kMaxFileBytes = 16 * 1024 * 1024;
 /// Entities per database round trip when exporting.
 const std::size_t kExportBatch = 500;
 
-/// Who the audit log names for the operator's writes: "operator:<login>".
-std::string operatorLabel()
-{
-	const passwd* pw = ::getpwuid(::geteuid());
-	return std::string("operator:") + (pw && pw->pw_name ? pw->pw_name : "uid" + std::to_string(::geteuid()));
-}
-
 bool isYamlFile(const fs::path& path)
 {
 	std::string ext = path.extension().string();
@@ -68,14 +56,7 @@ bool isYamlFile(const fs::path& path)
 class Import
 {
 public:
-	Import(const Knowledge::Limits& limits): _limits(limits)
-	{
-		_audit.requestId = "nexusctl-" + Auth::Token::randomBase64Url(12);
-		_audit.principal = operatorLabel();
-		_audit.action = "knowledge.put";
-		_audit.outcome = "ok";
-		_audit.client = "local";
-	}
+	Import(const Knowledge::Limits& limits): _limits(limits) {}
 
 	/// Files to read for a command-line path, in a stable order.
 	std::vector<fs::path> filesOf(const std::string& argument)
@@ -166,12 +147,7 @@ private:
 		case KnowledgeStore::Change::Unchanged: ++_unchanged; break;
 		}
 		if (result.change != KnowledgeStore::Change::Unchanged)
-		{
-			Audit::Entry entry = _audit;
-			entry.at = Time::toSql(Poco::Timestamp());
-			entry.target = "knowledge:" + key;
-			Audit::AuditStore::append(entry);
-		}
+			Audit::AuditLog::recordOperator("knowledge.put", "knowledge:" + key, Audit::Outcome::Ok);
 		std::cout << what << " " << key << " (" << where << ", version " << result.entity.version << ")" << std::endl;
 	}
 
@@ -185,7 +161,6 @@ private:
 	}
 
 	Knowledge::Limits _limits;
-	Audit::Entry _audit;
 	std::map<std::string, std::string> _seen; ///< kind/name -> where it was read
 	std::size_t _created = 0, _updated = 0, _unchanged = 0, _rejected = 0;
 };

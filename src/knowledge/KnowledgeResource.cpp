@@ -25,6 +25,10 @@ namespace {
 
 const char* const kYamlType = "application/yaml; charset=utf-8";
 
+/// A search (?query=): at most this many characters and different words.
+const std::size_t kMaxQueryChars = 200;
+const std::size_t kMaxQueryWords = 12;
+
 /// The media types a YAML body may declare.
 const std::set<std::string> kYamlMediaTypes = {"application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"};
 
@@ -75,14 +79,14 @@ std::vector<std::string> kindsParameter(const Request& request)
 	return kinds;
 }
 
-std::optional<SearchQuery> searchParameter(const Request& request)
+std::optional<Db::FullTextQuery> searchParameter(const Request& request)
 {
 	const auto text = request.query("query");
 	if (!text || text->find_first_not_of(" \t") == std::string::npos) return std::nullopt;
 	try
 	{
 		const auto [minChars, maxChars] = KnowledgeStore::tokenSizes();
-		return SearchQuery::parse(*text, minChars, maxChars);
+		return Db::FullTextQuery::parse(*text, kMaxQueryChars, kMaxQueryWords, minChars, maxChars);
 	}
 	catch (const std::invalid_argument& e)
 	{

@@ -18,6 +18,7 @@ namespace Nexus {
 namespace Knowledge {
 
 using Db::Database;
+using Db::FullTextQuery;
 
 namespace {
 
@@ -136,12 +137,12 @@ void kindCondition(Sql& sql, const std::vector<std::string>& kinds, const char* 
 	sql << ")";
 }
 
-/// The relevance of a row for search (see SearchQuery): full-text relevance
+/// The relevance of a row for search (see Db::FullTextQuery): full-text relevance
 /// (dampened with LN so that a word repeated in a long text does not beat a
 /// title) weighted title > name, tags, links and spec > content, plus
 /// fixed bonuses for an exact name or title, an exact tag, and, for the
 /// words the index cannot see, matches at a word start.
-void scoreExpression(Sql& sql, const SearchQuery& q)
+void scoreExpression(Sql& sql, const FullTextQuery& q)
 {
 	sql << "(0";
 	if (Kinds::isName(q.text()))
@@ -151,7 +152,7 @@ void scoreExpression(Sql& sql, const SearchQuery& q)
 	}
 	sql << " + 20 * (k.title = ?)";
 	sql.bind(q.text());
-	if (!q.fulltextWords().empty())
+	if (!q.indexed().empty())
 	{
 		const std::string any = q.anyTerms();
 		sql << " + 8 * LN(1 + MATCH(k.title) AGAINST(? IN BOOLEAN MODE))"
@@ -162,12 +163,12 @@ void scoreExpression(Sql& sql, const SearchQuery& q)
 	for (const auto& word : q.words())
 	{
 		sql << " + 5 * (CONCAT(' ', k.tags, ' ') LIKE ?)";
-		sql.bind("% " + SearchQuery::likeEscape(word) + " %");
+		sql.bind("% " + FullTextQuery::likeEscape(word) + " %");
 	}
-	for (const auto& word : q.likeWords())
+	for (const auto& word : q.scanned())
 	{
 		const std::string start = "\\b" + word;
-		const std::string inside = "%" + SearchQuery::likeEscape(word) + "%";
+		const std::string inside = "%" + FullTextQuery::likeEscape(word) + "%";
 		sql << " + 6 * (k.title REGEXP ?) + 2 * (k.title LIKE ?)"
 		    << " + 3 * (k.search_text REGEXP ?) + 1 * (k.search_text LIKE ?)"
 		    << " + 1 * (k.content REGEXP ?) + 0.25 * (k.content LIKE ?)";
@@ -175,7 +176,7 @@ void scoreExpression(Sql& sql, const SearchQuery& q)
 	}
 	if (q.words().size() > 1)
 	{
-		const std::string phrase = "%" + SearchQuery::likeEscape(q.text()) + "%";
+		const std::string phrase = "%" + FullTextQuery::likeEscape(q.text()) + "%";
 		sql << " + 6 * (k.title LIKE ?) + 1 * (k.content LIKE ?)";
 		sql.bind(phrase).bind(phrase);
 	}
@@ -289,20 +290,20 @@ std::vector<KnowledgeStore::Row> KnowledgeStore::list(const Filter& filter, std:
 	if (!cursor.empty() && (cursor.size() != 4 || cursor[0] != "s" || !isDecimal(cursor[1]) ||
 	                        !Kinds::isKind(cursor[2]) || !Kinds::isName(cursor[3])))
 		badCursor();
-	const SearchQuery& q = *filter.search;
+	const FullTextQuery& q = *filter.search;
 	Sql sql;
 	sql << "SELECT * FROM (SELECT " << kColumns << ", CAST(";
 	scoreExpression(sql, q);
 	sql << " AS " << kScoreType << ") AS score FROM knowledge k WHERE TRUE";
 	kindCondition(sql, filter.kinds, "k.kind");
-	if (!q.fulltextWords().empty())
+	if (!q.indexed().empty())
 	{
 		sql << " AND MATCH(k.title, k.content, k.search_text) AGAINST(? IN BOOLEAN MODE)";
 		sql.bind(q.requiredTerms());
 	}
-	for (const auto& word : q.likeWords())
+	for (const auto& word : q.scanned())
 	{
-		const std::string inside = "%" + SearchQuery::likeEscape(word) + "%";
+		const std::string inside = "%" + FullTextQuery::likeEscape(word) + "%";
 		sql << " AND (k.title LIKE ? OR k.search_text LIKE ? OR k.content LIKE ?)";
 		sql.bind(inside).bind(inside).bind(inside);
 	}

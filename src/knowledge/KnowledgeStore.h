@@ -1,7 +1,7 @@
 #pragma once
 
+#include "db/FullTextQuery.h"
 #include "knowledge/Entity.h"
-#include "knowledge/SearchQuery.h"
 
 #include <cstddef>
 #include <optional>
@@ -43,8 +43,8 @@ public:
 	/// What a list returns.
 	struct Filter
 	{
-		std::vector<std::string> kinds;    ///< empty: every kind
-		std::optional<SearchQuery> search; ///< none: everything, by kind and name
+		std::vector<std::string> kinds;          ///< empty: every kind
+		std::optional<Db::FullTextQuery> search; ///< none: everything, by kind and name
 	};
 
 	struct Row

@@ -1,5 +1,6 @@
 #include "memories/MemoriesResource.h"
 
+#include "db/FullTextQuery.h"
 #include "http/Html.h"
 #include "http/HttpError.h"
 #include "http/Json.h"
@@ -9,7 +10,6 @@
 #include "memories/MemoriesPage.h"
 #include "memories/MemoryDocument.h"
 #include "memories/MemoryStore.h"
-#include "memories/SearchQuery.h"
 #include "memories/Snippet.h"
 #include "server/Settings.h"
 #include "util/Integer.h"
@@ -38,6 +38,9 @@ std::string invalidDay(const std::string& what)
 }
 
 using Cursor = std::optional<std::pair<std::string, std::uint64_t>>;
+
+/// A search (?query=) holds at most this many characters.
+const std::size_t kMaxSearchChars = 200;
 
 const char* const kSlugRule = "lower-case letters, digits and '-', starting with a letter or digit, at most 63 "
                               "characters";
@@ -225,6 +228,19 @@ Response download(const Request& request)
 	return response;
 }
 
+/// The words of a search (?query=). Throws Http::BadRequest naming 'query'.
+Db::FullTextQuery searchQuery(const std::string& text)
+{
+	try
+	{
+		return Db::FullTextQuery::parse(text, kMaxSearchChars, MemoryStore::kMaxSearchWords);
+	}
+	catch (const std::invalid_argument& e)
+	{
+		throw Http::BadRequest(std::string("query parameter 'query' ") + e.what());
+	}
+}
+
 /// Full-text search, best match first. Pages by rank: the cursor is the
 /// number of hits already shown.
 Response search(const Request& request, const Principal& principal)
@@ -232,7 +248,7 @@ Response search(const Request& request, const Principal& principal)
 	const auto page = Http::Page::from(request);
 	const auto text = parameter(request, "query");
 	if (!text) throw Http::BadRequest("query parameter 'query' is required");
-	const SearchQuery query = SearchQuery::parse(*text);
+	const Db::FullTextQuery query = searchQuery(*text);
 	const DayRange range = rangeOf(request, principal);
 	const std::uint64_t offset = page.afterId();
 	auto hits = MemoryStore::search(range, query, page.fetch(), offset);

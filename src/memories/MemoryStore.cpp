@@ -1,7 +1,7 @@
 #include "memories/MemoryStore.h"
 
 #include "db/Database.h"
-#include "memories/SearchQuery.h"
+#include "db/FullTextQuery.h"
 #include "util/Time.h"
 
 #include <cppconn/resultset.h>
@@ -12,6 +12,7 @@ namespace Nexus {
 namespace Memories {
 
 using Db::Database;
+using Db::FullTextQuery;
 
 namespace {
 
@@ -157,7 +158,7 @@ std::vector<Entry> MemoryStore::day(const std::string& agent, const std::string&
 	});
 }
 
-std::vector<Hit> MemoryStore::search(const DayRange& range, const SearchQuery& query, std::size_t limit,
+std::vector<Hit> MemoryStore::search(const DayRange& range, const FullTextQuery& query, std::size_t limit,
                                      std::uint64_t offset)
 {
 	// An entry is a hit when the index finds an indexed word in it or a
@@ -171,7 +172,7 @@ std::vector<Hit> MemoryStore::search(const DayRange& range, const SearchQuery& q
 	const std::string match = "MATCH (e.content) AGAINST (? IN BOOLEAN MODE)";
 	const std::string scan = "e.content REGEXP ?";
 	std::string words;
-	for (std::size_t k = 0; k < SearchQuery::kMaxWords; ++k)
+	for (std::size_t k = 0; k < kMaxSearchWords; ++k)
 		words += (k ? " + " : "") + std::string("COALESCE(e.content REGEXP ?, 0)");
 	const std::string where = indexed && scanned ? "(" + match + " OR " + scan + ")" : indexed ? match : scan;
 	// Rank and page on ids and scores only; then read the window of the
@@ -191,17 +192,17 @@ std::vector<Hit> MemoryStore::search(const DayRange& range, const SearchQuery& q
 	return Database::run([&] {
 		auto& st = Database::prepare(sql);
 		int i = 1;
-		st.setString(i++, SearchQuery::pattern(query.words()));
-		for (std::size_t k = 0; k < SearchQuery::kMaxWords; ++k)
+		st.setString(i++, FullTextQuery::regexPattern(query.words()));
+		for (std::size_t k = 0; k < kMaxSearchWords; ++k)
 		{
 			if (k < query.words().size())
-				st.setString(i++, SearchQuery::pattern({query.words()[k]}));
+				st.setString(i++, FullTextQuery::regexPattern({query.words()[k]}));
 			else
 				st.setNull(i++, 0);
 		}
-		if (indexed) st.setString(i++, query.booleanQuery()); // relevance
-		if (indexed) st.setString(i++, query.booleanQuery()); // the condition
-		if (scanned) st.setString(i++, SearchQuery::pattern(query.scanned()));
+		if (indexed) st.setString(i++, query.anyTerms()); // relevance
+		if (indexed) st.setString(i++, query.anyTerms()); // the condition
+		if (scanned) st.setString(i++, FullTextQuery::regexPattern(query.scanned()));
 		bindRange(st, i, range);
 		st.setUInt(i++, static_cast<unsigned>(limit));
 		st.setUInt64(i, offset);

@@ -1,14 +1,17 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace Nexus {
-namespace Memories {
+namespace Db {
+class FullTextQuery;
+}
 
-class SearchQuery;
+namespace Memories {
 
 /// One collected entry. Times are MySQL DATETIME text (UTC); day is YYYY-MM-DD.
 struct Entry
@@ -59,6 +62,9 @@ struct DayRange
 class MemoryStore
 {
 public:
+	/// A search holds at most this many words (each has a slot in the SQL).
+	static constexpr std::size_t kMaxSearchWords = 16;
+
 	/// The id of the agent with this slug, or nullopt.
 	static std::optional<std::uint64_t> agentId(const std::string& slug);
 
@@ -75,9 +81,10 @@ public:
 	/// collected; empty when there is none (or no such agent).
 	static std::vector<Entry> day(const std::string& agent, const std::string& day);
 
-	/// Entries matching query, best first: those holding more of its words,
-	/// then by full-text relevance, then newest; skipping offset hits.
-	static std::vector<Hit> search(const DayRange& range, const SearchQuery& query, std::size_t limit,
+	/// Entries holding any word of query (at most kMaxSearchWords), best
+	/// first: those holding more of its words, then by full-text relevance,
+	/// then newest; skipping offset hits.
+	static std::vector<Hit> search(const DayRange& range, const Db::FullTextQuery& query, std::size_t limit,
 	                               std::uint64_t offset);
 };
 

@@ -55,6 +55,7 @@ const std::set<std::string> kKeys = {"server.socket",
                                      "profiles.default",
                                      "audit.seal_interval_ms",
                                      "audit.seal_delay_ms",
+                                     "metrics.local_without_token",
                                      "log.level",
                                      "log.requests"};
 
@@ -258,6 +259,7 @@ Settings Settings::from(const Poco::Util::AbstractConfiguration& config, const E
 	r.integer("audit.seal_interval_ms", s.auditSealIntervalMs, 50, 3600000);
 	r.integer("audit.seal_delay_ms", s.auditSealDelayMs, 0, 3600000);
 
+	r.boolean("metrics.local_without_token", s.metricsLocalWithoutToken);
 	r.string("log.level", s.logLevel);
 	r.boolean("log.requests", s.logRequests);
 	static const std::set<std::string> kLevels = {"fatal",  "critical",    "error", "warning",

@@ -82,6 +82,9 @@ struct Settings
 	int auditSealIntervalMs = 1000;
 	int auditSealDelayMs = 500;
 
+	/// GET /admin/metrics without a token from a loopback address.
+	bool metricsLocalWithoutToken = true;
+
 	std::string logLevel = "information";
 	/// One JSON line per request on stderr (request id, principal, route, status, duration).
 	bool logRequests = true;

@@ -1,8 +1,6 @@
-// Memories without a database: days, the markdown of a day, search words
-// and snippets.
-#include "http/HttpError.h"
+// Memories without a database: days, the markdown of a day and search
+// snippets (search words: FullTextQueryTest).
 #include "memories/MemoryDocument.h"
-#include "memories/SearchQuery.h"
 #include "memories/Snippet.h"
 
 #include "TestSupport.h"
@@ -16,14 +14,10 @@
 
 using Nexus::Memories::Entry;
 using Nexus::Memories::MemoryDocument;
-using Nexus::Memories::SearchQuery;
 using Nexus::Memories::Snippet;
 using NexusTest::contains;
-using NexusTest::thrown;
 
 namespace {
-
-using Words = std::vector<std::string>;
 
 Entry entry(std::uint64_t id, const std::string& createdAt, const std::string& content)
 {
@@ -44,14 +38,6 @@ std::string repeat(const std::string& s, int n)
 	return out;
 }
 
-/// n different words: "w0 w1 w2 ...".
-std::string words(int n)
-{
-	std::string out;
-	for (int i = 0; i < n; ++i) out += "w" + std::to_string(i) + " ";
-	return out;
-}
-
 } // namespace
 
 class MemoriesTest : public CppUnit::TestFixture
@@ -61,10 +47,6 @@ class MemoriesTest : public CppUnit::TestFixture
 	CPPUNIT_TEST(testMarkdownKeepsContentVerbatim);
 	CPPUNIT_TEST(testMarkdownEntryFromAnotherDay);
 	CPPUNIT_TEST(testFileName);
-	CPPUNIT_TEST(testQueryWords);
-	CPPUNIT_TEST(testQueryIndexedAndScanned);
-	CPPUNIT_TEST(testQueryRefuses);
-	CPPUNIT_TEST(testQueryPatterns);
 	CPPUNIT_TEST(testSnippetWholeShortEntry);
 	CPPUNIT_TEST(testSnippetAroundMatch);
 	CPPUNIT_TEST(testSnippetWithoutMatch);
@@ -105,51 +87,6 @@ public:
 	void testFileName()
 	{
 		CPPUNIT_ASSERT_EQUAL(std::string("addy-2026-07-01.md"), MemoryDocument::fileName("addy", "2026-07-01", "md"));
-	}
-
-	void testQueryWords()
-	{
-		const SearchQuery q = SearchQuery::parse("  Ollama, GPU-server; ollama \"quoted\" +must -not *star* ");
-		CPPUNIT_ASSERT(Words({"ollama", "gpu", "server", "quoted", "must", "not", "star"}) == q.words());
-		CPPUNIT_ASSERT_EQUAL(std::string("ollama* gpu* server* quoted* must* not* star*"), q.booleanQuery());
-		CPPUNIT_ASSERT(Words({"caf\xc3\xa9", "\xc3\xa9t\xc3\xa9"}) ==
-		               SearchQuery::parse("CAF\xc3\x89 \xc3\x89t\xc3\xa9").words());
-		CPPUNIT_ASSERT(Words({"snake_case"}) == SearchQuery::parse("snake_case").words());
-		// Emoji and punctuation separate words, they are none.
-		CPPUNIT_ASSERT(Words({"brain", "dump"}) == SearchQuery::parse("brain\xF0\x9F\xA7\xA0"
-		                                                              "dump!")
-		                                               .words());
-	}
-
-	void testQueryIndexedAndScanned()
-	{
-		const SearchQuery q = SearchQuery::parse("db the migration of 42 caf\xc3\xa9 ci pipelines");
-		CPPUNIT_ASSERT(Words({"migration", "pipelines"}) == q.indexed());
-		CPPUNIT_ASSERT(Words({"db", "the", "of", "42", "caf\xc3\xa9", "ci"}) == q.scanned());
-		CPPUNIT_ASSERT(SearchQuery::isStopWord("about"));
-		CPPUNIT_ASSERT(!SearchQuery::isStopWord("ollama"));
-		const SearchQuery shortOnly = SearchQuery::parse("db");
-		CPPUNIT_ASSERT(shortOnly.indexed().empty());
-		CPPUNIT_ASSERT_EQUAL(std::string(), shortOnly.booleanQuery());
-	}
-
-	void testQueryRefuses()
-	{
-		using Nexus::Http::BadRequest;
-		for (const std::string& bad :
-		     {std::string(""), std::string("  -+*\"() "), std::string("\xff\xfe"), std::string(201, 'a'), words(17)})
-		{
-			const auto e = thrown<BadRequest>([&] { SearchQuery::parse(bad); }, CPPUNIT_SOURCELINE());
-			CPPUNIT_ASSERT_MESSAGE(e.what(), contains(e.what(), "'query'"));
-		}
-		SearchQuery::parse(std::string(200, 'a'));
-		CPPUNIT_ASSERT_EQUAL(std::size_t(16), SearchQuery::parse(words(16)).words().size());
-	}
-
-	void testQueryPatterns()
-	{
-		CPPUNIT_ASSERT_EQUAL(std::string("(?i)db|ci"), SearchQuery::pattern({"db", "ci"}));
-		CPPUNIT_ASSERT_EQUAL(std::string(), SearchQuery::pattern({}));
 	}
 
 	void testSnippetWholeShortEntry()

@@ -70,6 +70,7 @@ class RouteTableTest : public CppUnit::TestFixture
 	CPPUNIT_TEST_SUITE(RouteTableTest);
 	CPPUNIT_TEST(testEveryRouteHasItsRule);
 	CPPUNIT_TEST(testFastPathsOnlyOnAgentRoutes);
+	CPPUNIT_TEST(testMetricsNeedTheAdminWhenLocalIsOff);
 	CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -97,6 +98,21 @@ public:
 			if (route.verifiedFastPath)
 				CPPUNIT_ASSERT_MESSAGE(route.method + " " + route.pattern,
 				                       route.access == Access::Agent || route.access == Access::AgentSelf);
+	}
+
+	void testMetricsNeedTheAdminWhenLocalIsOff()
+	{
+		Settings settings;
+		settings.metricsLocalWithoutToken = false;
+		const Service service(settings);
+		bool found = false;
+		for (const auto& route : service.router().routes())
+			if (route.pattern == "/admin/metrics")
+			{
+				found = true;
+				CPPUNIT_ASSERT(route.access == Access::Admin);
+			}
+		CPPUNIT_ASSERT(found);
 	}
 };
 

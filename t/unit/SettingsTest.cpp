@@ -112,6 +112,7 @@ class SettingsTest : public CppUnit::TestFixture
 	CPPUNIT_TEST(testLogLevel);
 	CPPUNIT_TEST(testBoolean);
 	CPPUNIT_TEST(testProfileDefault);
+	CPPUNIT_TEST(testMetricsAndRequestLogSwitches);
 	CPPUNIT_TEST(testLoadFile);
 	CPPUNIT_TEST(testLoadEmptyPath);
 	CPPUNIT_TEST(testLoadMissingFile);
@@ -465,6 +466,18 @@ public:
 		setUp();
 		_env["NEXUS_PROFILES_STRICT"] = "yes";
 		CPPUNIT_ASSERT(load().profilesStrict);
+	}
+
+	void testMetricsAndRequestLogSwitches()
+	{
+		const Settings defaults = load();
+		CPPUNIT_ASSERT(defaults.metricsLocalWithoutToken);
+		CPPUNIT_ASSERT(defaults.logRequests);
+		_config->setString("metrics.local_without_token", "false");
+		_config->setString("log.requests", "off");
+		const Settings s = load();
+		CPPUNIT_ASSERT(!s.metricsLocalWithoutToken);
+		CPPUNIT_ASSERT(!s.logRequests);
 	}
 
 	void testProfileDefault()
