@@ -21,7 +21,7 @@ use Test::More;
 
 our @EXPORT = qw(api api_patient admin_token base_url new_agent issue_token unique_slug dbh stack_env
   devstack json_of wait_until master_pid worker_pids top_dir error_is epoch_of listed_agent next_link
-  nexusctl db_password uri_escape);
+  nexusctl db_password uri_escape kill_worker);
 
 my $TOP = File::Spec->rel2abs(File::Spec->catdir(dirname(__FILE__), '..', '..'));
 my $OWN_STACK;
@@ -93,6 +93,22 @@ sub worker_pids {
     my $master = master_pid();
     my @pids = grep { /\d/ } split /\s+/, `pgrep -P $master`;
     return sort { $a <=> $b } @pids;
+}
+
+# SIGKILLs one live worker (not one that already exited and awaits its
+# reaping) and returns its pid; undef when none could be killed. Workers
+# recycle themselves under load, so the pick is retried.
+sub kill_worker {
+    for (1 .. 30) {
+        for my $pid (worker_pids()) {
+            open my $fh, '<', "/proc/$pid/stat" or next;
+            my ($state) = (<$fh> // '') =~ /\)\s+(\S)/;
+            next if !$state || $state eq 'Z';
+            return $pid if kill('KILL', $pid);
+        }
+        sleep 0.1;
+    }
+    return undef;
 }
 
 sub devstack {
