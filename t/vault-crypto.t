@@ -96,6 +96,11 @@ is(read_secret($id{a})->{json}{value}, $value{a}, 'an old secret still reads und
 ($rc, $out) = nexusctl('vault', 'rewrap');
 is($rc, 0, 'nexusctl vault rewrap succeeds') or diag($out);
 like($out, qr/rewrapped/i, '... and reports progress');
+my $rewrap = $dbh->selectrow_hashref('SELECT principal, outcome, client FROM audit_log WHERE action = ? AND target = ?
+    ORDER BY id DESC LIMIT 1', undef, 'vault.rewrap', "keyring:$active");
+is($rewrap->{outcome}, 'ok', '... and is audited as vault.rewrap of the active key');
+like($rewrap->{principal} // '', qr/^operator:/, '... by the operator');
+is($rewrap->{client}, 'local', '... from this host');
 is($dbh->selectrow_array('SELECT COUNT(*) FROM secret_versions WHERE key_id <> ?', undef, $active), 0,
     'every version is now under the active key');
 is(read_secret($id{$_})->{json}{value}, $value{$_}, "'$_' reads after the rewrap") for sort keys %value;

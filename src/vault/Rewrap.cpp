@@ -1,5 +1,6 @@
 #include "vault/Rewrap.h"
 
+#include "audit/AuditLog.h"
 #include "cli/Commands.h"
 #include "vault/Envelope.h"
 #include "vault/Keyring.h"
@@ -47,6 +48,8 @@ int rewrap(const Cli::Context& context)
 			catch (const std::exception& e) // a damaged record or a key missing from the keyring
 			{
 				++failed;
+				Audit::AuditLog::recordOperator("secret.rewrap", "secret:" + std::to_string(v.secretId),
+				                                Audit::Outcome::Error);
 				std::cerr << "secret " << v.secretId << " version " << v.version << ": cannot rewrap: " << e.what()
 				          << std::endl;
 			}
@@ -56,6 +59,8 @@ int rewrap(const Cli::Context& context)
 	}
 	std::cout << "rewrapped " << done << " of " << total << "; " << VaultStore::countNotUnder(active)
 	          << " left under older keys" << std::endl;
+	Audit::AuditLog::recordOperator("vault.rewrap", "keyring:" + std::to_string(active),
+	                                failed == 0 ? Audit::Outcome::Ok : Audit::Outcome::Error);
 	return failed == 0 ? 0 : 1;
 }
 
