@@ -128,8 +128,7 @@ ProfilePatch parse(const Poco::JSON::Object::Ptr& body, bool create)
 	patch.vision = fields.optionalBool("vision");
 	if (auto gateway = fields.optionalString("gateway", ProfileJson::kMaxGatewayChars))
 		patch.gateway = checkedGateway(*gateway);
-	patch.clearGateway = fields.isNull("gateway") || (patch.gateway && patch.gateway->empty());
-	if (patch.clearGateway) patch.gateway.reset();
+	patch.clearGateway = fields.isNull("gateway");
 	patch.description = fields.optionalString("description", ProfileJson::kMaxDescriptionChars);
 	patch.clearDescription = fields.isNull("description");
 	if (auto parameters = fields.optionalObject("parameters"))

@@ -177,14 +177,6 @@ std::optional<Profile> ProfileStore::update(const std::string& name, const std::
 	});
 }
 
-std::vector<std::string> ProfileStore::assignedAgents(const std::string& name)
-{
-	return Database::run([&] {
-		auto profile = select(name, false);
-		return profile ? agentsOf(profile->id) : std::vector<std::string>();
-	});
-}
-
 bool ProfileStore::remove(const std::string& name, bool force)
 {
 	return Database::run([&] {
@@ -209,16 +201,6 @@ bool ProfileStore::remove(const std::string& name, bool force)
 		del.executeUpdate();
 		tx.commit();
 		return true;
-	});
-}
-
-std::uint64_t ProfileStore::count()
-{
-	return Database::run([] {
-		auto& st = Database::prepare("SELECT COUNT(*) FROM profiles");
-		std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
-		rs->next();
-		return static_cast<std::uint64_t>(rs->getUInt64(1));
 	});
 }
 

@@ -33,16 +33,11 @@ public:
 	/// such profile; Conflict when the new name is taken.
 	static std::optional<Profile> update(const std::string& name, const std::function<void(Profile&)>& change);
 
-	/// The slugs of the agents assigned to the profile, ordered.
-	static std::vector<std::string> assignedAgents(const std::string& name);
-
 	/// Deletes the profile. Unless force, refuses with Conflict (naming the
 	/// agents) when agents are assigned to it; with force their assignments go
 	/// too. Secrets that allow the name keep it (a secret is never widened to
 	/// every agent by a delete). False when there is no such profile.
 	static bool remove(const std::string& name, bool force);
-
-	static std::uint64_t count();
 };
 
 } // namespace Profiles

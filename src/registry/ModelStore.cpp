@@ -229,16 +229,6 @@ std::map<std::string, ModelEntry> ModelStore::findByModelIds(const std::vector<s
 	});
 }
 
-std::uint64_t ModelStore::count()
-{
-	return Database::run([] {
-		auto& st = Database::prepare("SELECT COUNT(*) FROM models");
-		std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
-		rs->next();
-		return rs->getUInt64(1);
-	});
-}
-
 std::pair<ModelEntry, bool> ModelStore::upsert(const ModelEntry& entry)
 {
 	return Database::run([&] {

@@ -45,9 +45,6 @@ public:
 	/// query (one per 256 distinct ids beyond the first 256).
 	static std::map<std::string, ModelEntry> findByModelIds(const std::vector<std::string>& modelIds);
 
-	/// Number of entries (for /admin/status later).
-	static std::uint64_t count();
-
 	/// Stores entry (its id, createdAt and updatedAt are ignored) under its
 	/// model id: a new row, or a whole replacement of the row with that model
 	/// id that keeps its id and created_at. Returns the stored entry and
