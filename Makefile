@@ -6,7 +6,7 @@
 #   make check      unit tests, OpenAPI lint, integration tests against a throwaway stack
 #   make deps       install the Debian packages listed in debian/control
 #   make unit       unit tests only;  make integration  integration tests only
-#   make lint       the OpenAPI lint;  make bench  the wrk benchmark (needs `make run`)
+#   make lint       the layer check (tools/check-layers) and the OpenAPI lint;  make bench  the wrk benchmark (needs `make run`)
 #   make sanitize   the unit tests under AddressSanitizer + UBSan (in build-sanitize/)
 #   make clean      remove build/ (run/ keeps the dev database; remove it by hand)
 #   make deb        the Debian package, in dist/ (dpkg-buildpackage, then lintian)
@@ -46,6 +46,7 @@ unit: build
 	$(MAKE) -C $(BUILD) -j$(JOBS) check
 
 lint: .deps-checked
+	tools/check-layers
 	tools/lint-openapi
 
 integration: build

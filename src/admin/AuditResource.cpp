@@ -4,7 +4,7 @@
 #include "http/HttpError.h"
 #include "http/Json.h"
 #include "http/Pagination.h"
-#include "http/Router.h"
+#include "routing/Router.h"
 #include "util/Time.h"
 
 namespace Nexus {
@@ -77,7 +77,7 @@ Response listAuditLog(const Request& request)
 
 } // namespace
 
-void registerAuditLogRoutes(Http::Router& router, const Settings&)
+void registerAuditLogRoutes(Routing::Router& router, const Settings&)
 {
 	router.add("GET", "/admin/audit-log", Access::Admin,
 	           [](const Request& r, const Auth::Principal&) { return listAuditLog(r); });

@@ -2,7 +2,7 @@
 
 namespace Nexus {
 struct Settings;
-namespace Http {
+namespace Routing {
 class Router;
 }
 
@@ -13,7 +13,7 @@ namespace Admin {
 /// until (exclusive) RFC 3339 times, with cursor pagination (limit, after).
 /// settings must outlive the router. (Named for its resource: src/admin will
 /// hold several, status and metrics next.)
-void registerAuditLogRoutes(Http::Router& router, const Settings& settings);
+void registerAuditLogRoutes(Routing::Router& router, const Settings& settings);
 
 } // namespace Admin
 } // namespace Nexus

@@ -4,10 +4,10 @@
 #include "db/Migrator.h"
 #include "http/HttpError.h"
 #include "http/Json.h"
-#include "http/Router.h"
-#include "server/Metrics.h"
-#include "server/PoolStats.h"
-#include "server/Settings.h"
+#include "routing/Router.h"
+#include "metrics/Metrics.h"
+#include "metrics/PoolStats.h"
+#include "config/Settings.h"
 #include "util/Time.h"
 #include "vault/KeyringCache.h"
 
@@ -226,7 +226,7 @@ void family(std::ostringstream& out, const char* name, const char* type, const c
 	out << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n';
 }
 
-std::string routeLabels(const Http::Router& router, std::size_t route)
+std::string routeLabels(const Routing::Router& router, std::size_t route)
 {
 	if (route >= router.routes().size()) return "method=\"\",route=\"(none)\"";
 	const auto& r = router.routes()[route];
@@ -239,7 +239,7 @@ std::string statusLabel(std::size_t index)
 	return status == 0 ? "other" : std::to_string(status);
 }
 
-Response metrics(const Http::Router& router)
+Response metrics(const Routing::Router& router)
 {
 	const PoolStats& stats = sharedStats();
 	const std::size_t routes = std::min(router.routes().size(), PoolStats::kRoutes);
@@ -310,7 +310,7 @@ Response metrics(const Http::Router& router)
 
 } // namespace
 
-void registerOperatorRoutes(Http::Router& router, const Settings& settings)
+void registerOperatorRoutes(Routing::Router& router, const Settings& settings)
 {
 	router.add("GET", "/admin/status", Access::Admin,
 	           [&settings](const Request&, const Principal&) { return status(settings); });

@@ -2,7 +2,7 @@
 
 namespace Nexus {
 struct Settings;
-namespace Http {
+namespace Routing {
 class Router;
 }
 
@@ -16,7 +16,7 @@ namespace Admin {
 ///   Prometheus text exposition of the counters in PoolStats.
 /// router supplies the route names the metrics are labelled with; settings
 /// and router must outlive the routes.
-void registerOperatorRoutes(Http::Router& router, const Settings& settings);
+void registerOperatorRoutes(Routing::Router& router, const Settings& settings);
 
 } // namespace Admin
 } // namespace Nexus

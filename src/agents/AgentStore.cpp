@@ -4,6 +4,7 @@
 #include "db/Database.h"
 #include "http/HttpError.h"
 #include "util/Time.h"
+#include "util/Hex.h"
 
 #include <cppconn/resultset.h>
 
@@ -187,7 +188,7 @@ std::optional<IssuedToken> AgentStore::issueToken(const std::string& slug, int g
 		}
 
 		issued.token = Auth::Token::generateAgentToken();
-		issued.hash = Auth::Token::sha256Hex(issued.token);
+		issued.hash = Digest::sha256Hex(issued.token);
 		auto& insert =
 		    Database::prepare("INSERT INTO agent_tokens (token_hash, agent_id, created_at) VALUES (?, ?, ?)");
 		insert.setString(1, issued.hash);

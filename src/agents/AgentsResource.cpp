@@ -6,10 +6,10 @@
 #include "http/HttpError.h"
 #include "http/Json.h"
 #include "http/Pagination.h"
-#include "http/Router.h"
+#include "routing/Router.h"
 #include "http/Validate.h"
 #include "profiles/ProfilesResource.h"
-#include "server/Settings.h"
+#include "config/Settings.h"
 #include "util/Integer.h"
 #include "util/Time.h"
 
@@ -194,12 +194,16 @@ Response publicProfile(const Request& request, const Settings& settings)
 	const std::string& slug = request.pathParam("slug");
 	auto agent = AgentStore::find(slug);
 	if (!agent) throw Http::NotFound("no agent '" + slug + "'");
-	return Response::json(200, *Profiles::effectiveConfiguration(*agent, settings));
+	auto summary = Http::Json::object();
+	summary->set("slug", agent->slug);
+	summary->set("name", agent->name);
+	summary->set("scope", agent->scope);
+	return Response::json(200, *Profiles::effectiveConfiguration(agent->id, summary, settings));
 }
 
 } // namespace
 
-void registerRoutes(Http::Router& router, const Settings& settings)
+void registerRoutes(Routing::Router& router, const Settings& settings)
 {
 	router.add("GET", "/api/agents", Access::Admin,
 	           [&settings](const Request& r, const Auth::Principal&) { return listAgents(r, settings); });

@@ -2,7 +2,7 @@
 
 namespace Nexus {
 struct Settings;
-namespace Http {
+namespace Routing {
 class Router;
 }
 
@@ -10,7 +10,7 @@ namespace Agents {
 
 /// Adds the /api/agents routes (the spec's Agents section) to router.
 /// settings must outlive the router.
-void registerRoutes(Http::Router& router, const Settings& settings);
+void registerRoutes(Routing::Router& router, const Settings& settings);
 
 } // namespace Agents
 } // namespace Nexus

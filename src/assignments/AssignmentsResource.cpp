@@ -5,7 +5,7 @@
 #include "http/HttpError.h"
 #include "http/Json.h"
 #include "http/Pagination.h"
-#include "http/Router.h"
+#include "routing/Router.h"
 #include "profiles/Profile.h"
 #include "util/Time.h"
 
@@ -79,7 +79,7 @@ Response deleteAssignment(const Request& request, const Principal& principal)
 
 } // namespace
 
-void registerRoutes(Http::Router& router, const Settings&)
+void registerRoutes(Routing::Router& router, const Settings&)
 {
 	router.add("GET", "/api/assignments", Access::Admin,
 	           [](const Request& r, const Principal&) { return listAssignments(r); });

@@ -2,14 +2,14 @@
 
 namespace Nexus {
 struct Settings;
-namespace Http {
+namespace Routing {
 class Router;
 }
 
 namespace Assignments {
 
 /// Adds /api/assignments (the spec's Assignments section, admin only).
-void registerRoutes(Http::Router& router, const Settings& settings);
+void registerRoutes(Routing::Router& router, const Settings& settings);
 
 } // namespace Assignments
 } // namespace Nexus

@@ -6,7 +6,7 @@
 #include "auth/Token.h"
 #include "http/HttpError.h"
 #include "http/Request.h"
-#include "server/Metrics.h"
+#include "metrics/Metrics.h"
 #include "util/Time.h"
 
 #include <Poco/Logger.h>

@@ -1,6 +1,7 @@
 #include "audit/Chain.h"
 
 #include "auth/Token.h"
+#include "util/Hex.h"
 
 namespace Nexus {
 namespace Audit {
@@ -50,7 +51,7 @@ std::string Chain::canonical(const Entry& entry)
 
 std::string Chain::hash(const std::string& prevHash, const Entry& entry)
 {
-	return Auth::Token::sha256Hex(prevHash + canonical(entry));
+	return Digest::sha256Hex(prevHash + canonical(entry));
 }
 
 bool Chain::isHash(const std::string& s)

@@ -3,7 +3,7 @@
 #include "audit/AuditStore.h"
 #include "audit/Chain.h"
 #include "db/Database.h"
-#include "server/Settings.h"
+#include "config/Settings.h"
 #include "util/Time.h"
 
 #include <Poco/Logger.h>

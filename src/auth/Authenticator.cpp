@@ -1,9 +1,9 @@
 #include "auth/Authenticator.h"
 
-#include "agents/AgentStore.h"
 #include "auth/Token.h"
 #include "http/HttpError.h"
 #include "http/Request.h"
+#include "util/Hex.h"
 
 #include <Poco/String.h>
 
@@ -42,7 +42,7 @@ std::optional<std::string> Authenticator::agentTokenHash(const Http::Request& re
 	{
 		auto token = bearer(request);
 		if (!token || token->rfind(Token::kAgentPrefix, 0) != 0) return std::nullopt;
-		return Token::sha256Hex(*token);
+		return Digest::sha256Hex(*token);
 	}
 	catch (const Http::HttpError&)
 	{
@@ -54,11 +54,11 @@ Principal Authenticator::authenticate(const Http::Request& request) const
 {
 	const auto token = bearer(request);
 	if (!token) return request.ssoUser().empty() ? Principal::anonymous() : ssoUser(request.ssoUser());
-	const std::string hash = Token::sha256Hex(*token);
+	const std::string hash = Digest::sha256Hex(*token);
 	if (!_adminTokenHash.empty() && Token::constantTimeEquals(hash, _adminTokenHash)) return Principal::admin();
 	if (token->rfind(Token::kAgentPrefix, 0) == 0)
 	{
-		if (auto agent = Agents::AgentStore::findByTokenHash(hash)) return *agent;
+		if (auto agent = _findAgent(hash)) return *agent;
 	}
 	throw Http::Unauthorized("unknown, revoked or expired token");
 }

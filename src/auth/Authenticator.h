@@ -2,6 +2,7 @@
 
 #include "auth/Principal.h"
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -16,8 +17,16 @@ namespace Auth {
 class Authenticator
 {
 public:
+	/// The agent whose active token has this SHA-256 hex, or nullopt for an
+	/// unknown, revoked or expired one (the agents' store answers it).
+	using AgentLookup = std::function<std::optional<Principal>(const std::string& tokenHash)>;
+
 	/// adminTokenHash: SHA-256 hex of the admin token, or "" for none.
-	explicit Authenticator(std::string adminTokenHash): _adminTokenHash(std::move(adminTokenHash)) {}
+	/// findAgent is asked only for tokens with the agent prefix.
+	Authenticator(std::string adminTokenHash, AgentLookup findAgent):
+	    _adminTokenHash(std::move(adminTokenHash)), _findAgent(std::move(findAgent))
+	{
+	}
 
 	/// Without an Authorization header: the SSO user nginx vouched for, else
 	/// anonymous (a bearer token always wins over the SSO identity). Admin when the token's hash
@@ -37,6 +46,7 @@ private:
 	static std::optional<std::string> bearer(const Http::Request& request);
 
 	std::string _adminTokenHash;
+	AgentLookup _findAgent;
 };
 
 } // namespace Auth

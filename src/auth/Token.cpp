@@ -3,7 +3,6 @@
 #include "util/Base64Url.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include <stdexcept>
@@ -26,23 +25,6 @@ std::string Token::randomBase64Url(std::size_t n)
 	std::string encoded = Base64Url::encode(raw);
 	OPENSSL_cleanse(&raw[0], raw.size());
 	return encoded;
-}
-
-std::string Token::sha256Hex(const std::string& data)
-{
-	unsigned char digest[EVP_MAX_MD_SIZE];
-	unsigned int length = 0;
-	if (EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr) != 1)
-		throw std::runtime_error("sha256 failed");
-	static const char* const kHex = "0123456789abcdef";
-	std::string out;
-	out.reserve(length * 2);
-	for (unsigned int i = 0; i < length; ++i)
-	{
-		out.push_back(kHex[digest[i] >> 4]);
-		out.push_back(kHex[digest[i] & 15]);
-	}
-	return out;
 }
 
 bool Token::isHash(const std::string& s)

@@ -6,7 +6,7 @@ namespace Nexus {
 namespace Auth {
 
 /// Agent tokens: "nxa_" followed by 256 random bits in unpadded base64url.
-/// Only the SHA-256 (lower-case hex) of a token is ever stored.
+/// Only the SHA-256 (lower-case hex, Digest::sha256Hex) of a token is ever stored.
 class Token
 {
 public:
@@ -18,9 +18,6 @@ public:
 
 	/// n random bytes, base64url without padding (used for tokens and ids).
 	static std::string randomBase64Url(std::size_t n);
-
-	/// SHA-256 of data as 64 lower-case hex digits.
-	static std::string sha256Hex(const std::string& data);
 
 	/// True when s is 64 lower-case hex digits (a token hash as the API takes it).
 	static bool isHash(const std::string& s);

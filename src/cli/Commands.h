@@ -1,6 +1,6 @@
 #pragma once
 
-#include "server/Settings.h"
+#include "config/Settings.h"
 
 #include <string>
 #include <vector>

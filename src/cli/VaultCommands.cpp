@@ -1,7 +1,7 @@
 // nexusctl vault ...: the keyring file (init, rotate-key, status) and rewrap.
 #include "cli/Commands.h"
 #include "vault/Keyring.h"
-#include "vault/Rewrap.h"
+#include "cli/Rewrap.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -111,7 +111,7 @@ int vault(const Context& context)
 		std::cout << kVaultUsage;
 		return 0;
 	}
-	if (command == "rewrap") return Vault::rewrap(context);
+	if (command == "rewrap") return rewrap(context);
 
 	std::string keyringPath;
 	for (std::size_t i = 1; i < args.size(); ++i)

@@ -4,7 +4,8 @@
 #include "cli/Commands.h"
 #include "db/Database.h"
 #include "db/Migrator.h"
-#include "server/Settings.h"
+#include "config/Settings.h"
+#include "util/Hex.h"
 
 #include <cppconn/exception.h>
 
@@ -103,7 +104,7 @@ int main(int argc, char** argv)
 		std::string token;
 		std::getline(std::cin, token);
 		if (token.empty()) return fail("no token on stdin");
-		std::cout << Nexus::Auth::Token::sha256Hex(token) << std::endl;
+		std::cout << Nexus::Digest::sha256Hex(token) << std::endl;
 		return 0;
 	}
 	if (command != "migrate" && command != "schema-version")

@@ -1,7 +1,7 @@
 #include "db/Database.h"
 
 #include "http/HttpError.h"
-#include "server/Metrics.h"
+#include "metrics/Metrics.h"
 
 #include <Poco/Logger.h>
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "server/Settings.h"
+#include "config/Settings.h"
 
 #include <cppconn/connection.h>
 #include <cppconn/exception.h>

@@ -4,10 +4,10 @@
 #include "http/HttpError.h"
 #include "http/Json.h"
 #include "http/Pagination.h"
-#include "http/Router.h"
+#include "routing/Router.h"
 #include "knowledge/KnowledgeStore.h"
 #include "knowledge/KnowledgeYaml.h"
-#include "server/Settings.h"
+#include "config/Settings.h"
 
 #include <set>
 
@@ -216,7 +216,7 @@ Response deleteEntity(const Request& request, const Principal& principal)
 
 } // namespace
 
-void registerRoutes(Http::Router& router, const Settings& settings)
+void registerRoutes(Routing::Router& router, const Settings& settings)
 {
 	router.add("GET", "/api/knowledge", Access::Reader,
 	           [](const Request& r, const Principal&) { return listEntities(r, kindsParameter(r)); });

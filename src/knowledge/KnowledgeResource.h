@@ -2,7 +2,7 @@
 
 namespace Nexus {
 struct Settings;
-namespace Http {
+namespace Routing {
 class Router;
 }
 
@@ -11,7 +11,7 @@ namespace Knowledge {
 /// Adds /api/knowledge (the spec's Knowledge section): reads for agents,
 /// the admin and signed-in users, writes for the admin. settings must
 /// outlive the router.
-void registerRoutes(Http::Router& router, const Settings& settings);
+void registerRoutes(Routing::Router& router, const Settings& settings);
 
 } // namespace Knowledge
 } // namespace Nexus

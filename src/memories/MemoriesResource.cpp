@@ -5,13 +5,13 @@
 #include "http/HttpError.h"
 #include "http/Json.h"
 #include "http/Pagination.h"
-#include "http/Router.h"
+#include "routing/Router.h"
 #include "http/Validate.h"
 #include "memories/MemoriesPage.h"
 #include "memories/MemoryDocument.h"
 #include "memories/MemoryStore.h"
 #include "memories/Snippet.h"
-#include "server/Settings.h"
+#include "config/Settings.h"
 #include "util/Integer.h"
 #include "util/Time.h"
 
@@ -265,7 +265,7 @@ Response search(const Request& request, const Principal& principal)
 
 } // namespace
 
-void registerRoutes(Http::Router& router, const Settings& settings)
+void registerRoutes(Routing::Router& router, const Settings& settings)
 {
 	router.add("POST", "/api/memories/collect", Access::Agent,
 	           [&settings](const Request& r, const Principal& p) { return collect(r, p, settings); });

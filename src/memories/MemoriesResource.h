@@ -2,7 +2,7 @@
 
 namespace Nexus {
 struct Settings;
-namespace Http {
+namespace Routing {
 class Router;
 }
 
@@ -10,7 +10,7 @@ namespace Memories {
 
 /// Adds /api/memories: collect, list (JSON, or HTML for a browser),
 /// download and search. settings must outlive the router.
-void registerRoutes(Http::Router& router, const Settings& settings);
+void registerRoutes(Routing::Router& router, const Settings& settings);
 
 } // namespace Memories
 } // namespace Nexus

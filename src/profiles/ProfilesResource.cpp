@@ -1,15 +1,14 @@
 #include "profiles/ProfilesResource.h"
 
-#include "agents/AgentStore.h"
 #include "audit/AuditLog.h"
 #include "http/HttpError.h"
 #include "http/Json.h"
 #include "http/Pagination.h"
-#include "http/Router.h"
+#include "routing/Router.h"
 #include "profiles/ProfileStore.h"
 #include "registry/ModelStore.h"
 #include "registry/RegistryResource.h"
-#include "server/Settings.h"
+#include "config/Settings.h"
 #include "util/Time.h"
 
 #include <Poco/Timestamp.h>
@@ -154,16 +153,13 @@ Response deleteProfile(const Request& request, const Principal& principal)
 
 } // namespace
 
-Poco::JSON::Object::Ptr effectiveConfiguration(const Agents::Agent& agent, const Settings& settings)
+Poco::JSON::Object::Ptr effectiveConfiguration(std::uint64_t agentId, const Poco::JSON::Object::Ptr& agent,
+                                               const Settings& settings)
 {
-	auto a = Http::Json::object();
-	a->set("slug", agent.slug);
-	a->set("name", agent.name);
-	a->set("scope", agent.scope);
 	auto o = Http::Json::object();
-	o->set("agent", a);
+	o->set("agent", agent);
 
-	std::optional<Profile> profile = ProfileStore::findAssigned(agent.id);
+	std::optional<Profile> profile = ProfileStore::findAssigned(agentId);
 	std::string source = "assignment";
 	if (!profile && !settings.profilesDefault.empty())
 	{
@@ -202,7 +198,7 @@ Poco::JSON::Object::Ptr effectiveConfiguration(const Agents::Agent& agent, const
 	return o;
 }
 
-void registerRoutes(Http::Router& router, const Settings& settings)
+void registerRoutes(Routing::Router& router, const Settings& settings)
 {
 	router.add("GET", "/api/profiles", Access::Reader,
 	           [](const Request& r, const Principal&) { return listProfiles(r); });

@@ -6,23 +6,22 @@
 
 namespace Nexus {
 struct Settings;
-namespace Http {
+namespace Routing {
 class Router;
-}
-namespace Agents {
-struct Agent;
 }
 
 namespace Profiles {
 
 /// Adds /api/profiles (the spec's Profiles section). settings must outlive the router.
-void registerRoutes(Http::Router& router, const Settings& settings);
+void registerRoutes(Routing::Router& router, const Settings& settings);
 
-/// What the agent should run now, for GET /api/agents/:slug/profile:
-/// {agent: {slug, name, scope}, source: "assignment" | "default" | null,
+/// What the agent with row id agentId should run now, for GET
+/// /api/agents/:slug/profile: {agent: the given object (the agents resource
+/// shapes it: slug, name, scope), source: "assignment" | "default" | null,
 ///  profile: the profile (with warnings) or null, models: [{role, model,
 ///  on?, registry: the registry entry or null}]}. No secret, no token.
-Poco::JSON::Object::Ptr effectiveConfiguration(const Agents::Agent& agent, const Settings& settings);
+Poco::JSON::Object::Ptr effectiveConfiguration(std::uint64_t agentId, const Poco::JSON::Object::Ptr& agent,
+                                               const Settings& settings);
 
 } // namespace Profiles
 } // namespace Nexus

@@ -4,7 +4,7 @@
 #include "http/HttpError.h"
 #include "http/Json.h"
 #include "http/Pagination.h"
-#include "http/Router.h"
+#include "routing/Router.h"
 #include "registry/ModelInput.h"
 #include "util/Time.h"
 
@@ -116,7 +116,7 @@ Poco::JSON::Object::Ptr toJson(const ModelEntry& model)
 	return o;
 }
 
-void registerRoutes(Http::Router& router, const Settings&)
+void registerRoutes(Routing::Router& router, const Settings&)
 {
 	router.add("GET", "/api/registry/models", Access::Agent,
 	           [](const Request& r, const Principal&) { return listModels(r); });

@@ -6,7 +6,7 @@
 
 namespace Nexus {
 struct Settings;
-namespace Http {
+namespace Routing {
 class Router;
 }
 
@@ -15,7 +15,7 @@ namespace Registry {
 /// Adds /api/registry/models (the spec's Model Registry section): list,
 /// family, create-or-replace and delete, for any agent token or the admin
 /// token; writes are audited. settings must outlive the router.
-void registerRoutes(Http::Router& router, const Settings& settings);
+void registerRoutes(Routing::Router& router, const Settings& settings);
 
 /// The entry as the API returns it: id, slug, model_id, provider, name,
 /// context_length, max_output_tokens, input_modalities, output_modalities,

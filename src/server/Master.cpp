@@ -4,9 +4,9 @@
 
 #include "db/Database.h"
 #include "server/Logging.h"
-#include "server/Metrics.h"
-#include "server/PoolStats.h"
-#include "server/Settings.h"
+#include "metrics/Metrics.h"
+#include "metrics/PoolStats.h"
+#include "config/Settings.h"
 #include "server/Supervisor.h"
 #include "server/Worker.h"
 #include "util/Integer.h"

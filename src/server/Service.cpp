@@ -2,6 +2,7 @@
 
 #include "admin/AuditResource.h"
 #include "admin/OperatorResource.h"
+#include "agents/AgentStore.h"
 #include "agents/AgentsResource.h"
 #include "assignments/AssignmentsResource.h"
 #include "audit/AuditLog.h"
@@ -11,7 +12,7 @@
 #include "memories/MemoriesResource.h"
 #include "profiles/ProfilesResource.h"
 #include "registry/RegistryResource.h"
-#include "server/Metrics.h"
+#include "metrics/Metrics.h"
 #include "util/Time.h"
 #include "vault/VaultResource.h"
 
@@ -81,7 +82,7 @@ Auth::Principal authenticate(const Auth::Authenticator& authenticator, const Req
 
 } // namespace
 
-Service::Service(const Settings& settings): _settings(settings), _authenticator(settings.adminTokenHash)
+Service::Service(const Settings& settings): _settings(settings), _authenticator(settings.adminTokenHash, &Agents::AgentStore::findByTokenHash)
 {
 	_router.add("GET", "/healthz", Auth::Access::Public, healthz);
 	_router.add("GET", "/readyz", Auth::Access::Public, readyz);

@@ -4,9 +4,9 @@
 #include "http/HttpError.h"
 #include "http/Request.h"
 #include "http/Response.h"
-#include "http/Router.h"
-#include "server/PoolStats.h"
-#include "server/Settings.h"
+#include "routing/Router.h"
+#include "metrics/PoolStats.h"
+#include "config/Settings.h"
 
 namespace Nexus {
 
@@ -30,7 +30,7 @@ public:
 	/// (bad encoding, body too large), with the same headers handle() adds.
 	static Http::Response reject(const std::string& requestId, const Http::HttpError& error);
 
-	const Http::Router& router() const { return _router; }
+	const Routing::Router& router() const { return _router; }
 
 	/// True for a loopback client address (127.0.0.0/8, ::1).
 	static bool isLoopback(const std::string& address);
@@ -49,7 +49,7 @@ private:
 
 	const Settings& _settings;
 	Auth::Authenticator _authenticator;
-	Http::Router _router;
+	Routing::Router _router;
 };
 
 } // namespace Nexus

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "server/PoolStats.h"
-#include "server/Settings.h"
+#include "metrics/PoolStats.h"
+#include "config/Settings.h"
 
 #include <sys/types.h>
 

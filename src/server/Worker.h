@@ -1,7 +1,7 @@
 #pragma once
 
 #include "server/Service.h"
-#include "server/Settings.h"
+#include "config/Settings.h"
 
 #include <fcgiapp.h>
 

@@ -5,9 +5,9 @@
 #include "http/HttpError.h"
 #include "http/Json.h"
 #include "http/Pagination.h"
-#include "http/Router.h"
+#include "routing/Router.h"
 #include "http/Validate.h"
-#include "server/Settings.h"
+#include "config/Settings.h"
 #include "util/Integer.h"
 #include "util/Time.h"
 #include "vault/Envelope.h"
@@ -244,7 +244,7 @@ Response uiSecrets(const Request& request, const Principal& principal)
 
 } // namespace
 
-void registerRoutes(Http::Router& router, const Settings& settings)
+void registerRoutes(Routing::Router& router, const Settings& settings)
 {
 	router.add("GET", "/api/vault/secrets", Access::Agent,
 	           [](const Request& r, const Principal& p) { return listSecrets(r, p, Viewer()); });

@@ -2,7 +2,7 @@
 
 namespace Nexus {
 struct Settings;
-namespace Http {
+namespace Routing {
 class Router;
 }
 
@@ -10,7 +10,7 @@ namespace Vault {
 
 /// Adds /api/vault/secrets and the UI's /api/secrets (the spec's Vault
 /// section). settings must outlive the router.
-void registerRoutes(Http::Router& router, const Settings& settings);
+void registerRoutes(Routing::Router& router, const Settings& settings);
 
 } // namespace Vault
 } // namespace Nexus

@@ -1,16 +1,20 @@
-// Authenticator: the parts that need no database (the admin token, the SSO
-// identity nginx passes, malformed headers). Agent tokens are looked up in
-// MySQL and tested through nginx (t/agents-tokens.t, t/access-policy.t).
+// Authenticator: the admin token, the SSO identity nginx passes, malformed
+// headers, and agent tokens through a lookup that stands for the agents'
+// store (the store's SQL is tested through nginx: t/agents-tokens.t,
+// t/access-policy.t).
 #include "auth/Authenticator.h"
-#include "auth/Token.h"
 #include "http/HttpError.h"
 #include "http/Request.h"
+#include "util/Hex.h"
 
 #include "TestSupport.h"
 
 #include <cppunit/extensions/HelperMacros.h>
 
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 
 using Nexus::Auth::Authenticator;
 using Nexus::Auth::Principal;
@@ -22,6 +26,7 @@ using NexusTest::thrown;
 namespace {
 
 const std::string kAdminToken = "admin-token-for-this-test-only";
+const std::string kAgentToken = "nxa_agent-token-for-this-test-only";
 
 Request request(const std::string& authorization, const std::string& ssoUser)
 {
@@ -43,10 +48,21 @@ class AuthenticatorTest : public CppUnit::TestFixture
 	CPPUNIT_TEST(testMalformedSsoUser);
 	CPPUNIT_TEST(testMalformedHeader);
 	CPPUNIT_TEST(testUnknownToken);
+	CPPUNIT_TEST(testAgentTokenIsLookedUpByItsHash);
+	CPPUNIT_TEST(testUnknownAgentToken);
 	CPPUNIT_TEST_SUITE_END();
 
 public:
-	void setUp() override { _auth = new Authenticator(Nexus::Auth::Token::sha256Hex(kAdminToken)); }
+	void setUp() override
+	{
+		_asked.clear();
+		_auth = new Authenticator(Nexus::Digest::sha256Hex(kAdminToken),
+		                          [this](const std::string& hash) -> std::optional<Principal> {
+			                          _asked.push_back(hash);
+			                          if (hash == Nexus::Digest::sha256Hex(kAgentToken)) return Principal::agent(7, "scout");
+			                          return std::nullopt;
+		                          });
+	}
 	void tearDown() override { delete _auth; }
 
 	void testAnonymous() { CPPUNIT_ASSERT(_auth->authenticate(request("", "")).isAnonymous()); }
@@ -92,10 +108,30 @@ public:
 		const auto e = thrown<Unauthorized>([this] { _auth->authenticate(request("Bearer not-the-admin", "")); },
 		                                    CPPUNIT_SOURCELINE());
 		CPPUNIT_ASSERT_EQUAL(401, e.status());
+		CPPUNIT_ASSERT(_asked.empty());
+	}
+
+	void testAgentTokenIsLookedUpByItsHash()
+	{
+		const Principal p = _auth->authenticate(request("Bearer " + kAgentToken, "alice"));
+		CPPUNIT_ASSERT(p.isAgent());
+		CPPUNIT_ASSERT_EQUAL(std::uint64_t(7), p.agentId);
+		CPPUNIT_ASSERT_EQUAL(std::string("scout"), p.name);
+		CPPUNIT_ASSERT_EQUAL(std::size_t(1), _asked.size());
+		CPPUNIT_ASSERT_EQUAL(Nexus::Digest::sha256Hex(kAgentToken), _asked[0]);
+	}
+
+	void testUnknownAgentToken()
+	{
+		const auto e = thrown<Unauthorized>([this] { _auth->authenticate(request("Bearer nxa_revoked", "")); },
+		                                    CPPUNIT_SOURCELINE());
+		CPPUNIT_ASSERT_EQUAL(401, e.status());
+		CPPUNIT_ASSERT_EQUAL(std::size_t(1), _asked.size());
 	}
 
 private:
 	Authenticator* _auth = nullptr;
+	std::vector<std::string> _asked;
 };
 
 CPPUNIT_TEST_SUITE_REGISTRATION(AuthenticatorTest);

@@ -1,6 +1,6 @@
 // PoolStats and Metrics: the counters the master and workers share.
-#include "server/PoolStats.h"
-#include "server/Metrics.h"
+#include "metrics/PoolStats.h"
+#include "metrics/Metrics.h"
 #include "server/Service.h"
 
 #include <cppunit/extensions/HelperMacros.h>

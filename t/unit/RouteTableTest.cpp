@@ -2,7 +2,7 @@
 // declares. A route added without a row here (and in t/access-policy.t,
 // which calls each one as every kind of principal) fails this test.
 #include "server/Service.h"
-#include "server/Settings.h"
+#include "config/Settings.h"
 
 #include <cppunit/extensions/HelperMacros.h>
 

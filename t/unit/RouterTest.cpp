@@ -1,7 +1,7 @@
 // Router: pattern matching, 404/405, HEAD, duplicates and the route table.
 #include "http/HttpError.h"
 #include "http/Request.h"
-#include "http/Router.h"
+#include "routing/Router.h"
 
 #include "TestSupport.h"
 
@@ -17,7 +17,7 @@ using Nexus::Auth::Principal;
 using Nexus::Http::HttpError;
 using Nexus::Http::Request;
 using Nexus::Http::Response;
-using Nexus::Http::Router;
+using Nexus::Routing::Router;
 
 using NexusTest::thrown;
 

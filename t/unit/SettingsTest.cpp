@@ -1,8 +1,9 @@
 // Settings: defaults, ranges, unknown keys, environment overrides and secrets.
-#include "server/Settings.h"
+#include "config/Settings.h"
 #include "auth/Token.h"
 
 #include "TestSupport.h"
+#include "util/Hex.h"
 
 #include <cppunit/extensions/HelperMacros.h>
 
@@ -342,14 +343,14 @@ public:
 		CPPUNIT_ASSERT_MESSAGE(e.what(), contains(e.what(), "NEXUS_ADMIN_TOKEN"));
 		CPPUNIT_ASSERT_MESSAGE("the message must not show the token", !contains(e.what(), shortToken));
 		_env["NEXUS_ADMIN_TOKEN"] = std::string(32, 'x');
-		CPPUNIT_ASSERT_EQUAL(Nexus::Auth::Token::sha256Hex(std::string(32, 'x')), load().adminTokenHash);
+		CPPUNIT_ASSERT_EQUAL(Nexus::Digest::sha256Hex(std::string(32, 'x')), load().adminTokenHash);
 	}
 
 	void testAdminTokenHashed()
 	{
 		_env["NEXUS_ADMIN_TOKEN"] = kAdminToken;
 		const Settings s = load();
-		CPPUNIT_ASSERT_EQUAL(Nexus::Auth::Token::sha256Hex(kAdminToken), s.adminTokenHash);
+		CPPUNIT_ASSERT_EQUAL(Nexus::Digest::sha256Hex(kAdminToken), s.adminTokenHash);
 		CPPUNIT_ASSERT(Nexus::Auth::Token::isHash(s.adminTokenHash));
 		for (const std::string* field : {&s.socketPath, &s.db.host, &s.db.socket, &s.db.name, &s.db.user,
 		                                 &s.db.password, &s.adminTokenHash, &s.logLevel})
@@ -361,7 +362,7 @@ public:
 		// The file is not even read when the environment has a token.
 		_config->setString("auth.admin_token_file", "/nonexistent/admin.token");
 		_env["NEXUS_ADMIN_TOKEN"] = kAdminToken;
-		CPPUNIT_ASSERT_EQUAL(Nexus::Auth::Token::sha256Hex(kAdminToken), load().adminTokenHash);
+		CPPUNIT_ASSERT_EQUAL(Nexus::Digest::sha256Hex(kAdminToken), load().adminTokenHash);
 	}
 
 	void testAdminTokenFile()
@@ -369,12 +370,12 @@ public:
 		SecretFile file(kAdminToken + "\n", 0600);
 		_config->setString("auth.admin_token_file", file.path());
 		const Settings s = load();
-		CPPUNIT_ASSERT_EQUAL(Nexus::Auth::Token::sha256Hex(kAdminToken), s.adminTokenHash);
+		CPPUNIT_ASSERT_EQUAL(Nexus::Digest::sha256Hex(kAdminToken), s.adminTokenHash);
 		// Group-readable is fine (nexus and nginx may share a group); the path may come from the environment.
 		SecretFile groupFile(kAdminToken, 0640);
 		setUp();
 		_env["NEXUS_AUTH_ADMIN_TOKEN_FILE"] = groupFile.path();
-		CPPUNIT_ASSERT_EQUAL(Nexus::Auth::Token::sha256Hex(kAdminToken), load().adminTokenHash);
+		CPPUNIT_ASSERT_EQUAL(Nexus::Digest::sha256Hex(kAdminToken), load().adminTokenHash);
 	}
 
 	void testAdminTokenFileWorldReadable()

@@ -1,12 +1,14 @@
 // Token: agent token format, SHA-256, hash syntax and constant-time comparison.
 #include "auth/Token.h"
 #include "util/Base64Url.h"
+#include "util/Hex.h"
 
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <set>
 #include <string>
 
+using Nexus::Digest;
 using Nexus::Auth::Token;
 
 namespace {
@@ -69,22 +71,22 @@ public:
 
 	void testSha256Vectors()
 	{
-		CPPUNIT_ASSERT_EQUAL(std::string("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"), Token::sha256Hex(""));
-		CPPUNIT_ASSERT_EQUAL(std::string("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"), Token::sha256Hex("abc"));
+		CPPUNIT_ASSERT_EQUAL(std::string("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"), Digest::sha256Hex(""));
+		CPPUNIT_ASSERT_EQUAL(std::string("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"), Digest::sha256Hex("abc"));
 		CPPUNIT_ASSERT_EQUAL(std::string("248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
-		                     Token::sha256Hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"));
+		                     Digest::sha256Hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"));
 	}
 
 	void testSha256Binary()
 	{
 		const std::string withNul("a\0b", 3);
-		CPPUNIT_ASSERT(Token::sha256Hex(withNul) != Token::sha256Hex("a"));
-		CPPUNIT_ASSERT(Token::isHash(Token::sha256Hex(withNul)));
+		CPPUNIT_ASSERT(Digest::sha256Hex(withNul) != Digest::sha256Hex("a"));
+		CPPUNIT_ASSERT(Token::isHash(Digest::sha256Hex(withNul)));
 	}
 
 	void testIsHash()
 	{
-		CPPUNIT_ASSERT(Token::isHash(Token::sha256Hex("x")));
+		CPPUNIT_ASSERT(Token::isHash(Digest::sha256Hex("x")));
 		CPPUNIT_ASSERT(Token::isHash(std::string(64, '0')));
 		CPPUNIT_ASSERT(Token::isHash("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"));
 		CPPUNIT_ASSERT(!Token::isHash(""));
@@ -106,9 +108,9 @@ public:
 		CPPUNIT_ASSERT(!Token::constantTimeEquals("abc", ""));
 		CPPUNIT_ASSERT(!Token::constantTimeEquals(std::string("a\0b", 3), std::string("a\0c", 3)));
 		CPPUNIT_ASSERT(Token::constantTimeEquals(std::string("a\0b", 3), std::string("a\0b", 3)));
-		const std::string hash = Token::sha256Hex("token");
-		CPPUNIT_ASSERT(Token::constantTimeEquals(hash, Token::sha256Hex("token")));
-		CPPUNIT_ASSERT(!Token::constantTimeEquals(hash, Token::sha256Hex("tokem")));
+		const std::string hash = Digest::sha256Hex("token");
+		CPPUNIT_ASSERT(Token::constantTimeEquals(hash, Digest::sha256Hex("token")));
+		CPPUNIT_ASSERT(!Token::constantTimeEquals(hash, Digest::sha256Hex("tokem")));
 	}
 };
 

@@ -1,4 +1,4 @@
-#include "vault/Rewrap.h"
+#include "cli/Rewrap.h"
 
 #include "audit/AuditLog.h"
 #include "cli/Commands.h"
@@ -9,13 +9,17 @@
 #include <iostream>
 
 namespace Nexus {
-namespace Vault {
+namespace Cli {
+
+using Vault::Envelope;
+using Vault::Keyring;
+using Vault::VaultStore;
 
 namespace {
 const std::size_t kBatch = 200;
 }
 
-int rewrap(const Cli::Context& context)
+int rewrap(const Context& context)
 {
 	const Settings settings = context.settings();
 	const Keyring keyring = Keyring::load(settings.vaultKeyringFile);
@@ -64,5 +68,5 @@ int rewrap(const Cli::Context& context)
 	return failed == 0 ? 0 : 1;
 }
 
-} // namespace Vault
+} // namespace Cli
 } // namespace Nexus

@@ -1,4 +1,4 @@
-#include "server/PoolStats.h"
+#include "metrics/PoolStats.h"
 
 #include <sys/mman.h>
 #include <sys/stat.h>

@@ -2,13 +2,11 @@
 
 namespace Nexus {
 namespace Cli {
-struct Context;
-}
 
-namespace Vault {
+struct Context;
 
 /// `nexusctl vault rewrap`: re-wraps every secret version not under the active key, in batches, printing progress.
-int rewrap(const Cli::Context& context);
+int rewrap(const Context& context);
 
-} // namespace Vault
+} // namespace Cli
 } // namespace Nexus

@@ -1,11 +1,11 @@
-#include "http/Router.h"
+#include "routing/Router.h"
 
 #include "http/HttpError.h"
 
 #include <stdexcept>
 
 namespace Nexus {
-namespace Http {
+namespace Routing {
 
 namespace {
 
@@ -77,9 +77,9 @@ Router::Match Router::match(const std::string& method, const std::vector<std::st
 		if (allow.find(route.method) == std::string::npos) allow += (allow.empty() ? "" : ", ") + route.method;
 	}
 	if (allow.find("GET") != std::string::npos) allow += ", HEAD";
-	if (!allow.empty()) throw MethodNotAllowed(method, allow);
-	throw NotFound("no such resource");
+	if (!allow.empty()) throw Http::MethodNotAllowed(method, allow);
+	throw Http::NotFound("no such resource");
 }
 
-} // namespace Http
+} // namespace Routing
 } // namespace Nexus

@@ -1,6 +1,6 @@
-#include "server/Metrics.h"
+#include "metrics/Metrics.h"
 
-#include "server/PoolStats.h"
+#include "metrics/PoolStats.h"
 
 #include <utility>
 

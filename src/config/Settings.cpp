@@ -1,7 +1,7 @@
-#include "server/Settings.h"
+#include "config/Settings.h"
 
-#include "auth/Token.h"
 #include "util/Integer.h"
+#include "util/Hex.h"
 
 #include <Poco/AutoPtr.h>
 #include <Poco/File.h>
@@ -143,7 +143,7 @@ std::string readAdminTokenHash(const Reader& r, const Settings::Env& env)
 		if (token->size() < kMinAdminTokenLength)
 			throw ConfigError("NEXUS_ADMIN_TOKEN: must be at least " + std::to_string(kMinAdminTokenLength) +
 			                  " characters");
-		return Auth::Token::sha256Hex(*token);
+		return Digest::sha256Hex(*token);
 	}
 	auto file = r.raw("auth.admin_token_file");
 	if (!file || Poco::trim(*file).empty()) return {};
@@ -151,7 +151,7 @@ std::string readAdminTokenHash(const Reader& r, const Settings::Env& env)
 	if (token.size() < kMinAdminTokenLength)
 		throw ConfigError("auth.admin_token_file: the token must be at least " + std::to_string(kMinAdminTokenLength) +
 		                  " characters");
-	return Auth::Token::sha256Hex(token);
+	return Digest::sha256Hex(token);
 }
 
 /// Refuses any key below prefix that is not in kKeys, naming it in full

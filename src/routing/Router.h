@@ -11,7 +11,7 @@
 #include <vector>
 
 namespace Nexus {
-namespace Http {
+namespace Routing {
 
 /// Maps (method, path) to a handler and its access rule.
 /// Patterns are literal segments and ":name" parameters matching exactly one
@@ -19,7 +19,7 @@ namespace Http {
 class Router
 {
 public:
-	using Handler = std::function<Response(const Request&, const Auth::Principal&)>;
+	using Handler = std::function<Http::Response(const Http::Request&, const Auth::Principal&)>;
 
 	/// An optional shortcut for a hot Agent or AgentSelf route: given the
 	/// SHA-256 of the request's agent token, it does the work only if its own
@@ -29,7 +29,7 @@ public:
 	/// have changed nothing. It never throws for bad input (it
 	/// declines instead), so every error comes from the normal path, exactly
 	/// as without the shortcut. Saves the separate authentication query.
-	using VerifiedFastPath = std::function<std::optional<Response>(const Request&, const std::string& tokenHash)>;
+	using VerifiedFastPath = std::function<std::optional<Http::Response>(const Http::Request&, const std::string& tokenHash)>;
 
 	struct Route
 	{
@@ -73,5 +73,5 @@ private:
 	std::vector<Route> _routes;
 };
 
-} // namespace Http
+} // namespace Routing
 } // namespace Nexus
