@@ -11,6 +11,9 @@
 #   make clean      remove build/ (run/ keeps the dev database; remove it by hand)
 #   make deb        the Debian package, in dist/ (dpkg-buildpackage, then lintian)
 #   make deb-test   install, use, remove and purge that package on this machine (root, CI)
+#
+# CONFIGURE_FLAGS is passed to every ./configure here (build/, build-sanitize/);
+# CI sets it to --enable-werror. A build directory is configured once: remove it to change them.
 
 BUILD   ?= build
 RUN_DIR ?= run
@@ -65,7 +68,7 @@ SANITIZE_BUILD ?= build-sanitize
 SANITIZE_ENV = ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 sanitize: .deps-checked configure
 	mkdir -p $(SANITIZE_BUILD)
-	test -f $(SANITIZE_BUILD)/Makefile || (cd $(SANITIZE_BUILD) && ../configure -q --enable-sanitizers)
+	test -f $(SANITIZE_BUILD)/Makefile || (cd $(SANITIZE_BUILD) && ../configure -q --enable-sanitizers $(CONFIGURE_FLAGS))
 	$(MAKE) -C $(SANITIZE_BUILD) -j$(JOBS) all t/unit/unittests
 	$(SANITIZE_ENV) $(SANITIZE_BUILD)/t/unit/unittests
 	$(SANITIZE_ENV) NEXUS_BUILD=$(abspath $(SANITIZE_BUILD)) t/run-integration
