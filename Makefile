@@ -1,16 +1,17 @@
 # Nexus: the two commands a newcomer needs are `make run` and `make check`.
 # The autotools build lives in build/ (out of tree); this file drives it.
 #
-#   make            build nexus-fcgi, nexusctl (in build/)
-#   make run        build, then run MariaDB + the pool + nginx on 127.0.0.1:4260 (Ctrl-C stops)
-#   make check      unit tests, OpenAPI lint, integration tests against a throwaway stack
-#   make deps       install the Debian packages listed in debian/control
-#   make unit       unit tests only;  make integration  integration tests only
-#   make lint       the layer check (tools/check-layers) and the OpenAPI lint;  make bench  the wrk benchmark (needs `make run`)
-#   make sanitize   the unit tests under AddressSanitizer + UBSan (in build-sanitize/)
-#   make clean      remove build/ (run/ keeps the dev database; remove it by hand)
-#   make deb        the Debian package, in dist/ (dpkg-buildpackage, then lintian)
-#   make deb-test   install, use, remove and purge that package on this machine (root, CI)
+#   make              build nexus-fcgi, nexusctl (in build/)
+#   make run          build, then run MariaDB + the pool + nginx on 127.0.0.1:4260 (Ctrl-C stops)
+#   make check        unit tests, OpenAPI lint, integration tests against a throwaway stack
+#   make deps         install the Debian packages listed in debian/control
+#   make unit         unit tests only;  make integration  integration tests only
+#   make lint         the layer check (tools/check-layers) and the OpenAPI lint;  make bench  the wrk benchmark (needs `make run`)
+#   make format-check list the files of src/ and t/unit/ that clang-format-14 would change (fails if any);  make format  changes them
+#   make sanitize     the unit and integration tests under AddressSanitizer + UBSan (in build-sanitize/)
+#   make clean        remove build/ and build-sanitize/ (run/ keeps the dev database; remove it by hand)
+#   make deb          the Debian package, in dist/ (dpkg-buildpackage, then lintian)
+#   make deb-test     install, use, remove and purge that package on this machine (root, CI)
 #
 # CONFIGURE_FLAGS is passed to every ./configure here (build/, build-sanitize/);
 # CI sets it to --enable-werror. A build directory is configured once: remove it to change them.
@@ -20,7 +21,7 @@ RUN_DIR ?= run
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 CONFIGURE_FLAGS ?=
 
-.PHONY: all build deps run check unit integration lint bench sanitize clean distclean deb deb-test
+.PHONY: all build deps run check unit integration lint bench format format-check sanitize clean distclean deb deb-test
 
 all: build
 
@@ -59,6 +60,23 @@ check: unit lint integration
 
 bench:
 	bench/run
+
+# clang-format-14 (the pinned version: another one formats differently) with
+# .clang-format, over every .cpp and .h of src/ and t/unit/.
+CLANG_FORMAT ?= clang-format-14
+FORMAT_FILES = $(shell find src t/unit -name '*.cpp' -o -name '*.h' | LC_ALL=C sort)
+format-check: .deps-checked
+	@out=$$($(CLANG_FORMAT) --dry-run -Werror $(FORMAT_FILES) 2>&1); rc=$$?; \
+	off=$$(printf '%s\n' "$$out" | sed -n 's/^\([^:]*\):[0-9]*:[0-9]*: error: code should be clang-formatted.*/\1/p' | uniq); \
+	if [ -n "$$off" ]; then \
+	  echo "format-check: $$(echo "$$off" | wc -l) of $(words $(FORMAT_FILES)) files are not clang-formatted (make format fixes them):"; \
+	  echo "$$off" | sed 's/^/  /'; exit 1; \
+	elif [ $$rc -ne 0 ]; then echo "$$out"; echo "format-check: $(CLANG_FORMAT) failed" >&2; exit 1; \
+	fi; \
+	echo "format-check: $(words $(FORMAT_FILES)) files of src/ and t/unit/ are clang-formatted"
+
+format: .deps-checked
+	$(CLANG_FORMAT) -i $(FORMAT_FILES)
 
 # Unit and integration tests against a build with AddressSanitizer and
 # UBSan (in build-sanitize/; CI runs this before `make check`). Any UB stops
