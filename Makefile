@@ -8,6 +8,7 @@
 #   make unit         unit tests only;  make integration  integration tests only
 #   make lint         the layer check (tools/check-layers) and the OpenAPI lint;  make bench  the wrk benchmark (needs `make run`)
 #   make format-check list the files of src/ and t/unit/ that clang-format-14 would change (fails if any);  make format  changes them
+#   make tidy         clang-tidy-14 (.clang-tidy) on src/ and t/unit/, on build/'s compile database (bear); fails on any finding
 #   make sanitize     the unit and integration tests under AddressSanitizer + UBSan (in build-sanitize/)
 #   make clean        remove build/ and build-sanitize/ (run/ keeps the dev database; remove it by hand)
 #   make deb          the Debian package, in dist/ (dpkg-buildpackage, then lintian)
@@ -21,7 +22,7 @@ RUN_DIR ?= run
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 CONFIGURE_FLAGS ?=
 
-.PHONY: all build deps run check unit integration lint bench format format-check sanitize clean distclean deb deb-test
+.PHONY: all build deps run check unit integration lint bench format format-check tidy sanitize clean distclean deb deb-test
 
 all: build
 
@@ -77,6 +78,15 @@ format-check: .deps-checked
 
 format: .deps-checked
 	$(CLANG_FORMAT) -i $(FORMAT_FILES)
+
+# clang-tidy-14 with .clang-tidy on src/ and t/unit/ (headers of src/),
+# JOBS files at a time (tools/tidy), on the compile database that bear
+# records while it builds $(BUILD). The first run rebuilds $(BUILD) from
+# clean so that every file is recorded; later runs add what recompiles.
+tidy: .deps-checked $(BUILD)/Makefile
+	test -s $(BUILD)/compile_commands.json || $(MAKE) -C $(BUILD) clean
+	bear --append --output $(BUILD)/compile_commands.json -- $(MAKE) -C $(BUILD) -j$(JOBS) all t/unit/unittests
+	tools/tidy $(BUILD) $(JOBS)
 
 # Unit and integration tests against a build with AddressSanitizer and
 # UBSan (in build-sanitize/; CI runs this before `make check`). Any UB stops
