@@ -10,11 +10,12 @@
 #   make format-check list the files of src/ and t/unit/ that clang-format-14 would change (fails if any);  make format  changes them
 #   make tidy         clang-tidy-14 (.clang-tidy) on src/ and t/unit/, on build/'s compile database (bear); fails on any finding
 #   make sanitize     the unit and integration tests under AddressSanitizer + UBSan (in build-sanitize/)
-#   make clean        remove build/ and build-sanitize/ (run/ keeps the dev database; remove it by hand)
+#   make tsan         the unit tests and the pool's threaded tests under ThreadSanitizer (in build-tsan/); fails on any report
+#   make clean        remove build/ and the build-*/ directories above (run/ keeps the dev database; remove it by hand)
 #   make deb          the Debian package, in dist/ (dpkg-buildpackage, then lintian)
 #   make deb-test     install, use, remove and purge that package on this machine (root, CI)
 #
-# CONFIGURE_FLAGS is passed to every ./configure here (build/, build-sanitize/);
+# CONFIGURE_FLAGS is passed to every ./configure here (build/, build-sanitize/, build-tsan/);
 # CI sets it to --enable-werror. A build directory is configured once: remove it to change them.
 
 BUILD   ?= build
@@ -22,7 +23,7 @@ RUN_DIR ?= run
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 CONFIGURE_FLAGS ?=
 
-.PHONY: all build deps run check unit integration lint bench format format-check tidy sanitize clean distclean deb deb-test
+.PHONY: all build deps run check unit integration lint bench format format-check tidy sanitize tsan clean distclean deb deb-test
 
 all: build
 
@@ -101,6 +102,27 @@ sanitize: .deps-checked configure
 	$(SANITIZE_ENV) $(SANITIZE_BUILD)/t/unit/unittests
 	$(SANITIZE_ENV) NEXUS_BUILD=$(abspath $(SANITIZE_BUILD)) t/run-integration
 
+# The unit tests, then the integration tests that run the pool's threads
+# hardest (workers' threads and their watchdog, recycling, GroupCommit,
+# KeyringCache, concurrent writers), against a ThreadSanitizer build (in
+# build-tsan/). Every process of the run (unit tests, nexus-fcgi, nexusctl)
+# writes its reports to $(TSAN_LOGS); any report fails the target, after the
+# tests ran. t/tsan.supp suppresses races inside third-party libraries only.
+TSAN_BUILD ?= build-tsan
+TSAN_TESTS ?= t/pool-resilience.t t/pool-database-loss.t t/audit-log.t t/vault-crypto.t t/memories.t t/registry.t
+TSAN_LOGS   = $(abspath $(TSAN_BUILD))/tsan-reports
+TSAN_ENV    = TSAN_OPTIONS="suppressions=$(abspath t/tsan.supp) log_path=$(TSAN_LOGS)/tsan exitcode=0 second_deadlock_stack=1"
+TSAN_REPORT = if [ -n "$$(ls -A $(TSAN_LOGS))" ]; then cat $(TSAN_LOGS)/*; \
+	  echo "tsan: $$(cat $(TSAN_LOGS)/* | grep -c '^WARNING: ThreadSanitizer') ThreadSanitizer reports (above; in $(TSAN_LOGS))" >&2; exit 1; fi
+tsan: .deps-checked configure
+	mkdir -p $(TSAN_BUILD)
+	test -f $(TSAN_BUILD)/Makefile || (cd $(TSAN_BUILD) && ../configure -q --enable-tsan $(CONFIGURE_FLAGS))
+	$(MAKE) -C $(TSAN_BUILD) -j$(JOBS) all t/unit/unittests
+	rm -rf $(TSAN_LOGS) && mkdir -p $(TSAN_LOGS)
+	$(TSAN_ENV) $(TSAN_BUILD)/t/unit/unittests; rc=$$?; $(TSAN_REPORT); exit $$rc
+	$(TSAN_ENV) NEXUS_BUILD=$(abspath $(TSAN_BUILD)) t/run-integration $(TSAN_TESTS); rc=$$?; $(TSAN_REPORT); exit $$rc
+	@echo "tsan: no ThreadSanitizer report"
+
 # The Debian package (README.md, "Install on Debian"). dpkg-buildpackage
 # builds out of tree in debian/build (never build/), runs the unit tests
 # unless DEB_BUILD_OPTIONS has nocheck, and writes next to the source
@@ -124,7 +146,7 @@ deb-test:
 	tools/deb-test $(DEB_FILE)
 
 clean:
-	rm -rf $(BUILD) $(SANITIZE_BUILD)
+	rm -rf $(BUILD) $(SANITIZE_BUILD) $(TSAN_BUILD)
 
 distclean: clean
 	rm -rf configure Makefile.in aclocal.m4 autom4te.cache build-aux config.h.in
