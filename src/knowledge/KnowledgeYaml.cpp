@@ -6,7 +6,6 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/ParseHandler.h>
-#include <Poco/JSON/Parser.h>
 
 #include <yaml-cpp/yaml.h>
 
@@ -322,12 +321,6 @@ std::vector<YAML::Node> loadAll(const std::string& text)
 	}
 }
 
-Poco::Dynamic::Var parseJson(const std::string& text)
-{
-	Poco::JSON::Parser parser(new Poco::JSON::ParseHandler(true));
-	return parser.parse(text);
-}
-
 void emitEntity(YAML::Emitter& out, const Entity& e, bool withServerFields)
 {
 	out << YAML::BeginDoc << YAML::BeginMap;
@@ -370,7 +363,7 @@ void emitEntity(YAML::Emitter& out, const Entity& e, bool withServerFields)
 	}
 	out << YAML::EndMap;
 	out << YAML::Key << "spec" << YAML::Value;
-	KnowledgeYaml::emitJson(out, parseJson(e.spec));
+	KnowledgeYaml::emitJson(out, Http::Json::parseStored(e.spec));
 	if (!e.content.empty())
 	{
 		out << YAML::Key << "content" << YAML::Value;

@@ -209,9 +209,7 @@ Poco::JSON::Object::Ptr ProfileJson::toJson(const Profile& p, const std::vector<
 	o->set("version", p.version);
 	o->set("created_at", p.createdAt);
 	o->set("updated_at", p.updatedAt);
-	Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
-	for (const auto& w : warnings) list->add(w);
-	o->set("warnings", list);
+	o->set("warnings", Http::Json::array(warnings));
 	return o;
 }
 
@@ -227,9 +225,7 @@ std::string ProfileJson::fallbacksToJson(const std::vector<Fallback>& fallbacks)
 		}
 		auto o = Http::Json::object();
 		o->set("model", f.model);
-		Poco::JSON::Array::Ptr on = new Poco::JSON::Array;
-		for (const auto& c : f.on) on->add(c);
-		o->set("on", on);
+		o->set("on", Http::Json::array(f.on));
 		array.add(o);
 	}
 	return Http::Json::stringify(array);

@@ -183,9 +183,7 @@ Poco::JSON::Object::Ptr effectiveConfiguration(std::uint64_t agentId, const Poco
 		m->set("model", model);
 		if (on)
 		{
-			Poco::JSON::Array::Ptr classes = new Poco::JSON::Array;
-			for (const auto& c : *on) classes->add(c);
-			m->set("on", classes);
+			m->set("on", Http::Json::array(*on));
 		}
 		const auto found = registry.find(model);
 		m->set("registry",

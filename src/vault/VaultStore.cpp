@@ -1,6 +1,7 @@
 #include "vault/VaultStore.h"
 
 #include "db/Database.h"
+#include "db/Row.h"
 #include "http/HttpError.h"
 #include "util/Time.h"
 
@@ -15,6 +16,7 @@ namespace Nexus {
 namespace Vault {
 
 using Db::Database;
+namespace Row = Db::Row;
 
 namespace {
 
@@ -166,10 +168,7 @@ std::vector<SecretMeta> VaultStore::list(const std::optional<std::string>& scope
 		if (viewer.agentId) st.setUInt64(i++, *viewer.agentId);
 		if (viewer.profile) st.setString(i++, *viewer.profile);
 		st.setUInt(i, static_cast<unsigned>(limit));
-		std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
-		std::vector<SecretMeta> secrets;
-		while (rs->next()) secrets.push_back(readMeta(*rs));
-		return secrets;
+		return Row::readAll<SecretMeta>(st, readMeta);
 	});
 }
 
