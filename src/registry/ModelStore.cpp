@@ -4,6 +4,7 @@
 #include "db/Row.h"
 #include "util/Time.h"
 
+#include <Poco/String.h>
 #include <Poco/StringTokenizer.h>
 
 #include <cppconn/resultset.h>
@@ -35,9 +36,7 @@ std::vector<std::string> splitWords(const std::string& list)
 
 std::string joinWords(const std::vector<std::string>& words)
 {
-	std::string list;
-	for (const auto& word : words) list += (list.empty() ? "" : ",") + word;
-	return list;
+	return Poco::cat(std::string(","), words.begin(), words.end());
 }
 
 /// A row of kColumns.
