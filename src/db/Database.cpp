@@ -5,6 +5,7 @@
 
 #include <Poco/Logger.h>
 
+#include <cppconn/resultset.h>
 #include <cppconn/statement.h>
 #include <mysql_driver.h>
 
@@ -125,6 +126,14 @@ sql::PreparedStatement& Database::prepare(const std::string& sql)
 void Database::discard()
 {
 	tState.reset();
+}
+
+std::uint64_t Database::lastInsertId()
+{
+	auto& st = prepare("SELECT LAST_INSERT_ID()");
+	std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
+	rs->next();
+	return rs->getUInt64(1);
 }
 
 bool Database::isConnectionError(const sql::SQLException& e)

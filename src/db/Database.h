@@ -6,6 +6,7 @@
 #include <cppconn/exception.h>
 #include <cppconn/prepared_statement.h>
 
+#include <cstdint>
 #include <string>
 
 namespace Nexus {
@@ -39,6 +40,9 @@ public:
 
 	/// Closes and forgets the thread's connection and its statements.
 	static void discard();
+
+	/// The AUTO_INCREMENT id the thread's last INSERT generated (0 when none).
+	static std::uint64_t lastInsertId();
 
 	/// Runs work (which uses connection()/prepare()), retrying it after a
 	/// deadlock or cluster certification conflict (up to 3 attempts) and once

@@ -102,14 +102,6 @@ std::optional<std::uint64_t> lockByModelId(const std::string& modelId)
 	return rs->getUInt64(1);
 }
 
-std::uint64_t lastInsertId()
-{
-	auto& st = Database::prepare("SELECT LAST_INSERT_ID()");
-	std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
-	rs->next();
-	return rs->getUInt64(1);
-}
-
 /// Inserts m; nullopt when a concurrent writer inserted its model id first.
 std::optional<std::uint64_t> insert(const ModelEntry& m, const std::string& now)
 {
@@ -129,7 +121,7 @@ std::optional<std::uint64_t> insert(const ModelEntry& m, const std::string& now)
 		if (e.getErrorCode() == Database::kDuplicateKey) return std::nullopt;
 		throw;
 	}
-	return lastInsertId();
+	return Database::lastInsertId();
 }
 
 void replace(std::uint64_t id, const ModelEntry& m, const std::string& now)

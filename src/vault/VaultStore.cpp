@@ -58,14 +58,6 @@ SecretMeta readMeta(sql::ResultSet& rs)
 	return m;
 }
 
-std::uint64_t lastInsertId()
-{
-	auto& st = Database::prepare("SELECT LAST_INSERT_ID()");
-	std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
-	rs->next();
-	return rs->getUInt64(1);
-}
-
 void insertVersion(std::uint64_t id, std::uint32_t version, const Sealer& seal, const std::string& now)
 {
 	const auto [keyId, record] = seal(id, version);
@@ -143,7 +135,7 @@ SecretMeta VaultStore::create(const std::string& scope, const std::string& name,
 				throw Http::Conflict("a secret '" + name + "' already exists in scope '" + scope + "'");
 			throw;
 		}
-		const std::uint64_t id = lastInsertId();
+		const std::uint64_t id = Database::lastInsertId();
 		insertVersion(id, 1, seal, now);
 		setProfiles(id, allowedProfiles);
 		auto meta = findMeta(id);
