@@ -150,8 +150,8 @@ Poco::JSON::Object::Ptr auditStatus()
 	try
 	{
 		const StatusStore::AuditHead head = StatusStore::auditHead();
-		audit->set("head_seq", head.seq ? Poco::Dynamic::Var(*head.seq) : Poco::Dynamic::Var());
-		audit->set("head_hash", head.hash ? Poco::Dynamic::Var(*head.hash) : Poco::Dynamic::Var());
+		audit->set("head_seq", Http::Json::nullable(head.seq));
+		audit->set("head_hash", Http::Json::nullable(head.hash));
 		audit->set("unsealed", head.unsealed);
 	}
 	catch (const std::exception&)

@@ -23,6 +23,12 @@ std::string stringify(const Poco::JSON::Array& array);
 /// A new object that keeps keys in insertion order (what clients read).
 Poco::JSON::Object::Ptr object();
 
+/// The value, or JSON null for nullopt.
+template <typename T> Poco::Dynamic::Var nullable(const std::optional<T>& value)
+{
+	return value ? Poco::Dynamic::Var(*value) : Poco::Dynamic::Var();
+}
+
 /// A new array of the strings, in their order.
 Poco::JSON::Array::Ptr array(const std::vector<std::string>& items);
 

@@ -202,8 +202,8 @@ Poco::JSON::Object::Ptr ProfileJson::toJson(const Profile& p, const std::vector<
 	Poco::JSON::Parser parser;
 	o->set("fallbacks", parser.parse(fallbacksToJson(p.fallbacks)));
 	o->set("vision", p.vision);
-	o->set("gateway", p.gateway ? Poco::Dynamic::Var(*p.gateway) : Poco::Dynamic::Var());
-	o->set("description", p.description ? Poco::Dynamic::Var(*p.description) : Poco::Dynamic::Var());
+	o->set("gateway", Http::Json::nullable(p.gateway));
+	o->set("description", Http::Json::nullable(p.description));
 	parser.reset();
 	o->set("parameters", parser.parse(p.parametersJson));
 	o->set("version", p.version);

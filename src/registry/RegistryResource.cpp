@@ -21,11 +21,6 @@ using Http::Response;
 
 namespace {
 
-template <typename T> Poco::Dynamic::Var nullable(const std::optional<T>& value)
-{
-	return value ? Poco::Dynamic::Var(*value) : Poco::Dynamic::Var();
-}
-
 std::string target(const std::string& modelId)
 {
 	return "model:" + modelId;
@@ -88,14 +83,14 @@ Poco::JSON::Object::Ptr toJson(const ModelEntry& model)
 	o->set("model_id", model.modelId);
 	o->set("provider", model.provider);
 	o->set("name", model.name);
-	o->set("context_length", nullable(model.contextLength));
-	o->set("max_output_tokens", nullable(model.maxOutputTokens));
+	o->set("context_length", Http::Json::nullable(model.contextLength));
+	o->set("max_output_tokens", Http::Json::nullable(model.maxOutputTokens));
 	o->set("input_modalities", Http::Json::array(model.inputModalities));
 	o->set("output_modalities", Http::Json::array(model.outputModalities));
 	// Stored JSON columns keep their key order (pricing: prompt, completion, cache_read, cache_write).
 	o->set("pricing", Http::Json::parseStored(model.pricingJson));
 	o->set("supported_parameters", Http::Json::parseStored(model.supportedParametersJson));
-	o->set("deprecation_date", nullable(model.deprecationDate));
+	o->set("deprecation_date", Http::Json::nullable(model.deprecationDate));
 	o->set("metadata", Http::Json::parseStored(model.metadataJson));
 	o->set("created_at", Time::sqlToRfc3339(model.createdAt));
 	o->set("updated_at", Time::sqlToRfc3339(model.updatedAt));
