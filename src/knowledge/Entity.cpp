@@ -6,6 +6,7 @@
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/ParseHandler.h>
+#include <Poco/String.h>
 
 #include <algorithm>
 #include <cctype>
@@ -135,8 +136,9 @@ void collectValues(const Poco::Dynamic::Var& value, std::string& out)
 		out += "\n" + value.convert<std::string>();
 }
 
-/// {"links", "1", "url"} as "links[1].url".
-std::string dotted(const std::vector<std::string>& path)
+} // namespace
+
+std::string InvalidEntity::dotted(const std::vector<std::string>& path)
 {
 	std::string s;
 	for (const auto& part : path)
@@ -148,8 +150,6 @@ std::string dotted(const std::vector<std::string>& path)
 	}
 	return s;
 }
-
-} // namespace
 
 InvalidEntity::InvalidEntity(std::vector<std::string> path, const std::string& detail, bool tooLarge):
     std::runtime_error("field '" + dotted(path) + "' " + detail), _path(std::move(path)), _detail(detail),
@@ -169,9 +169,7 @@ const std::vector<std::string>& Kinds::all()
 
 std::string Kinds::list()
 {
-	std::string s;
-	for (const auto& kind : all()) s += (s.empty() ? "" : ", ") + kind;
-	return s;
+	return Poco::cat(std::string(", "), all().begin(), all().end());
 }
 
 bool Kinds::isKind(const std::string& kind)

@@ -66,9 +66,7 @@ std::optional<Entity> select(const std::string& kind, const std::string& name, b
 /// '\n'). "k" lists by kind and name; "s" by score, then kind and name.
 std::string cursorOf(const std::vector<std::string>& parts)
 {
-	std::string s;
-	for (const auto& part : parts) s += (s.empty() ? "" : "\n") + part;
-	return s;
+	return Poco::cat(std::string("\n"), parts.begin(), parts.end());
 }
 
 std::vector<std::string> splitCursor(const std::string& cursor)

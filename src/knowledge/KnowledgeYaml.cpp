@@ -64,12 +64,9 @@ int lineAlong(const YAML::Node& node, const std::vector<std::string>& path, std:
 std::pair<std::string, int> locate(const YAML::Node& doc, const std::vector<std::string>& path)
 {
 	if (path.empty()) return {"document", YamlJson::lineOf(doc)};
-	const bool inMetadata = !kTopKeys.count(path[0]);
-	std::string name = inMetadata ? "metadata" : "";
-	for (const auto& part : path) name += isIndex(part) ? "[" + part + "]" : (name.empty() ? "" : ".") + part;
 	std::vector<std::string> yamlPath = path;
-	if (inMetadata) yamlPath.insert(yamlPath.begin(), "metadata");
-	return {name, lineAlong(doc, yamlPath, 0, YamlJson::lineOf(doc))};
+	if (!kTopKeys.count(path[0])) yamlPath.insert(yamlPath.begin(), "metadata");
+	return {InvalidEntity::dotted(yamlPath), lineAlong(doc, yamlPath, 0, YamlJson::lineOf(doc))};
 }
 
 Entity parseDocument(const YAML::Node& doc, const Limits& limits, const std::optional<Key>& path)

@@ -6,6 +6,7 @@
 #include "registry/ModelStore.h"
 
 #include <Poco/JSON/Parser.h>
+#include <Poco/String.h>
 #include <Poco/URI.h>
 
 #include <algorithm>
@@ -42,9 +43,8 @@ std::vector<std::string> parseOn(const Poco::JSON::Array::Ptr& on, const std::st
 		const std::string value = v.isString() ? v.extract<std::string>() : std::string();
 		if (std::find(known.begin(), known.end(), value) == known.end())
 		{
-			std::string list;
-			for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-			throw BadRequest("field '" + field + "' may only hold " + list);
+			throw BadRequest("field '" + field + "' may only hold " +
+			                 Poco::cat(std::string(", "), known.begin(), known.end()));
 		}
 		if (std::find(classes.begin(), classes.end(), value) == classes.end()) classes.push_back(value);
 	}
