@@ -34,4 +34,11 @@ inline bool startsWith(const std::string& s, const std::string& prefix)
 	return s.compare(0, prefix.size(), prefix) == 0;
 }
 
+/// A file of the source tree, relative to its top ("conf/app.properties").
+/// The tests run from the build directory; Makefile.am sets NEXUS_SOURCE_DIR.
+inline std::string sourcePath(const std::string& relative)
+{
+	return std::string(NEXUS_SOURCE_DIR) + "/" + relative;
+}
+
 } // namespace NexusTest
