@@ -24,6 +24,12 @@ template <typename E, typename F> E thrown(F f, const CppUnit::SourceLine& line)
 	CppUnit::Asserter::fail(CppUnit::Message("expected an exception, none was thrown"), line);
 }
 
+/// The top of the source tree (docs/, sql/, conf/), as configure saw it.
+inline std::string sourceDir()
+{
+	return NEXUS_SOURCE_DIR;
+}
+
 inline bool contains(const std::string& haystack, const std::string& needle)
 {
 	return haystack.find(needle) != std::string::npos;
