@@ -17,8 +17,6 @@ namespace Db {
 
 namespace {
 
-const int kMaxAttempts = 3;
-
 sql::mysql::MySQL_Driver* gDriver = nullptr;
 DbSettings gSettings;
 
@@ -159,6 +157,13 @@ bool Database::isRetryable(const sql::SQLException& e)
 	return e.getErrorCode() == 1213;
 }
 
+Database::Recovery Database::recovery(const sql::SQLException& e, int attempt, bool lost)
+{
+	if (lost) return attempt < 2 ? Recovery::Reconnect : Recovery::Unavailable;
+	if (isRetryable(e) && attempt < kMaxAttempts) return Recovery::Retry;
+	return Recovery::Rethrow;
+}
+
 void Database::handleFailure(const sql::SQLException& e, int attempt)
 {
 	Metrics::databaseError();
@@ -175,15 +180,17 @@ void Database::handleFailure(const sql::SQLException& e, int attempt)
 			lost = true;
 		}
 	}
-	if (lost)
+	switch (recovery(e, attempt, lost))
 	{
+	case Recovery::Retry: return;
+	case Recovery::Reconnect: discard(); return;
+	case Recovery::Unavailable:
 		discard();
-		if (attempt < 2) return; // reconnect and try once more
 		Poco::Logger::get("db").warning("database connection lost: %s (error %d)", std::string(e.what()),
 		                                e.getErrorCode());
 		throw Http::Unavailable("the database is unavailable");
+	case Recovery::Rethrow: break;
 	}
-	if (isRetryable(e) && attempt < kMaxAttempts) return;
 	throw;
 }
 
