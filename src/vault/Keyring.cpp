@@ -20,6 +20,7 @@
 
 #include "vault/Keyring.h"
 
+#include "util/Base64.h"
 #include "vault/Wiper.h"
 
 #include <openssl/crypto.h>
@@ -43,8 +44,6 @@ namespace {
 
 constexpr std::size_t kMaxFileBytes = 1 << 20;
 
-const char* const kBase64Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
 const char* const kFileHeader = "# Nexus vault keyring: the keys that protect every secret in the vault.\n"
                                 "# Keep it mode 0600, readable only by the nexus user. Back it up apart\n"
                                 "# from the database: without it no secret can be decrypted, and with the\n"
@@ -57,67 +56,6 @@ const char* const kFileHeader = "# Nexus vault keyring: the keys that protect ev
 std::string errorText(int error)
 {
 	return std::strerror(error);
-}
-
-int base64Value(char c)
-{
-	if (c >= 'A' && c <= 'Z') return c - 'A';
-	if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-	if (c >= '0' && c <= '9') return c - '0' + 52;
-	if (c == '+') return 62;
-	if (c == '/') return 63;
-	return -1;
-}
-
-/// Appends the padded base64 of data to out.
-void appendBase64(const std::string& data, std::string& out)
-{
-	std::size_t i = 0;
-	for (; i + 3 <= data.size(); i += 3)
-	{
-		const unsigned v = (static_cast<unsigned char>(data[i]) << 16) |
-		                   (static_cast<unsigned char>(data[i + 1]) << 8) | static_cast<unsigned char>(data[i + 2]);
-		out.push_back(kBase64Alphabet[(v >> 18) & 63]);
-		out.push_back(kBase64Alphabet[(v >> 12) & 63]);
-		out.push_back(kBase64Alphabet[(v >> 6) & 63]);
-		out.push_back(kBase64Alphabet[v & 63]);
-	}
-	const std::size_t rest = data.size() - i;
-	if (rest == 0) return;
-	unsigned v = static_cast<unsigned char>(data[i]) << 16;
-	if (rest == 2) v |= static_cast<unsigned char>(data[i + 1]) << 8;
-	out.push_back(kBase64Alphabet[(v >> 18) & 63]);
-	out.push_back(kBase64Alphabet[(v >> 12) & 63]);
-	out.push_back(rest == 2 ? kBase64Alphabet[(v >> 6) & 63] : '=');
-	out.push_back('=');
-}
-
-/// Decodes canonical padded base64 into out, which is reserved first so that
-/// no reallocation leaves a copy of the bytes behind. False for anything else.
-bool decodeBase64(std::string_view text, std::string& out)
-{
-	out.clear();
-	if (text.empty() || text.size() % 4 != 0) return false;
-	std::size_t padding = 0;
-	if (text[text.size() - 1] == '=') padding = text[text.size() - 2] == '=' ? 2 : 1;
-	out.reserve(text.size() / 4 * 3);
-	unsigned buffer = 0;
-	int bits = 0;
-	for (std::size_t i = 0; i < text.size() - padding; ++i)
-	{
-		const int v = base64Value(text[i]);
-		if (v < 0) return false;
-		buffer = ((buffer << 6) | static_cast<unsigned>(v)) & 0xFFFF;
-		bits += 6;
-		if (bits >= 8)
-		{
-			bits -= 8;
-			out.push_back(static_cast<char>((buffer >> bits) & 0xFF));
-		}
-	}
-	const bool canonical = (buffer & ((1u << bits) - 1)) == 0;
-	buffer = 0;
-	return canonical;
 }
 
 /// A key id: a positive decimal integer below 2^32, no sign, no leading zero.
@@ -414,7 +352,9 @@ Keyring Keyring::load(const std::string& path)
 			const std::string label = "key " + std::to_string(id);
 			std::string key;
 			Wiper keyWiper(key);
-			if (!decodeBase64(value, key)) throw KeyringError(where + label + " is not valid base64");
+			// Empty text would decode to no bytes; the file format calls it invalid.
+			if (value.empty() || !Base64::decodeInto(value, Base64::kStandard, key))
+				throw KeyringError(where + label + " is not valid base64");
 			if (key.size() != kKeyBytes)
 				throw KeyringError(where + label + " is not " + std::to_string(kKeyBytes) + " bytes long");
 			if (keyring.has(id)) throw KeyringError(where + label + " appears twice");
@@ -453,7 +393,7 @@ void Keyring::write(const std::string& path, bool replace) const
 	for (const auto& entry : _keys)
 	{
 		content += "key." + std::to_string(entry.first) + " = ";
-		appendBase64(entry.second, content);
+		Base64::appendEncoded(entry.second, Base64::kStandard, content);
 		content += "\n";
 	}
 	writeKeyringFile(path, content, replace);
