@@ -131,19 +131,6 @@ Keyring::~Keyring()
 	wipe();
 }
 
-Keyring::Keyring(const Keyring& other): _keys(other._keys), _active(other._active) {}
-
-Keyring& Keyring::operator=(const Keyring& other)
-{
-	if (this != &other)
-	{
-		wipe();
-		_keys = other._keys;
-		_active = other._active;
-	}
-	return *this;
-}
-
 Keyring::Keyring(Keyring&& other) noexcept: _keys(std::move(other._keys)), _active(other._active)
 {
 	other.wipe();
