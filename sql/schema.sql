@@ -145,7 +145,8 @@ CREATE TABLE knowledge (
 -- Agent memories: one row per entry collected, content stored byte for
 -- byte (utf8mb4; the API refuses NUL). The FULLTEXT index serves
 -- /api/memories/search; words it cannot hold (short and stop words) are
--- found by a scan (src/memories/SearchQuery.h).
+-- found by a REGEXP scan (src/db/FullTextQuery.h splits the query;
+-- src/memories/MemoryStore.cpp runs it).
 CREATE TABLE memory_entries (
   id         BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
   agent_id   BIGINT UNSIGNED NOT NULL,

@@ -46,6 +46,20 @@ sub all_pages {
     return (\@entries, $pages);
 }
 
+# The instant EPOCH (seconds since 1970, to the millisecond) in RFC 3339 with
+# milliseconds, as the clock reads it OFFSET seconds east of UTC (default 0:
+# "Z"). The date and time come from the epoch, so they roll over as they
+# should: 23:30Z is 01:30+02:00 on the next day.
+sub rfc3339 {
+    my ($epoch, $offset) = @_;
+    $offset //= 0;
+    my $ms = sprintf('%.0f', ($epoch + $offset) * 1000);
+    my @t = gmtime int($ms / 1000);
+    my $zone = $offset == 0 ? 'Z'
+      : sprintf('%s%02d:%02d', $offset < 0 ? '-' : '+', int(abs($offset) / 3600), int(abs($offset) % 3600 / 60));
+    return sprintf('%04d-%02d-%02dT%02d:%02d:%02d.%03d%s', $t[5] + 1900, $t[4] + 1, @t[3, 2, 1, 0], $ms % 1000, $zone);
+}
+
 # The chain's hash of a row (see src/audit/Chain.h), computed here independently.
 sub chain_hash {
     my ($row) = @_;
@@ -181,26 +195,26 @@ my $mine = audit_log('?target=' . uri_escape($target))->{json};
     is_deeply [ map { $_->{id} } @{ audit_log("$q&since=$since")->{json} } ], [ map { $_->{id} } @$mine ],
         'since is inclusive';
     is_deeply [ map { $_->{id} } @{ audit_log("$q&until=$since")->{json} } ], [], 'until is exclusive';
-    my $after_last = epoch_of($last->{at}) + 0.001;
-    my @t = gmtime int $after_last;
-    my $until = sprintf('%04d-%02d-%02dT%02d:%02d:%02d.%03dZ', $t[5] + 1900, $t[4] + 1, @t[3, 2, 1, 0],
-        int(($after_last - int $after_last) * 1000 + 0.5) % 1000);
+    my $until = rfc3339(epoch_of($last->{at}) + 0.001);
     is scalar @{ audit_log("$q&since=$since&until=$until")->{json} }, 3, 'since..until around all 3 rows';
 
     # The same instant with an offset: 00:00Z = 02:00+02:00 = 22:00-02:00 the day before.
-    my ($date, $time) = $since =~ /^(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d\.\d{3})Z$/;
-    my ($h, $rest) = $time =~ /^(\d\d)(.*)$/;
-    if ($h <= 21) {
-        my $plus = sprintf('%sT%02d%s%%2B02:00', $date, $h + 2, $rest);
-        is scalar @{ audit_log("$q&since=$plus")->{json} }, 3, 'since with a +02:00 offset means the same instant';
-        my $plus_unencoded = sprintf('%sT%02d%s+02:00', $date, $h + 2, $rest);
-        is audit_log("$q&since=$plus_unencoded")->{status}, 200, '... also with an unencoded + (a space)';
-        my $later = sprintf('%sT%02d%sZ', $date, $h + 2, $rest);
-        is_deeply audit_log("$q&since=$later")->{json}, [], '... and two hours later in UTC is after them';
-    }
-    else {
-        pass('(offset checks skipped near midnight)') for 1 .. 3;
-    }
+    my $at = epoch_of($since);
+    is rfc3339($at), $since, '(rfc3339 writes the API\'s own times back unchanged)';
+    my $plus = rfc3339($at, 2 * 3600);
+    is scalar @{ audit_log("$q&since=" . uri_escape($plus))->{json} }, 3,
+        "since with a +02:00 offset means the same instant ($plus)";
+    my $unencoded = audit_log("$q&since=$plus");
+    is $unencoded->{status}, 200, '... also with an unencoded + (a space): 200';
+    is scalar @{ $unencoded->{json} }, 3, '... the same 3 rows';
+    # A range earlier than the rows would hold all 3 as well; a millisecond
+    # wide one pins the instant: only the first row's millisecond is in it.
+    my ($minus, $minus_end) = (rfc3339($at, -2 * 3600), rfc3339($at + 0.001, -2 * 3600));
+    my $range = audit_log("$q&since=" . uri_escape($minus) . '&until=' . uri_escape($minus_end))->{json};
+    is_deeply [ map { $_->{id} } @$range ], [ map { $_->{id} } grep { $_->{at} eq $since } @$mine ],
+        "... and so with -02:00: $minus until $minus_end is the first row's millisecond";
+    my $later = rfc3339($at + 2 * 3600);
+    is_deeply audit_log("$q&since=$later")->{json}, [], "... while two hours later in UTC is after them ($later)";
 
     for my $bad ('yesterday', '2026-01-02', '2026-01-02T03:04:05', '2026-13-02T03:04:05Z', '2026-02-30T03:04:05Z',
         '2026-01-02T24:00:00Z', '2026-01-02T03:04:05.Z', '2026-01-02T03:04:05+0200', '0999-01-01T00:00:00Z')

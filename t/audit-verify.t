@@ -7,8 +7,7 @@ use warnings;
 use NexusTest;
 use Test::More;
 
-my $build = $ENV{NEXUS_BUILD} // top_dir() . '/build';
-plan skip_all => "$build/nexusctl is not built" unless -x "$build/nexusctl";
+my $nexusctl = built('nexusctl');
 
 my $dbh = dbh();
 my @COLUMNS = qw(id at request_id principal action target outcome client seq prev_hash hash);
@@ -118,7 +117,7 @@ ok defined $head && $head >= 3, "the chain has at least 3 sealed rows (head seq 
     local $ENV{NEXUS_DB_SOCKET} = '/nonexistent/mysqld.sock';
     local $ENV{NEXUS_DB_PASSWORD} = 'x';
     local $ENV{NEXUS_CONFIG} = top_dir() . '/conf/app.properties';
-    my $out = `"$build/nexusctl" audit verify 2>&1`;
+    my $out = `"$nexusctl" audit verify 2>&1`;
     is $? >> 8, 3, 'verify without a database: exit 3 (not 1: nothing was found broken)';
     like $out, qr/audit verify failed/, '... saying it could not check' or diag $out;
 }

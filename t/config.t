@@ -6,14 +6,13 @@ use Test::More;
 use File::Temp qw(tempdir);
 use NexusTest;
 
-my $build = $ENV{NEXUS_BUILD} // top_dir() . '/build';
-my $server = "$build/nexus-fcgi";
-plan skip_all => "$server is not built" unless -x $server;
+my $server = built('nexus-fcgi');
+my $nexusctl = built('nexusctl');
 my $dir = tempdir(CLEANUP => 1);
 
 # A valid keyring for every check but the keyring's own.
 my $keyring = "$dir/vault.keyring";
-system("$build/nexusctl", 'vault', 'init', '--keyring', $keyring) == 0 or die "cannot create a keyring\n";
+system($nexusctl, 'vault', 'init', '--keyring', $keyring) == 0 or die "cannot create a keyring\n";
 
 # check(\%env, @lines) -> (exit code, output) of --check-config on a file of @lines.
 sub check {

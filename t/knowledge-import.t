@@ -14,8 +14,7 @@ use NexusTest;
 
 binmode Test::More->builder->$_, ':encoding(UTF-8)' for qw(output failure_output todo_output);
 
-my $build = $ENV{NEXUS_BUILD} // top_dir() . '/build';
-plan skip_all => "$build/nexusctl is not built" unless -x "$build/nexusctl";
+built('nexusctl');    # fails the test now when it is missing; nexusctl() runs it
 
 my $admin = admin_token();
 my $dbh = dbh();

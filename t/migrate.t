@@ -7,9 +7,7 @@ use File::Temp qw(tempdir);
 use File::Copy qw(copy);
 use NexusTest;
 
-my $build = $ENV{NEXUS_BUILD} // top_dir() . '/build';
-my $nexusctl = "$build/nexusctl";
-plan skip_all => "$nexusctl is not built" unless -x $nexusctl;
+built('nexusctl');    # fails the test now when it is missing; nexusctl() runs it
 
 my $sock = stack_env('NEXUS_DB_SOCKET');
 my $me = getpwuid($<);

@@ -55,8 +55,8 @@ Poco::JSON::Object::Ptr toJson(const Entry& e)
 	o->set("target", e.target);
 	o->set("outcome", e.outcome);
 	o->set("client", e.client);
-	o->set("seq", e.seq ? Poco::Dynamic::Var(*e.seq) : Poco::Dynamic::Var());
-	o->set("hash", e.hash ? Poco::Dynamic::Var(*e.hash) : Poco::Dynamic::Var());
+	o->set("seq", Http::Json::nullable(e.seq));
+	o->set("hash", Http::Json::nullable(e.hash));
 	return o;
 }
 

@@ -1,5 +1,6 @@
 #include "admin/OperatorResource.h"
 
+#include "admin/StatusStore.h"
 #include "db/Database.h"
 #include "db/Migrator.h"
 #include "http/HttpError.h"
@@ -13,8 +14,6 @@
 
 #include <Poco/Logger.h>
 #include <Poco/Timestamp.h>
-
-#include <cppconn/resultset.h>
 
 #include <chrono>
 #include <memory>
@@ -89,40 +88,13 @@ Poco::JSON::Object::Ptr poolStatus(const PoolStats& stats, std::int64_t nowMs)
 	return pool;
 }
 
-std::uint64_t count(const std::string& sql)
-{
-	auto& st = Db::Database::prepare(sql);
-	std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
-	return rs->next() ? rs->getUInt64(1) : 0;
-}
-
-/// The tables counted in /admin/status, by the name shown there.
-const std::vector<std::pair<std::string, std::string>>& countedTables()
-{
-	static const std::vector<std::pair<std::string, std::string>> kTables = {
-	    {"profiles", "SELECT COUNT(*) FROM profiles"},
-	    {"assignments", "SELECT COUNT(*) FROM assignments"},
-	    {"secrets", "SELECT COUNT(*) FROM secrets"},
-	    {"models", "SELECT COUNT(*) FROM models"},
-	    {"knowledge_entities", "SELECT COUNT(*) FROM knowledge"},
-	    {"memory_days", "SELECT COUNT(*) FROM memory_days"},
-	};
-	return kTables;
-}
-
 Poco::JSON::Object::Ptr databaseStatus(const Settings& settings, Poco::JSON::Object::Ptr& counts)
 {
 	auto db = Http::Json::object();
 	try
 	{
 		const auto start = std::chrono::steady_clock::now();
-		std::string version;
-		Db::Database::run([&] {
-			auto& st = Db::Database::prepare("SELECT VERSION()");
-			std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
-			rs->next();
-			version = rs->getString(1);
-		});
+		const std::string version = StatusStore::serverVersion();
 		const auto rtt = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 		db->set("reachable", true);
 		db->set("server_version", version);
@@ -130,18 +102,12 @@ Poco::JSON::Object::Ptr databaseStatus(const Settings& settings, Poco::JSON::Obj
 		db->set("schema_version", Db::Database::run([] { return Db::Migrator::currentVersion(); }));
 
 		counts = Http::Json::object();
-		Db::Database::run([&] {
-			auto& st = Db::Database::prepare("SELECT COALESCE(SUM(last_heartbeat_at >= ?), 0), COUNT(*) FROM agents");
-			const Poco::Timestamp cutoff = Poco::Timestamp() - Poco::Timestamp::TimeDiff(settings.agentsOfflineAfterS) *
-			                                                       Poco::Timestamp::resolution();
-			st.setString(1, Time::toSql(cutoff));
-			std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
-			rs->next();
-			counts->set("agents_online", rs->getUInt64(1));
-			counts->set("agents_offline", rs->getUInt64(2) - rs->getUInt64(1));
-		});
-		for (const auto& [name, sql] : countedTables())
-			counts->set(name, Db::Database::run([&sql = sql] { return count(sql); }));
+		const Poco::Timestamp cutoff =
+		    Poco::Timestamp() - Poco::Timestamp::TimeDiff(settings.agentsOfflineAfterS) * Poco::Timestamp::resolution();
+		const StatusStore::AgentCounts agents = StatusStore::agents(cutoff);
+		counts->set("agents_online", agents.online);
+		counts->set("agents_offline", agents.total - agents.online);
+		for (const auto& [name, n] : StatusStore::tableCounts()) counts->set(name, n);
 	}
 	catch (const std::exception& e)
 	{
@@ -183,16 +149,10 @@ Poco::JSON::Object::Ptr auditStatus()
 	auto audit = Http::Json::object();
 	try
 	{
-		Db::Database::run([&] {
-			auto& st = Db::Database::prepare(
-			    "SELECT seq, hash FROM audit_log WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1");
-			std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
-			const bool any = rs->next();
-			audit->set("head_seq", any ? Poco::Dynamic::Var(rs->getUInt64(1)) : Poco::Dynamic::Var());
-			audit->set("head_hash", any ? Poco::Dynamic::Var(std::string(rs->getString(2))) : Poco::Dynamic::Var());
-		});
-		audit->set("unsealed",
-		           Db::Database::run([] { return count("SELECT COUNT(*) FROM audit_log WHERE seq IS NULL"); }));
+		const StatusStore::AuditHead head = StatusStore::auditHead();
+		audit->set("head_seq", Http::Json::nullable(head.seq));
+		audit->set("head_hash", Http::Json::nullable(head.hash));
+		audit->set("unsealed", head.unsealed);
 	}
 	catch (const std::exception&)
 	{

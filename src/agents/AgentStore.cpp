@@ -2,6 +2,7 @@
 
 #include "auth/Token.h"
 #include "db/Database.h"
+#include "db/Row.h"
 #include "http/HttpError.h"
 #include "util/Time.h"
 #include "util/Hex.h"
@@ -14,6 +15,7 @@ namespace Nexus {
 namespace Agents {
 
 using Db::Database;
+namespace Row = Db::Row;
 
 namespace {
 
@@ -24,12 +26,6 @@ const std::string kSelect =
     "(SELECT COUNT(*) FROM agent_tokens t WHERE t.agent_id = a.id AND (t.expires_at IS NULL OR t.expires_at > ?)) "
     "FROM agents a ";
 
-std::optional<std::string> optionalString(sql::ResultSet& rs, int column)
-{
-	if (rs.isNull(column)) return std::nullopt;
-	return std::string(rs.getString(column));
-}
-
 Agent readAgent(sql::ResultSet& rs)
 {
 	Agent a;
@@ -38,29 +34,21 @@ Agent readAgent(sql::ResultSet& rs)
 	a.name = rs.getString(3);
 	a.scope = rs.getString(4);
 	a.createdAt = rs.getString(5);
-	a.lastHeartbeatAt = optionalString(rs, 6);
-	a.heartbeatStatus = optionalString(rs, 7);
-	a.heartbeatVersion = optionalString(rs, 8);
-	a.heartbeatMeta = optionalString(rs, 9);
+	a.lastHeartbeatAt = Row::optionalString(rs, 6);
+	a.heartbeatStatus = Row::optionalString(rs, 7);
+	a.heartbeatVersion = Row::optionalString(rs, 8);
+	a.heartbeatMeta = Row::optionalString(rs, 9);
 	a.activeTokens = rs.getInt(10);
 	return a;
-}
-
-void setOptional(sql::PreparedStatement& st, int index, const std::optional<std::string>& value)
-{
-	if (value)
-		st.setString(index, *value);
-	else
-		st.setNull(index, 0);
 }
 
 /// Parameters 1-4 of both heartbeat UPDATEs.
 void bindReport(sql::PreparedStatement& st, const Poco::Timestamp& now, const HeartbeatReport& report)
 {
 	st.setString(1, Time::toSql(now));
-	setOptional(st, 2, report.status);
-	setOptional(st, 3, report.version);
-	setOptional(st, 4, report.metaJson);
+	Row::setOptionalString(st, 2, report.status);
+	Row::setOptionalString(st, 3, report.version);
+	Row::setOptionalString(st, 4, report.metaJson);
 }
 
 } // namespace
@@ -112,10 +100,7 @@ std::vector<Agent> AgentStore::list(std::size_t limit, const std::string& afterS
 		st.setString(1, Time::toSql(Poco::Timestamp()));
 		st.setString(2, afterSlug);
 		st.setUInt(3, static_cast<unsigned>(limit));
-		std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
-		std::vector<Agent> agents;
-		while (rs->next()) agents.push_back(readAgent(*rs));
-		return agents;
+		return Row::readAll<Agent>(st, readAgent);
 	});
 }
 

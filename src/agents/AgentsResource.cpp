@@ -29,11 +29,6 @@ const std::size_t kMaxScopeChars = 64;
 const std::size_t kMaxHeartbeatField = 64;
 const int kMaxGraceSeconds = 7 * 24 * 3600;
 
-Poco::Dynamic::Var nullable(const std::optional<std::string>& value)
-{
-	return value ? Poco::Dynamic::Var(*value) : Poco::Dynamic::Var();
-}
-
 Poco::JSON::Object::Ptr toJson(const Agent& a, const Settings& settings)
 {
 	auto o = Http::Json::object();
@@ -55,8 +50,8 @@ Poco::JSON::Object::Ptr toJson(const Agent& a, const Settings& settings)
 	if (a.lastHeartbeatAt)
 	{
 		auto hb = Http::Json::object();
-		hb->set("status", nullable(a.heartbeatStatus));
-		hb->set("version", nullable(a.heartbeatVersion));
+		hb->set("status", Http::Json::nullable(a.heartbeatStatus));
+		hb->set("version", Http::Json::nullable(a.heartbeatVersion));
 		if (a.heartbeatMeta)
 			hb->set("meta", Poco::JSON::Parser().parse(*a.heartbeatMeta));
 		else

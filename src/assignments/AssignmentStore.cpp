@@ -1,6 +1,7 @@
 #include "assignments/AssignmentStore.h"
 
 #include "db/Database.h"
+#include "db/Row.h"
 #include "util/Time.h"
 
 #include <cppconn/resultset.h>
@@ -12,6 +13,7 @@ namespace Nexus {
 namespace Assignments {
 
 using Db::Database;
+namespace Row = Db::Row;
 
 namespace {
 
@@ -47,10 +49,7 @@ std::vector<Assignment> AssignmentStore::list(std::size_t limit, const std::stri
 		st.setString(i++, afterSlug);
 		if (profile) st.setString(i++, *profile);
 		st.setUInt(i, static_cast<unsigned>(limit));
-		std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
-		std::vector<Assignment> out;
-		while (rs->next()) out.push_back(readAssignment(*rs));
-		return out;
+		return Row::readAll<Assignment>(st, readAssignment);
 	});
 }
 

@@ -1,6 +1,7 @@
 #include "audit/AuditStore.h"
 
 #include "db/Database.h"
+#include "db/Row.h"
 
 #include <Poco/Logger.h>
 
@@ -13,6 +14,7 @@ namespace Nexus {
 namespace Audit {
 
 using Db::Database;
+namespace Row = Db::Row;
 
 namespace {
 
@@ -53,12 +55,6 @@ std::string sealStatement(std::size_t n)
 	       " END, hash = CASE id" + whenThen + " END WHERE seq IS NULL AND id IN (" + ids + ")";
 }
 
-std::optional<std::string> optionalString(sql::ResultSet& rs, int column)
-{
-	if (rs.isNull(column)) return std::nullopt;
-	return std::string(rs.getString(column));
-}
-
 Entry readEntry(sql::ResultSet& rs)
 {
 	Entry e;
@@ -70,18 +66,15 @@ Entry readEntry(sql::ResultSet& rs)
 	e.target = rs.getString(6);
 	e.outcome = rs.getString(7);
 	e.client = rs.getString(8);
-	if (!rs.isNull(9)) e.seq = rs.getUInt64(9);
-	e.prevHash = optionalString(rs, 10);
-	e.hash = optionalString(rs, 11);
+	e.seq = Row::optionalUInt64(rs, 9);
+	e.prevHash = Row::optionalString(rs, 10);
+	e.hash = Row::optionalString(rs, 11);
 	return e;
 }
 
 std::vector<Entry> readEntries(sql::PreparedStatement& st)
 {
-	std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
-	std::vector<Entry> entries;
-	while (rs->next()) entries.push_back(readEntry(*rs));
-	return entries;
+	return Row::readAll<Entry>(st, readEntry);
 }
 
 /// Length of the UTF-8 sequence starting at s[i] when it is valid (shortest

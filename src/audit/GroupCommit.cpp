@@ -44,30 +44,39 @@ void GroupCommit::write(std::vector<Pending*>& batch)
 {
 	std::vector<const Entry*> entries;
 	for (const Pending* p : batch) entries.push_back(p->entry);
+	const auto errors = flush(entries, AuditStore::appendAll, AuditStore::append);
+	for (std::size_t i = 0; i < batch.size(); ++i) batch[i]->error = errors[i];
+}
+
+std::vector<std::exception_ptr> GroupCommit::flush(const std::vector<const Entry*>& rows, const BatchWriter& writeAll,
+                                                   const RowWriter& writeOne)
+{
+	std::vector<std::exception_ptr> errors(rows.size());
 	try
 	{
-		AuditStore::appendAll(entries);
-		return;
+		writeAll(rows);
+		return errors;
 	}
 	catch (...)
 	{
-		if (batch.size() == 1)
+		if (rows.size() == 1)
 		{
-			batch.front()->error = std::current_exception();
-			return;
+			errors.front() = std::current_exception();
+			return errors;
 		}
 	}
-	for (Pending* p : batch)
+	for (std::size_t i = 0; i < rows.size(); ++i)
 	{
 		try
 		{
-			AuditStore::append(*p->entry);
+			writeOne(*rows[i]);
 		}
 		catch (...)
 		{
-			p->error = std::current_exception();
+			errors[i] = std::current_exception();
 		}
 	}
+	return errors;
 }
 
 } // namespace Audit

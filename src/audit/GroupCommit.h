@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <exception>
+#include <functional>
 #include <mutex>
 #include <vector>
 
@@ -36,6 +37,21 @@ public:
 	/// The process's instance.
 	static GroupCommit& instance();
 
+	/// Writes all the rows it is given in one transaction, or none
+	/// (AuditStore::appendAll); throws when it wrote none.
+	using BatchWriter = std::function<void(const std::vector<const Entry*>&)>;
+	/// Writes one row (AuditStore::append); throws when it did not.
+	using RowWriter = std::function<void(const Entry&)>;
+
+	/// How append() writes a batch, with the writers given (append() passes
+	/// AuditStore's): rows with writeAll; if that throws, each row on its own
+	/// with writeOne, in order. A batch of one row is not written twice: it
+	/// gets what writeAll threw. Returns each row's outcome, in rows' order:
+	/// nullptr when it was written, else what its own write threw. Never
+	/// throws what a writer throws.
+	static std::vector<std::exception_ptr> flush(const std::vector<const Entry*>& rows, const BatchWriter& writeAll,
+	                                             const RowWriter& writeOne);
+
 private:
 	struct Pending
 	{
@@ -44,7 +60,7 @@ private:
 		std::exception_ptr error;
 	};
 
-	/// Writes batch; records each row's outcome in it.
+	/// Writes batch (flush() with AuditStore's writers); records each row's outcome in it.
 	static void write(std::vector<Pending*>& batch);
 
 	std::mutex _mutex;

@@ -1,6 +1,6 @@
 #include "auth/Token.h"
 
-#include "util/Base64Url.h"
+#include "util/Base64.h"
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
@@ -22,7 +22,7 @@ std::string Token::randomBase64Url(std::size_t n)
 	if (RAND_bytes(bytes.data(), static_cast<int>(n)) != 1) throw std::runtime_error("random generator failed");
 	std::string raw(bytes.begin(), bytes.end());
 	OPENSSL_cleanse(bytes.data(), bytes.size());
-	std::string encoded = Base64Url::encode(raw);
+	std::string encoded = Base64::encode(raw, Base64::kUrl);
 	OPENSSL_cleanse(&raw[0], raw.size());
 	return encoded;
 }

@@ -1,10 +1,9 @@
 #include "config/Settings.h"
 
-#include "util/Integer.h"
 #include "util/Hex.h"
+#include "util/Integer.h"
 
 #include <Poco/AutoPtr.h>
-#include <Poco/File.h>
 #include <Poco/String.h>
 #include <Poco/Util/MapConfiguration.h>
 #include <Poco/Util/PropertyFileConfiguration.h>
@@ -14,55 +13,96 @@
 #include <cstdlib>
 #include <fstream>
 #include <optional>
-#include <set>
 #include <sstream>
 
 namespace Nexus {
 
 namespace {
 
-const std::size_t kMinAdminTokenLength = 32;
+/// The environment variable that carries the admin token itself.
+const char* const kAdminTokenEnv = "NEXUS_ADMIN_TOKEN";
 
-/// The known keys; anything else in the file is a typo and refused.
-const std::set<std::string> kKeys = {"server.socket",
-                                     "server.socket_mode",
-                                     "server.workers",
-                                     "server.threads",
-                                     "server.backlog",
-                                     "server.max_requests",
-                                     "server.max_requests_jitter",
-                                     "server.request_timeout_ms",
-                                     "server.drain_timeout_ms",
-                                     "server.max_body_bytes",
-                                     "db.host",
-                                     "db.port",
-                                     "db.socket",
-                                     "db.name",
-                                     "db.user",
-                                     "db.password",
-                                     "db.password_file",
-                                     "db.connect_timeout_s",
-                                     "db.read_timeout_s",
-                                     "auth.admin_token_file",
-                                     "agents.offline_after_s",
-                                     "agents.max_heartbeat_bytes",
-                                     "vault.keyring_file",
-                                     "vault.max_value_bytes",
-                                     "vault.max_versions",
-                                     "knowledge.max_content_bytes",
-                                     "memories.max_entry_bytes",
-                                     "profiles.strict",
-                                     "profiles.default",
-                                     "audit.seal_interval_ms",
-                                     "audit.seal_delay_ms",
-                                     "metrics.local_without_token",
-                                     "log.level",
-                                     "log.requests"};
+using Kind = SettingKind;
 
-class Reader
+/// A member of Settings::db.
+template <typename T> SettingMember inDb(T DbSettings::*member)
+{
+	return {&Settings::db, member};
+}
+
+} // namespace
+
+const std::vector<SettingInfo>& Settings::table()
+{
+	// Poco's log levels; a local static like the table, so both exist at the first call, however early.
+	static const std::vector<std::string> kLogLevels = {"fatal",  "critical",    "error", "warning",
+	                                                    "notice", "information", "debug", "trace"};
+	static const std::vector<SettingInfo> kTable = {
+	    // {key, member, kind, min, max, default[, choices]}: see SettingInfo
+	    {"server.socket", &Settings::socketPath, Kind::Path, 0, 0, "/run/nexus/nexus.sock"},
+	    {"server.socket_mode", &Settings::socketMode, Kind::OctalMode, 0, 0777, "0660"},
+	    {"server.workers", &Settings::workers, Kind::Integer, 1, 256, "2"},
+	    {"server.threads", &Settings::threads, Kind::Integer, 1, 256, "8"},
+	    {"server.backlog", &Settings::backlog, Kind::Integer, 1, 65535, "256"},
+	    {"server.max_requests", &Settings::maxRequests, Kind::Integer, 0, 100000000, "10000"},
+	    {"server.max_requests_jitter", &Settings::maxRequestsJitter, Kind::Integer, 0, 100000000, "1000"},
+	    {"server.request_timeout_ms", &Settings::requestTimeoutMs, Kind::Integer, 100, 3600000, "30000"},
+	    {"server.drain_timeout_ms", &Settings::drainTimeoutMs, Kind::Integer, 0, 3600000, "10000"},
+	    {"server.max_body_bytes", &Settings::maxBodyBytes, Kind::Integer, 1024, 1073741824, "1048576"},
+
+	    {"db.host", inDb(&DbSettings::host), Kind::String, 0, 0, "localhost"},
+	    {"db.port", inDb(&DbSettings::port), Kind::Integer, 1, 65535, "3306"},
+	    {"db.socket", inDb(&DbSettings::socket), Kind::String, 0, 0, ""},
+	    {"db.name", inDb(&DbSettings::name), Kind::String, 1, 0, "nexus"},
+	    {"db.user", inDb(&DbSettings::user), Kind::String, 1, 0, "nexus"},
+	    {"db.password", inDb(&DbSettings::password), Kind::Secret, 0, 0, ""},
+	    {"db.password_file", inDb(&DbSettings::password), Kind::SecretFile, 0, 0, ""},
+	    {"db.connect_timeout_s", inDb(&DbSettings::connectTimeoutS), Kind::Integer, 1, 300, "3"},
+	    {"db.read_timeout_s", inDb(&DbSettings::readTimeoutS), Kind::Integer, 1, 3600, "30"},
+
+	    {"auth.admin_token_file", &Settings::adminTokenHash, Kind::AdminTokenFile, 32, 0, ""},
+
+	    {"agents.offline_after_s", &Settings::agentsOfflineAfterS, Kind::Integer, 1, 31536000, "300"},
+	    {"agents.max_heartbeat_bytes", &Settings::agentsMaxHeartbeatBytes, Kind::Integer, 16, 1048576, "4096"},
+
+	    {"vault.keyring_file", &Settings::vaultKeyringFile, Kind::String, 1, 0, "/var/lib/nexus/vault.keyring"},
+	    {"vault.max_value_bytes", &Settings::vaultMaxValueBytes, Kind::Integer, 1, 16777216, "65536"},
+	    {"vault.max_versions", &Settings::vaultMaxVersions, Kind::Integer, 1, 1000, "10"},
+
+	    {"knowledge.max_content_bytes", &Settings::knowledgeMaxContentBytes, Kind::Integer, 1024, 16777215, "262144"},
+	    {"memories.max_entry_bytes", &Settings::memoriesMaxEntryBytes, Kind::Integer, 1, 16777215, "65536"},
+
+	    {"profiles.strict", &Settings::profilesStrict, Kind::Boolean, 0, 0, "false"},
+	    {"profiles.default", &Settings::profilesDefault, Kind::String, 0, 0, ""},
+
+	    {"audit.seal_interval_ms", &Settings::auditSealIntervalMs, Kind::Integer, 50, 3600000, "1000"},
+	    {"audit.seal_delay_ms", &Settings::auditSealDelayMs, Kind::Integer, 0, 3600000, "500"},
+
+	    {"metrics.local_without_token", &Settings::metricsLocalWithoutToken, Kind::Boolean, 0, 0, "true"},
+
+	    {"log.requests", &Settings::logRequests, Kind::Boolean, 0, 0, "true"},
+	    {"log.level", &Settings::logLevel, Kind::Choice, 0, 0, "information", kLogLevels},
+	};
+	return kTable;
+}
+
+namespace {
+
+/// The row of key, or nullptr when key is not a configuration key.
+const SettingInfo* find(const std::string& key)
+{
+	for (const auto& row : Settings::table())
+		if (row.key == key) return &row;
+	return nullptr;
+}
+
+/// Where a row's text comes from: the environment override, else the file.
+class Source
 {
 public:
-	Reader(const Poco::Util::AbstractConfiguration& config, const Settings::Env& env): _config(config), _env(env) {}
+	Source(const Poco::Util::AbstractConfiguration& config, const Settings::Env& env, bool readAdminToken):
+	    _config(config), _env(env), _readAdminToken(readAdminToken)
+	{}
 
 	std::optional<std::string> raw(const std::string& key) const
 	{
@@ -71,59 +111,91 @@ public:
 		return std::nullopt;
 	}
 
-	void string(const std::string& key, std::string& target) const
-	{
-		if (auto v = raw(key)) target = Poco::trim(*v);
-	}
+	std::optional<std::string> env(const std::string& name) const { return _env(name); }
 
-	template <typename T> void integer(const std::string& key, T& target, long long min, long long max) const
-	{
-		auto v = raw(key);
-		if (!v) return;
-		const std::string s = Poco::trim(*v);
-		const bool octal = key == "server.socket_mode";
-		const std::optional<long long> n = octal ? parseOctal(s) : parseInteger(s);
-		if (!n || *n < min || *n > max)
-		{
-			std::ostringstream msg;
-			msg << key << ": expected " << (octal ? "an octal mode" : "an integer") << " between " << min << " and "
-			    << max << ", got '" << s << "'";
-			throw ConfigError(msg.str());
-		}
-		target = static_cast<T>(*n);
-	}
-
-	/// true/false, yes/no, on/off, 1/0 (case-insensitive); anything else is refused.
-	void boolean(const std::string& key, bool& target) const
-	{
-		auto v = raw(key);
-		if (!v) return;
-		const std::string s = Poco::toLower(Poco::trim(*v));
-		if (s == "true" || s == "yes" || s == "on" || s == "1")
-			target = true;
-		else if (s == "false" || s == "no" || s == "off" || s == "0")
-			target = false;
-		else
-			throw ConfigError(key + ": expected true or false, got '" + Poco::trim(*v) + "'");
-	}
+	bool readAdminToken() const { return _readAdminToken; }
 
 private:
-	static std::optional<long long> parseOctal(const std::string& s)
-	{
-		if (s.empty() || s.size() > 4) return std::nullopt;
-		long long n = 0;
-		for (char c : s)
-		{
-			if (c < '0' || c > '7') return std::nullopt;
-			n = n * 8 + (c - '0');
-		}
-		return n;
-	}
-
 	const Poco::Util::AbstractConfiguration& _config;
 	const Settings::Env& _env;
+	bool _readAdminToken;
 };
 
+/// The member of row in s; a row whose kind does not fit its member's type is a bug in the table.
+template <typename T> T& member(const SettingInfo& row, Settings& s)
+{
+	if (T* target = row.member.in<T>(s)) return *target;
+	throw std::logic_error(row.key + ": the member does not fit the row's kind");
+}
+
+std::optional<long long> parseOctal(const std::string& s)
+{
+	if (s.empty() || s.size() > 4) return std::nullopt;
+	long long n = 0;
+	for (char c : s)
+	{
+		if (c < '0' || c > '7') return std::nullopt;
+		n = n * 8 + (c - '0');
+	}
+	return n;
+}
+
+void setInteger(const SettingInfo& row, Settings& s, const std::string& text)
+{
+	const bool octal = row.kind == Kind::OctalMode;
+	const std::optional<long long> n = octal ? parseOctal(text) : parseInteger(text);
+	if (!n || *n < row.min || *n > row.max)
+	{
+		std::ostringstream msg;
+		msg << row.key << ": expected " << (octal ? "an octal mode" : "an integer") << " between " << row.min << " and "
+		    << row.max << ", got '" << text << "'";
+		throw ConfigError(msg.str());
+	}
+	if (int* target = row.member.in<int>(s))
+		*target = static_cast<int>(*n);
+	else
+		member<std::size_t>(row, s) = static_cast<std::size_t>(*n);
+}
+
+void setBoolean(const SettingInfo& row, Settings& s, const std::string& text)
+{
+	const std::string word = Poco::toLower(text);
+	if (word == "true" || word == "yes" || word == "on" || word == "1")
+		member<bool>(row, s) = true;
+	else if (word == "false" || word == "no" || word == "off" || word == "0")
+		member<bool>(row, s) = false;
+	else
+		throw ConfigError(row.key + ": expected true or false, got '" + text + "'");
+}
+
+void setString(const SettingInfo& row, Settings& s, const std::string& text)
+{
+	if (text.size() < static_cast<std::size_t>(row.min))
+		throw ConfigError(row.key + (row.min == 1 ? ": must not be empty"
+		                                          : ": must be at least " + std::to_string(row.min) + " characters"));
+	member<std::string>(row, s) = text;
+}
+
+void setPath(const SettingInfo& row, Settings& s, const std::string& text)
+{
+	if (text.empty() || text[0] != '/') throw ConfigError(row.key + ": must be an absolute path");
+	member<std::string>(row, s) = text;
+}
+
+void setChoice(const SettingInfo& row, Settings& s, const std::string& text)
+{
+	for (const auto& choice : row.choices)
+	{
+		if (text != choice) continue;
+		member<std::string>(row, s) = text;
+		return;
+	}
+	std::string list;
+	for (const auto& choice : row.choices) list += (list.empty() ? "" : ", ") + choice;
+	throw ConfigError(row.key + ": expected one of " + list);
+}
+
+/// The trimmed content of a secret file, refused when it is world-readable.
 std::string readSecretFile(const std::string& key, const std::string& path)
 {
 	struct stat st;
@@ -135,26 +207,63 @@ std::string readSecretFile(const std::string& key, const std::string& path)
 	return Poco::trim(value);
 }
 
-/// SHA-256 of the admin token from NEXUS_ADMIN_TOKEN or auth.admin_token_file; "" for none.
-std::string readAdminTokenHash(const Reader& r, const Settings::Env& env)
+/// Keeps the SHA-256 of token; subject starts the error when it is too short.
+void setTokenHash(const SettingInfo& row, Settings& s, const std::string& token, const std::string& subject)
 {
-	if (auto token = env("NEXUS_ADMIN_TOKEN"); token && !token->empty())
-	{
-		if (token->size() < kMinAdminTokenLength)
-			throw ConfigError("NEXUS_ADMIN_TOKEN: must be at least " + std::to_string(kMinAdminTokenLength) +
-			                  " characters");
-		return Digest::sha256Hex(*token);
-	}
-	auto file = r.raw("auth.admin_token_file");
-	if (!file || Poco::trim(*file).empty()) return {};
-	const std::string token = readSecretFile("auth.admin_token_file", Poco::trim(*file));
-	if (token.size() < kMinAdminTokenLength)
-		throw ConfigError("auth.admin_token_file: the token must be at least " + std::to_string(kMinAdminTokenLength) +
-		                  " characters");
-	return Digest::sha256Hex(token);
+	if (token.size() < static_cast<std::size_t>(row.min))
+		throw ConfigError(subject + " must be at least " + std::to_string(row.min) + " characters");
+	member<std::string>(row, s) = Digest::sha256Hex(token);
 }
 
-/// Refuses any key below prefix that is not in kKeys, naming it in full
+/// Sets row's member from text, a value of row's key (the file's, the
+/// environment's or the row's default), as row's kind says.
+void set(const SettingInfo& row, Settings& s, const std::string& text)
+{
+	const std::string value = Poco::trim(text);
+	switch (row.kind)
+	{
+	case Kind::String: setString(row, s, value); break;
+	case Kind::Path: setPath(row, s, value); break;
+	case Kind::Choice: setChoice(row, s, value); break;
+	case Kind::Integer:
+	case Kind::OctalMode: setInteger(row, s, value); break;
+	case Kind::Boolean: setBoolean(row, s, value); break;
+	case Kind::Secret: member<std::string>(row, s) = text; break;
+	case Kind::SecretFile:
+		if (!value.empty()) member<std::string>(row, s) = readSecretFile(row.key, value);
+		break;
+	case Kind::AdminTokenFile:
+		if (!value.empty()) setTokenHash(row, s, readSecretFile(row.key, value), row.key + ": the token");
+		break;
+	}
+}
+
+/// The key whose value a SecretFile row reads from a file: "db.password" for "db.password_file".
+std::string secretKey(const SettingInfo& row)
+{
+	const std::string suffix = "_file";
+	if (row.key.size() <= suffix.size() || row.key.compare(row.key.size() - suffix.size(), suffix.size(), suffix) != 0)
+		throw std::logic_error(row.key + ": a SecretFile key must end in " + suffix);
+	return row.key.substr(0, row.key.size() - suffix.size());
+}
+
+/// Sets row's member from source; leaves the default when source has no value.
+void read(const SettingInfo& row, Settings& s, const Source& source)
+{
+	if (row.kind == Kind::SecretFile && source.raw(secretKey(row))) return;
+	if (row.kind == Kind::AdminTokenFile)
+	{
+		if (!source.readAdminToken()) return;
+		if (auto token = source.env(kAdminTokenEnv); token && !token->empty())
+		{
+			setTokenHash(row, s, *token, std::string(kAdminTokenEnv) + ":");
+			return;
+		}
+	}
+	if (auto value = source.raw(row.key)) set(row, s, *value);
+}
+
+/// Refuses any key below prefix that has no row, naming it in full
 /// (so "server.workers.max" is not mistaken for "server.workers").
 void checkKeys(const Poco::Util::AbstractConfiguration& config, const std::string& prefix)
 {
@@ -166,12 +275,27 @@ void checkKeys(const Poco::Util::AbstractConfiguration& config, const std::strin
 		Poco::Util::AbstractConfiguration::Keys below;
 		config.keys(full, below);
 		if (!below.empty()) checkKeys(config, full);
-		if ((below.empty() || config.hasProperty(full)) && !kKeys.count(full))
+		if ((below.empty() || config.hasProperty(full)) && !find(full))
 			throw ConfigError(full + ": unknown configuration key");
 	}
 }
 
 } // namespace
+
+Settings::Settings()
+{
+	for (const auto& row : table())
+	{
+		try
+		{
+			set(row, *this, row.defaultValue);
+		}
+		catch (const ConfigError& e)
+		{
+			throw std::logic_error(std::string("the default of ") + e.what());
+		}
+	}
+}
 
 std::string Settings::envName(const std::string& key)
 {
@@ -214,59 +338,9 @@ Settings Settings::load(const std::string& path, const Env& env, bool readAdminT
 Settings Settings::from(const Poco::Util::AbstractConfiguration& config, const Env& env, bool readAdminToken)
 {
 	checkKeys(config, "");
-
 	Settings s;
-	Reader r(config, env);
-	r.string("server.socket", s.socketPath);
-	if (s.socketPath.empty() || s.socketPath[0] != '/') throw ConfigError("server.socket: must be an absolute path");
-	r.integer("server.socket_mode", s.socketMode, 0, 0777);
-	r.integer("server.workers", s.workers, 1, 256);
-	r.integer("server.threads", s.threads, 1, 256);
-	r.integer("server.backlog", s.backlog, 1, 65535);
-	r.integer("server.max_requests", s.maxRequests, 0, 100000000);
-	r.integer("server.max_requests_jitter", s.maxRequestsJitter, 0, 100000000);
-	r.integer("server.request_timeout_ms", s.requestTimeoutMs, 100, 3600000);
-	r.integer("server.drain_timeout_ms", s.drainTimeoutMs, 0, 3600000);
-	r.integer("server.max_body_bytes", s.maxBodyBytes, 1024, 1073741824);
-
-	r.string("db.host", s.db.host);
-	r.integer("db.port", s.db.port, 1, 65535);
-	r.string("db.socket", s.db.socket);
-	r.string("db.name", s.db.name);
-	r.string("db.user", s.db.user);
-	if (s.db.name.empty()) throw ConfigError("db.name: must not be empty");
-	if (s.db.user.empty()) throw ConfigError("db.user: must not be empty");
-	if (auto password = r.raw("db.password"))
-		s.db.password = *password;
-	else if (auto file = r.raw("db.password_file"); file && !Poco::trim(*file).empty())
-		s.db.password = readSecretFile("db.password_file", Poco::trim(*file));
-	r.integer("db.connect_timeout_s", s.db.connectTimeoutS, 1, 300);
-	r.integer("db.read_timeout_s", s.db.readTimeoutS, 1, 3600);
-
-	if (readAdminToken) s.adminTokenHash = readAdminTokenHash(r, env);
-
-	r.integer("agents.offline_after_s", s.agentsOfflineAfterS, 1, 31536000);
-	r.integer("agents.max_heartbeat_bytes", s.agentsMaxHeartbeatBytes, 16, 1048576);
-
-	r.string("vault.keyring_file", s.vaultKeyringFile);
-	if (s.vaultKeyringFile.empty()) throw ConfigError("vault.keyring_file: must not be empty");
-	r.integer("vault.max_value_bytes", s.vaultMaxValueBytes, 1, 16777216);
-	r.integer("vault.max_versions", s.vaultMaxVersions, 1, 1000);
-	r.integer("knowledge.max_content_bytes", s.knowledgeMaxContentBytes, 1024, 16777215);
-	r.integer("memories.max_entry_bytes", s.memoriesMaxEntryBytes, 1, 16777215);
-	r.boolean("profiles.strict", s.profilesStrict);
-	r.string("profiles.default", s.profilesDefault);
-	r.integer("audit.seal_interval_ms", s.auditSealIntervalMs, 50, 3600000);
-	r.integer("audit.seal_delay_ms", s.auditSealDelayMs, 0, 3600000);
-
-	r.boolean("metrics.local_without_token", s.metricsLocalWithoutToken);
-	r.string("log.level", s.logLevel);
-	r.boolean("log.requests", s.logRequests);
-	static const std::set<std::string> kLevels = {"fatal",  "critical",    "error", "warning",
-	                                              "notice", "information", "debug", "trace"};
-	if (!kLevels.count(s.logLevel))
-		throw ConfigError(
-		    "log.level: expected one of fatal, critical, error, warning, notice, information, debug, trace");
+	const Source source(config, env, readAdminToken);
+	for (const auto& row : table()) read(row, s, source);
 	return s;
 }
 

@@ -5,6 +5,8 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <variant>
+#include <vector>
 
 namespace Poco {
 namespace Util {
@@ -14,6 +16,8 @@ class AbstractConfiguration;
 
 namespace Nexus {
 
+struct SettingInfo;
+
 /// A configuration problem found at start-up; the message names the key.
 class ConfigError : public std::runtime_error
 {
@@ -21,36 +25,50 @@ public:
 	using std::runtime_error::runtime_error;
 };
 
-/// Where to find MySQL/MariaDB and how to log in.
+/// Where to find MySQL/MariaDB and how to log in. Its defaults are the db.*
+/// rows of Settings::table(); a DbSettings outside a Settings is zeroed.
 struct DbSettings
 {
-	std::string host = "localhost";
-	int port = 3306;
+	std::string host;
+	int port{};
 	std::string socket; ///< unix socket path; when set, host and port are not used
-	std::string name = "nexus";
-	std::string user = "nexus";
+	std::string name;
+	std::string user;
 	std::string password;
-	int connectTimeoutS = 3;
-	int readTimeoutS = 30;
+	int connectTimeoutS{};
+	int readTimeoutS{};
 };
 
 /// Every setting of nexus-fcgi and nexusctl, typed and checked.
-/// Sources, later ones winning: built-in defaults, the property file
-/// (conf/app.properties documents each key), NEXUS_* environment variables
+///
+/// Each key is one row of table() (in Settings.cpp, nginx's command-table
+/// way): its name, the member it sets, its kind, range and default. Parsing,
+/// validation, the defaults and the refusal of unknown keys all come from
+/// those rows, so a module that grows settings (SSO, caches, cluster) adds a
+/// member here (or a struct of its own, as db is) and a row to the table,
+/// never a code path; conf/app.properties documents the key, and a unit test
+/// fails until it does.
+///
+/// Sources, later ones winning: the table's defaults (a default-constructed
+/// Settings holds them), the property file, NEXUS_* environment variables
 /// (key "server.workers" -> NEXUS_SERVER_WORKERS; "db.password" ->
 /// NEXUS_DB_PASSWORD) and, for the admin token, NEXUS_ADMIN_TOKEN.
 struct Settings
 {
-	std::string socketPath = "/run/nexus/nexus.sock";
-	int socketMode = 0660;
-	int workers = 2;
-	int threads = 8;
-	int backlog = 256;
-	int maxRequests = 10000;
-	int maxRequestsJitter = 1000;
-	int requestTimeoutMs = 30000;
-	int drainTimeoutMs = 10000;
-	std::size_t maxBodyBytes = 1048576;
+	/// The table's defaults. A default its own row refuses is a bug in the
+	/// table: std::logic_error (so the first unit test to run finds it).
+	Settings();
+
+	std::string socketPath;
+	int socketMode{};
+	int workers{};
+	int threads{};
+	int backlog{};
+	int maxRequests{};
+	int maxRequestsJitter{};
+	int requestTimeoutMs{};
+	int drainTimeoutMs{};
+	std::size_t maxBodyBytes{};
 
 	DbSettings db;
 
@@ -58,36 +76,36 @@ struct Settings
 	/// routes then refuse every caller). The token itself is not kept.
 	std::string adminTokenHash;
 
-	int agentsOfflineAfterS = 300;
-	std::size_t agentsMaxHeartbeatBytes = 4096;
+	int agentsOfflineAfterS{};
+	std::size_t agentsMaxHeartbeatBytes{};
 
 	/// The vault keyring file (mode 0600; see src/vault/Keyring.h).
-	std::string vaultKeyringFile = "/var/lib/nexus/vault.keyring";
-	std::size_t vaultMaxValueBytes = 65536;
-	int vaultMaxVersions = 10;
+	std::string vaultKeyringFile;
+	std::size_t vaultMaxValueBytes{};
+	int vaultMaxVersions{};
 
 	/// Largest content (bytes of markdown) of one knowledge entity.
-	std::size_t knowledgeMaxContentBytes = 262144;
+	std::size_t knowledgeMaxContentBytes{};
 
 	/// Largest memory entry (bytes of content) POST /api/memories/collect takes.
-	std::size_t memoriesMaxEntryBytes = 65536;
+	std::size_t memoriesMaxEntryBytes{};
 
 	/// Refuse profile writes that would carry warnings (422) instead of
 	/// reporting them; the profile of an agent with no assignment ("" none).
-	bool profilesStrict = false;
+	bool profilesStrict{};
 	std::string profilesDefault;
 
 	/// How often the audit sealer runs, and how old an unsealed row must be
 	/// before it is chained (rows commit slightly out of id order).
-	int auditSealIntervalMs = 1000;
-	int auditSealDelayMs = 500;
+	int auditSealIntervalMs{};
+	int auditSealDelayMs{};
 
 	/// GET /admin/metrics without a token from a loopback address.
-	bool metricsLocalWithoutToken = true;
+	bool metricsLocalWithoutToken{};
 
-	std::string logLevel = "information";
+	std::string logLevel;
 	/// One JSON line per request on stderr (request id, principal, route, status, duration).
-	bool logRequests = true;
+	bool logRequests{};
 
 	using Env = std::function<std::optional<std::string>(const std::string&)>;
 
@@ -108,6 +126,71 @@ struct Settings
 
 	/// The config file to use: NEXUS_CONFIG, else the packaged default.
 	static std::string defaultPath(const Env& env);
+
+	/// Every key, one row each, in the order they are read (which decides
+	/// which error a file with several is refused with).
+	static const std::vector<SettingInfo>& table();
+};
+
+/// How a row's text becomes its member, and what it must be. Values are
+/// trimmed unless said otherwise; an empty value of a *File kind means no file.
+enum class SettingKind
+{
+	String,         ///< text; min is its least length (1: "must not be empty")
+	Path,           ///< an absolute path
+	Choice,         ///< one of the row's choices
+	Integer,        ///< decimal, in [min, max] (util/Integer.h: no '+', spaces or "1,6")
+	OctalMode,      ///< a file mode: up to 4 octal digits, in [min, max]
+	Boolean,        ///< true/yes/on/1 or false/no/off/0, in any case
+	Secret,         ///< text taken as it is, not trimmed
+	SecretFile,     ///< "<name>_file": a file, not world-readable, whose trimmed content
+	                ///< is the member; skipped when the key <name> itself is set
+	AdminTokenFile, ///< a file, not world-readable, holding the admin token (at least min
+	                ///< characters); the member gets its SHA-256. NEXUS_ADMIN_TOKEN, when
+	                ///< set and not empty, is the token instead. Read only when load()'s
+	                ///< readAdminToken is true.
+};
+
+/// The member a row sets: one of Settings (&Settings::workers) or one inside
+/// a struct of Settings ({&Settings::db, &DbSettings::port}), of type
+/// std::string, int, std::size_t or bool (any other does not compile). The
+/// constructors are implicit so that a row can name the member directly.
+class SettingMember
+{
+public:
+	template <typename T>
+	SettingMember(T Settings::*member):
+	    _ref(std::in_place_type<Ref<T>>, [member](Settings& s) -> T& { return s.*member; })
+	{}
+
+	template <typename S, typename T>
+	SettingMember(S Settings::*group, T S::*member):
+	    _ref(std::in_place_type<Ref<T>>, [group, member](Settings& s) -> T& { return s.*group.*member; })
+	{}
+
+	/// The member in s, or nullptr when it is not a T.
+	template <typename T> T* in(Settings& s) const
+	{
+		const auto* ref = std::get_if<Ref<T>>(&_ref);
+		return ref ? &(*ref)(s) : nullptr;
+	}
+
+private:
+	template <typename T> using Ref = std::function<T&(Settings&)>;
+
+	std::variant<Ref<std::string>, Ref<int>, Ref<std::size_t>, Ref<bool>> _ref;
+};
+
+/// One configuration key: a row of Settings::table().
+struct SettingInfo
+{
+	std::string key;                       ///< as written in the file: "server.workers"
+	SettingMember member;                  ///< what it sets
+	SettingKind kind;                      ///< how (a kind that does not fit the member's type is a std::logic_error)
+	long long min;                         ///< Integer, OctalMode: the range; String, AdminTokenFile: the least length
+	long long max;                         ///< Integer, OctalMode
+	std::string defaultValue;              ///< as it would be written in the file (conf/app.properties shows it)
+	std::vector<std::string> choices = {}; ///< Choice: the values accepted, in the order the error lists them
 };
 
 } // namespace Nexus

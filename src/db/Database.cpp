@@ -5,6 +5,7 @@
 
 #include <Poco/Logger.h>
 
+#include <cppconn/resultset.h>
 #include <cppconn/statement.h>
 #include <mysql_driver.h>
 
@@ -15,8 +16,6 @@ namespace Nexus {
 namespace Db {
 
 namespace {
-
-const int kMaxAttempts = 3;
 
 sql::mysql::MySQL_Driver* gDriver = nullptr;
 DbSettings gSettings;
@@ -127,6 +126,14 @@ void Database::discard()
 	tState.reset();
 }
 
+std::uint64_t Database::lastInsertId()
+{
+	auto& st = prepare("SELECT LAST_INSERT_ID()");
+	std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
+	rs->next();
+	return rs->getUInt64(1);
+}
+
 bool Database::isConnectionError(const sql::SQLException& e)
 {
 	switch (e.getErrorCode())
@@ -150,6 +157,13 @@ bool Database::isRetryable(const sql::SQLException& e)
 	return e.getErrorCode() == 1213;
 }
 
+Database::Recovery Database::recovery(const sql::SQLException& e, int attempt, bool lost)
+{
+	if (lost) return attempt < 2 ? Recovery::Reconnect : Recovery::Unavailable;
+	if (isRetryable(e) && attempt < kMaxAttempts) return Recovery::Retry;
+	return Recovery::Rethrow;
+}
+
 void Database::handleFailure(const sql::SQLException& e, int attempt)
 {
 	Metrics::databaseError();
@@ -166,15 +180,17 @@ void Database::handleFailure(const sql::SQLException& e, int attempt)
 			lost = true;
 		}
 	}
-	if (lost)
+	switch (recovery(e, attempt, lost))
 	{
+	case Recovery::Retry: return;
+	case Recovery::Reconnect: discard(); return;
+	case Recovery::Unavailable:
 		discard();
-		if (attempt < 2) return; // reconnect and try once more
 		Poco::Logger::get("db").warning("database connection lost: %s (error %d)", std::string(e.what()),
 		                                e.getErrorCode());
 		throw Http::Unavailable("the database is unavailable");
+	case Recovery::Rethrow: break;
 	}
-	if (isRetryable(e) && attempt < kMaxAttempts) return;
 	throw;
 }
 

@@ -6,6 +6,7 @@
 #include <cppconn/exception.h>
 #include <cppconn/prepared_statement.h>
 
+#include <cstdint>
 #include <string>
 
 namespace Nexus {
@@ -40,10 +41,17 @@ public:
 	/// Closes and forgets the thread's connection and its statements.
 	static void discard();
 
+	/// The AUTO_INCREMENT id the thread's last INSERT generated (0 when none).
+	static std::uint64_t lastInsertId();
+
 	/// Runs work (which uses connection()/prepare()), retrying it after a
-	/// deadlock or cluster certification conflict (up to 3 attempts) and once
-	/// after a lost connection. Throws Http::Unavailable when the database stays
-	/// unreachable; other sql::SQLExceptions propagate.
+	/// deadlock or cluster certification conflict (up to kMaxAttempts attempts)
+	/// and once after a lost connection, at once (no back-off), as recovery()
+	/// decides. Throws Http::Unavailable when the database stays unreachable;
+	/// the last deadlock and other sql::SQLExceptions propagate unchanged.
+	/// work may run more than once, so it must do all its writes in one
+	/// transaction (or be idempotent); what it throws other than an
+	/// sql::SQLException propagates at once.
 	template <typename Work> static auto run(Work&& work) -> decltype(work())
 	{
 		for (int attempt = 1;; ++attempt)
@@ -66,9 +74,26 @@ public:
 
 	/// MySQL's error for a duplicate key (unique constraint).
 	static constexpr int kDuplicateKey = 1062;
+	/// How many times run() tries work that keeps hitting a retryable error.
+	static constexpr int kMaxAttempts = 3;
+
+	/// What run() does after work threw e on its attempt-th try (from 1).
+	enum class Recovery
+	{
+		Retry,       ///< run work again: isRetryable(e) and attempt < kMaxAttempts
+		Reconnect,   ///< discard the connection and run work again: lost on the first try
+		Unavailable, ///< discard the connection, throw Http::Unavailable: lost again
+		Rethrow      ///< rethrow e: any other error, or the last retryable one
+	};
+
+	/// run()'s retry policy as a pure function (no connection, no metrics):
+	/// lost says the connection is gone (isConnectionError(e), or the open
+	/// connection no longer answers), which wins over isRetryable(e).
+	static Recovery recovery(const sql::SQLException& e, int attempt, bool lost);
 
 private:
-	/// Returns to retry, throws Unavailable or rethrows e otherwise.
+	/// Counts the error, applies recovery() to it: returns to retry, throws
+	/// Unavailable or rethrows e otherwise. Called only from run()'s catch.
 	static void handleFailure(const sql::SQLException& e, int attempt);
 };
 

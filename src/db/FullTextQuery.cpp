@@ -2,6 +2,7 @@
 
 #include "http/Json.h"
 
+#include <Poco/String.h>
 #include <Poco/TextIterator.h>
 #include <Poco/UTF8Encoding.h>
 #include <Poco/Unicode.h>
@@ -28,11 +29,13 @@ bool isWordChar(int cp)
 	       properties.category == Poco::Unicode::UCP_NUMBER;
 }
 
-std::string join(const std::vector<std::string>& words, const char* prefix)
+/// The words as prefix terms of a boolean-mode query: "<prefix>word*", space-separated.
+std::string prefixTerms(const std::vector<std::string>& words, const char* prefix)
 {
-	std::string s;
-	for (const auto& w : words) s += (s.empty() ? "" : " ") + std::string(prefix) + w + "*";
-	return s;
+	std::vector<std::string> terms;
+	terms.reserve(words.size());
+	for (const auto& w : words) terms.push_back(prefix + w + "*");
+	return Poco::cat(std::string(" "), terms.begin(), terms.end());
 }
 
 /// text trimmed, each run of blanks (space, tab) one space.
@@ -105,12 +108,12 @@ FullTextQuery FullTextQuery::parse(const std::string& text, std::size_t maxChars
 
 std::string FullTextQuery::requiredTerms() const
 {
-	return join(_indexed, "+");
+	return prefixTerms(_indexed, "+");
 }
 
 std::string FullTextQuery::anyTerms() const
 {
-	return join(_indexed, "");
+	return prefixTerms(_indexed, "");
 }
 
 std::string FullTextQuery::likeEscape(const std::string& s)

@@ -9,9 +9,10 @@ namespace Nexus {
 namespace Http {
 
 /// An error that becomes a JSON response {"error": code, "message": message}.
-/// Thrown anywhere below the dispatcher, caught and rendered in exactly one
-/// place (Dispatcher::handle). The message is shown to the client: never put
-/// a token, a secret value or SQL into it.
+/// Thrown anywhere below the server's dispatch and rendered in one place,
+/// src/server/Service (handle(); reject() for a request that could not be
+/// read). The message is shown to the client: never put a token, a secret
+/// value or SQL into it.
 class HttpError : public std::runtime_error
 {
 public:

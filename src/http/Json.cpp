@@ -36,6 +36,19 @@ Poco::JSON::Object::Ptr object()
 	return new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
 }
 
+Poco::JSON::Array::Ptr array(const std::vector<std::string>& items)
+{
+	Poco::JSON::Array::Ptr a = new Poco::JSON::Array;
+	for (const auto& item : items) a->add(item);
+	return a;
+}
+
+Poco::Dynamic::Var parseStored(const std::string& text)
+{
+	Poco::JSON::Parser parser(new Poco::JSON::ParseHandler(true));
+	return parser.parse(text);
+}
+
 namespace {
 
 /// True when text (JSON) holds an integer literal longer than kMaxIntegerDigits

@@ -23,6 +23,20 @@ std::string stringify(const Poco::JSON::Array& array);
 /// A new object that keeps keys in insertion order (what clients read).
 Poco::JSON::Object::Ptr object();
 
+/// The value, or JSON null for nullopt.
+template <typename T> Poco::Dynamic::Var nullable(const std::optional<T>& value)
+{
+	return value ? Poco::Dynamic::Var(*value) : Poco::Dynamic::Var();
+}
+
+/// A new array of the strings, in their order.
+Poco::JSON::Array::Ptr array(const std::vector<std::string>& items);
+
+/// Parses JSON text that Nexus stored itself (a column it wrote), keeping
+/// the keys of every object in their stored order. Throws Poco's
+/// JSON exceptions for malformed text: stored text is never malformed.
+Poco::Dynamic::Var parseStored(const std::string& text);
+
 /// Parses the request body as a JSON object.
 /// Throws UnsupportedMediaType unless the body is application/json, and
 /// BadRequest for malformed JSON, nesting deeper than 32, or a non-object.

@@ -2,7 +2,7 @@
 
 #include "http/HttpError.h"
 #include "http/Request.h"
-#include "util/Base64Url.h"
+#include "util/Base64.h"
 #include "util/Integer.h"
 
 namespace Nexus {
@@ -20,7 +20,7 @@ Page Page::from(const Request& request)
 	}
 	if (auto after = request.query("after"); after && !after->empty())
 	{
-		auto key = Base64Url::decode(*after);
+		auto key = Base64::decode(*after, Base64::kUrl);
 		if (!key || key->empty()) throw BadRequest("query parameter 'after' is not a cursor from a Link header");
 		page._after = *key;
 	}
@@ -54,7 +54,7 @@ std::string Page::nextUrl(const Request& request, const std::string& lastKey) co
 		if (!pair.empty() && name != "after" && name != "limit") query += pair + "&";
 		pos = amp + 1;
 	}
-	query += "limit=" + std::to_string(_limit) + "&after=" + Base64Url::encode(lastKey);
+	query += "limit=" + std::to_string(_limit) + "&after=" + Base64::encode(lastKey, Base64::kUrl);
 	return request.path() + "?" + query;
 }
 

@@ -6,7 +6,7 @@
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/ParseHandler.h>
-#include <Poco/JSON/Parser.h>
+#include <Poco/String.h>
 
 #include <algorithm>
 #include <cctype>
@@ -136,8 +136,9 @@ void collectValues(const Poco::Dynamic::Var& value, std::string& out)
 		out += "\n" + value.convert<std::string>();
 }
 
-/// {"links", "1", "url"} as "links[1].url".
-std::string dotted(const std::vector<std::string>& path)
+} // namespace
+
+std::string InvalidEntity::dotted(const std::vector<std::string>& path)
 {
 	std::string s;
 	for (const auto& part : path)
@@ -149,14 +150,6 @@ std::string dotted(const std::vector<std::string>& path)
 	}
 	return s;
 }
-
-Poco::Dynamic::Var parseJson(const std::string& text)
-{
-	Poco::JSON::Parser parser(new Poco::JSON::ParseHandler(true));
-	return parser.parse(text);
-}
-
-} // namespace
 
 InvalidEntity::InvalidEntity(std::vector<std::string> path, const std::string& detail, bool tooLarge):
     std::runtime_error("field '" + dotted(path) + "' " + detail), _path(std::move(path)), _detail(detail),
@@ -176,9 +169,7 @@ const std::vector<std::string>& Kinds::all()
 
 std::string Kinds::list()
 {
-	std::string s;
-	for (const auto& kind : all()) s += (s.empty() ? "" : ", ") + kind;
-	return s;
+	return Poco::cat(std::string(", "), all().begin(), all().end());
 }
 
 bool Kinds::isKind(const std::string& kind)
@@ -209,11 +200,9 @@ Poco::JSON::Object::Ptr Entity::toJson() const
 	o->set("name", name);
 	o->set("title", title);
 	o->set("content", content);
-	o->set("spec", parseJson(spec));
-	Poco::JSON::Array::Ptr tagArray = new Poco::JSON::Array;
-	for (const auto& tag : tags) tagArray->add(tag);
-	o->set("tags", tagArray);
-	o->set("links", parseJson(linksJson()));
+	o->set("spec", Http::Json::parseStored(spec));
+	o->set("tags", Http::Json::array(tags));
+	o->set("links", Http::Json::parseStored(linksJson()));
 	o->set("version", version);
 	o->set("created_at", Time::sqlToRfc3339(createdAt));
 	o->set("updated_at", Time::sqlToRfc3339(updatedAt));
@@ -238,7 +227,7 @@ std::string Entity::searchText() const
 	std::string text = name;
 	for (const auto& tag : tags) text += "\n" + tag;
 	for (const auto& link : links) text += "\n" + link.title + "\n" + link.url;
-	collectValues(parseJson(spec), text);
+	collectValues(Http::Json::parseStored(spec), text);
 	return text;
 }
 

@@ -69,6 +69,9 @@ public:
 	bool tooLarge() const { return _tooLarge; }
 	/// The path as "links[1].url".
 	std::string field() const;
+	/// Any field path so written: {"metadata", "links", "1", "url"} as
+	/// "metadata.links[1].url" (a part of digits only is an index).
+	static std::string dotted(const std::vector<std::string>& path);
 
 private:
 	std::vector<std::string> _path;

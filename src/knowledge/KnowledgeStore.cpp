@@ -7,6 +7,7 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
+#include <Poco/String.h>
 #include <Poco/StringTokenizer.h>
 
 #include <cppconn/resultset.h>
@@ -27,13 +28,6 @@ const std::string kColumns =
 
 /// The relevance of a row as an exact decimal, so that a cursor can hold it.
 const char* const kScoreType = "DECIMAL(20,6)";
-
-std::string joinTags(const std::vector<std::string>& tags)
-{
-	std::string s;
-	for (const auto& tag : tags) s += (s.empty() ? "" : " ") + tag;
-	return s;
-}
 
 Entity readEntity(sql::ResultSet& rs)
 {
@@ -72,9 +66,7 @@ std::optional<Entity> select(const std::string& kind, const std::string& name, b
 /// '\n'). "k" lists by kind and name; "s" by score, then kind and name.
 std::string cursorOf(const std::vector<std::string>& parts)
 {
-	std::string s;
-	for (const auto& part : parts) s += (s.empty() ? "" : "\n") + part;
-	return s;
+	return Poco::cat(std::string("\n"), parts.begin(), parts.end());
 }
 
 std::vector<std::string> splitCursor(const std::string& cursor)
@@ -232,7 +224,7 @@ KnowledgeStore::PutResult KnowledgeStore::put(const Entity& entity)
 				st.setString(1, entity.title);
 				st.setString(2, entity.content);
 				st.setString(3, entity.spec);
-				st.setString(4, joinTags(entity.tags));
+				st.setString(4, Poco::cat(std::string(" "), entity.tags.begin(), entity.tags.end()));
 				st.setString(5, entity.linksJson());
 				st.setString(6, entity.searchText());
 				st.setString(7, now);

@@ -37,14 +37,6 @@ void bindRange(sql::PreparedStatement& st, int& i, const DayRange& range)
 	if (range.to) st.setString(i++, *range.to);
 }
 
-std::uint64_t lastInsertId()
-{
-	auto& st = Database::prepare("SELECT LAST_INSERT_ID()");
-	std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
-	rs->next();
-	return rs->getUInt64(1);
-}
-
 } // namespace
 
 std::optional<std::uint64_t> MemoryStore::agentId(const std::string& slug)
@@ -76,7 +68,7 @@ Entry MemoryStore::collect(std::uint64_t agentId, const std::string& agent, cons
 		insert.setUInt(4, e.bytes);
 		insert.setString(5, e.createdAt);
 		insert.executeUpdate();
-		e.id = lastInsertId();
+		e.id = Database::lastInsertId();
 		// The day's summary row, in the same transaction: concurrent entries
 		// of one day queue on this row (a deadlock is retried by run()).
 		auto& summary = Database::prepare(

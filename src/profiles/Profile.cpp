@@ -6,6 +6,7 @@
 #include "registry/ModelStore.h"
 
 #include <Poco/JSON/Parser.h>
+#include <Poco/String.h>
 #include <Poco/URI.h>
 
 #include <algorithm>
@@ -42,9 +43,8 @@ std::vector<std::string> parseOn(const Poco::JSON::Array::Ptr& on, const std::st
 		const std::string value = v.isString() ? v.extract<std::string>() : std::string();
 		if (std::find(known.begin(), known.end(), value) == known.end())
 		{
-			std::string list;
-			for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-			throw BadRequest("field '" + field + "' may only hold " + list);
+			throw BadRequest("field '" + field + "' may only hold " +
+			                 Poco::cat(std::string(", "), known.begin(), known.end()));
 		}
 		if (std::find(classes.begin(), classes.end(), value) == classes.end()) classes.push_back(value);
 	}
@@ -202,16 +202,14 @@ Poco::JSON::Object::Ptr ProfileJson::toJson(const Profile& p, const std::vector<
 	Poco::JSON::Parser parser;
 	o->set("fallbacks", parser.parse(fallbacksToJson(p.fallbacks)));
 	o->set("vision", p.vision);
-	o->set("gateway", p.gateway ? Poco::Dynamic::Var(*p.gateway) : Poco::Dynamic::Var());
-	o->set("description", p.description ? Poco::Dynamic::Var(*p.description) : Poco::Dynamic::Var());
+	o->set("gateway", Http::Json::nullable(p.gateway));
+	o->set("description", Http::Json::nullable(p.description));
 	parser.reset();
 	o->set("parameters", parser.parse(p.parametersJson));
 	o->set("version", p.version);
 	o->set("created_at", p.createdAt);
 	o->set("updated_at", p.updatedAt);
-	Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
-	for (const auto& w : warnings) list->add(w);
-	o->set("warnings", list);
+	o->set("warnings", Http::Json::array(warnings));
 	return o;
 }
 
@@ -227,9 +225,7 @@ std::string ProfileJson::fallbacksToJson(const std::vector<Fallback>& fallbacks)
 		}
 		auto o = Http::Json::object();
 		o->set("model", f.model);
-		Poco::JSON::Array::Ptr on = new Poco::JSON::Array;
-		for (const auto& c : f.on) on->add(c);
-		o->set("on", on);
+		o->set("on", Http::Json::array(f.on));
 		array.add(o);
 	}
 	return Http::Json::stringify(array);

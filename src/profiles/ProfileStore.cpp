@@ -1,6 +1,7 @@
 #include "profiles/ProfileStore.h"
 
 #include "db/Database.h"
+#include "db/Row.h"
 #include "http/HttpError.h"
 #include "util/Time.h"
 
@@ -12,6 +13,7 @@ namespace Nexus {
 namespace Profiles {
 
 using Db::Database;
+namespace Row = Db::Row;
 
 namespace {
 
@@ -29,8 +31,8 @@ Profile readProfile(sql::ResultSet& rs)
 	p.model = rs.getString(3);
 	p.fallbacks = ProfileJson::fallbacksFromJson(rs.getString(4));
 	p.vision = rs.getBoolean(5);
-	if (!rs.isNull(6)) p.gateway = std::string(rs.getString(6));
-	if (!rs.isNull(7)) p.description = std::string(rs.getString(7));
+	p.gateway = Row::optionalString(rs, 6);
+	p.description = Row::optionalString(rs, 7);
 	p.parametersJson = rs.getString(8);
 	p.version = rs.getUInt(9);
 	p.createdAt = rs.getString(10);
@@ -55,14 +57,8 @@ void bindColumns(sql::PreparedStatement& st, const Profile& p)
 	st.setString(2, p.model);
 	st.setString(3, ProfileJson::fallbacksToJson(p.fallbacks));
 	st.setBoolean(4, p.vision);
-	if (p.gateway)
-		st.setString(5, *p.gateway);
-	else
-		st.setNull(5, 0);
-	if (p.description)
-		st.setString(6, *p.description);
-	else
-		st.setNull(6, 0);
+	Row::setOptionalString(st, 5, p.gateway);
+	Row::setOptionalString(st, 6, p.description);
 	st.setString(7, p.parametersJson);
 }
 
@@ -90,10 +86,7 @@ std::vector<Profile> ProfileStore::list(std::size_t limit, const std::string& af
 		auto& st = Database::prepare("SELECT " + kColumns + " FROM profiles WHERE name > ? ORDER BY name LIMIT ?");
 		st.setString(1, afterName);
 		st.setUInt(2, static_cast<unsigned>(limit));
-		std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
-		std::vector<Profile> profiles;
-		while (rs->next()) profiles.push_back(readProfile(*rs));
-		return profiles;
+		return Row::readAll<Profile>(st, readProfile);
 	});
 }
 

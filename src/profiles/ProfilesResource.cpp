@@ -11,6 +11,7 @@
 #include "config/Settings.h"
 #include "util/Time.h"
 
+#include <Poco/String.h>
 #include <Poco/Timestamp.h>
 
 namespace Nexus {
@@ -83,9 +84,8 @@ RegistryView check(const Profile& p, const Settings& settings)
 		const auto found = warnings(p, registry, today());
 		if (!found.empty())
 		{
-			std::string list;
-			for (const auto& w : found) list += (list.empty() ? "" : "; ") + w;
-			throw Http::HttpError(422, "unprocessable", "profiles.strict is on and the profile has warnings: " + list);
+			throw Http::HttpError(422, "unprocessable", "profiles.strict is on and the profile has warnings: " +
+			                                                Poco::cat(std::string("; "), found.begin(), found.end()));
 		}
 	}
 	return registry;
@@ -183,9 +183,7 @@ Poco::JSON::Object::Ptr effectiveConfiguration(std::uint64_t agentId, const Poco
 		m->set("model", model);
 		if (on)
 		{
-			Poco::JSON::Array::Ptr classes = new Poco::JSON::Array;
-			for (const auto& c : *on) classes->add(c);
-			m->set("on", classes);
+			m->set("on", Http::Json::array(*on));
 		}
 		const auto found = registry.find(model);
 		m->set("registry",

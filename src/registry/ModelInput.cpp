@@ -6,6 +6,7 @@
 #include "util/Time.h"
 
 #include <Poco/JSON/Array.h>
+#include <Poco/String.h>
 
 #include <algorithm>
 #include <limits>
@@ -123,9 +124,7 @@ const std::vector<std::string>& ModelInput::modalities()
 
 std::string ModelInput::modalityList()
 {
-	std::string list;
-	for (const auto& word : modalities()) list += (list.empty() ? "" : ", ") + word;
-	return list;
+	return Poco::cat(std::string(", "), modalities().begin(), modalities().end());
 }
 
 bool ModelInput::isSlug(const std::string& s)

@@ -1,8 +1,10 @@
 #include "registry/ModelStore.h"
 
 #include "db/Database.h"
+#include "db/Row.h"
 #include "util/Time.h"
 
+#include <Poco/String.h>
 #include <Poco/StringTokenizer.h>
 
 #include <cppconn/resultset.h>
@@ -15,6 +17,7 @@ namespace Nexus {
 namespace Registry {
 
 using Db::Database;
+namespace Row = Db::Row;
 
 namespace {
 
@@ -33,15 +36,7 @@ std::vector<std::string> splitWords(const std::string& list)
 
 std::string joinWords(const std::vector<std::string>& words)
 {
-	std::string list;
-	for (const auto& word : words) list += (list.empty() ? "" : ",") + word;
-	return list;
-}
-
-std::optional<std::uint32_t> optionalUInt(sql::ResultSet& rs, int column)
-{
-	if (rs.isNull(column)) return std::nullopt;
-	return rs.getUInt(column);
+	return Poco::cat(std::string(","), words.begin(), words.end());
 }
 
 /// A row of kColumns.
@@ -53,13 +48,13 @@ ModelEntry readEntry(sql::ResultSet& rs)
 	m.slug = rs.getString(3);
 	m.provider = rs.getString(4);
 	m.name = rs.getString(5);
-	m.contextLength = optionalUInt(rs, 6);
-	m.maxOutputTokens = optionalUInt(rs, 7);
+	m.contextLength = Row::optionalUInt(rs, 6);
+	m.maxOutputTokens = Row::optionalUInt(rs, 7);
 	m.inputModalities = splitWords(rs.getString(8));
 	m.outputModalities = splitWords(rs.getString(9));
 	m.pricingJson = rs.getString(10);
 	m.supportedParametersJson = rs.getString(11);
-	if (!rs.isNull(12)) m.deprecationDate = std::string(rs.getString(12));
+	m.deprecationDate = Row::optionalString(rs, 12);
 	m.metadataJson = rs.getString(13);
 	m.createdAt = rs.getString(14);
 	m.updatedAt = rs.getString(15);
@@ -68,18 +63,7 @@ ModelEntry readEntry(sql::ResultSet& rs)
 
 std::vector<ModelEntry> readEntries(sql::PreparedStatement& st)
 {
-	std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
-	std::vector<ModelEntry> entries;
-	while (rs->next()) entries.push_back(readEntry(*rs));
-	return entries;
-}
-
-void setOptionalUInt(sql::PreparedStatement& st, int index, const std::optional<std::uint32_t>& value)
-{
-	if (value)
-		st.setUInt(index, *value);
-	else
-		st.setNull(index, sql::DataType::INTEGER);
+	return Row::readAll<ModelEntry>(st, readEntry);
 }
 
 /// Binds the columns an upsert writes, model_id to metadata, from index 1 (12 parameters).
@@ -89,16 +73,13 @@ void bindContent(sql::PreparedStatement& st, const ModelEntry& m)
 	st.setString(2, m.slug);
 	st.setString(3, m.provider);
 	st.setString(4, m.name);
-	setOptionalUInt(st, 5, m.contextLength);
-	setOptionalUInt(st, 6, m.maxOutputTokens);
+	Row::setOptionalUInt(st, 5, m.contextLength);
+	Row::setOptionalUInt(st, 6, m.maxOutputTokens);
 	st.setString(7, joinWords(m.inputModalities));
 	st.setString(8, joinWords(m.outputModalities));
 	st.setString(9, m.pricingJson);
 	st.setString(10, m.supportedParametersJson);
-	if (m.deprecationDate)
-		st.setString(11, *m.deprecationDate);
-	else
-		st.setNull(11, sql::DataType::DATE);
+	Row::setOptionalString(st, 11, m.deprecationDate);
 	st.setString(12, m.metadataJson);
 }
 
@@ -121,14 +102,6 @@ std::optional<std::uint64_t> lockByModelId(const std::string& modelId)
 	return rs->getUInt64(1);
 }
 
-std::uint64_t lastInsertId()
-{
-	auto& st = Database::prepare("SELECT LAST_INSERT_ID()");
-	std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
-	rs->next();
-	return rs->getUInt64(1);
-}
-
 /// Inserts m; nullopt when a concurrent writer inserted its model id first.
 std::optional<std::uint64_t> insert(const ModelEntry& m, const std::string& now)
 {
@@ -148,7 +121,7 @@ std::optional<std::uint64_t> insert(const ModelEntry& m, const std::string& now)
 		if (e.getErrorCode() == Database::kDuplicateKey) return std::nullopt;
 		throw;
 	}
-	return lastInsertId();
+	return Database::lastInsertId();
 }
 
 void replace(std::uint64_t id, const ModelEntry& m, const std::string& now)

@@ -8,7 +8,6 @@
 #include "registry/ModelInput.h"
 #include "util/Time.h"
 
-#include <Poco/JSON/Parser.h>
 
 namespace Nexus {
 namespace Registry {
@@ -21,25 +20,6 @@ using Http::Request;
 using Http::Response;
 
 namespace {
-
-Poco::JSON::Array::Ptr toArray(const std::vector<std::string>& items)
-{
-	Poco::JSON::Array::Ptr array = new Poco::JSON::Array;
-	for (const auto& item : items) array->add(item);
-	return array;
-}
-
-/// A stored JSON column, its keys in stored order (pricing: prompt, completion, cache_read, cache_write).
-Poco::Dynamic::Var parsed(const std::string& json)
-{
-	Poco::JSON::Parser parser(new Poco::JSON::ParseHandler(true));
-	return parser.parse(json);
-}
-
-template <typename T> Poco::Dynamic::Var nullable(const std::optional<T>& value)
-{
-	return value ? Poco::Dynamic::Var(*value) : Poco::Dynamic::Var();
-}
 
 std::string target(const std::string& modelId)
 {
@@ -103,14 +83,15 @@ Poco::JSON::Object::Ptr toJson(const ModelEntry& model)
 	o->set("model_id", model.modelId);
 	o->set("provider", model.provider);
 	o->set("name", model.name);
-	o->set("context_length", nullable(model.contextLength));
-	o->set("max_output_tokens", nullable(model.maxOutputTokens));
-	o->set("input_modalities", toArray(model.inputModalities));
-	o->set("output_modalities", toArray(model.outputModalities));
-	o->set("pricing", parsed(model.pricingJson));
-	o->set("supported_parameters", parsed(model.supportedParametersJson));
-	o->set("deprecation_date", nullable(model.deprecationDate));
-	o->set("metadata", parsed(model.metadataJson));
+	o->set("context_length", Http::Json::nullable(model.contextLength));
+	o->set("max_output_tokens", Http::Json::nullable(model.maxOutputTokens));
+	o->set("input_modalities", Http::Json::array(model.inputModalities));
+	o->set("output_modalities", Http::Json::array(model.outputModalities));
+	// Stored JSON columns keep their key order (pricing: prompt, completion, cache_read, cache_write).
+	o->set("pricing", Http::Json::parseStored(model.pricingJson));
+	o->set("supported_parameters", Http::Json::parseStored(model.supportedParametersJson));
+	o->set("deprecation_date", Http::Json::nullable(model.deprecationDate));
+	o->set("metadata", Http::Json::parseStored(model.metadataJson));
 	o->set("created_at", Time::sqlToRfc3339(model.createdAt));
 	o->set("updated_at", Time::sqlToRfc3339(model.updatedAt));
 	return o;

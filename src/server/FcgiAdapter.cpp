@@ -2,6 +2,7 @@
 
 #include "http/HttpError.h"
 #include "server/Service.h"
+#include "util/Hex.h"
 #include "util/Integer.h"
 
 #include <Poco/String.h>
@@ -26,14 +27,7 @@ std::string FcgiAdapter::newRequestId()
 {
 	unsigned char bytes[16];
 	if (RAND_bytes(bytes, sizeof bytes) != 1) return "0";
-	static const char* const kHex = "0123456789abcdef";
-	std::string id;
-	for (unsigned char b : bytes)
-	{
-		id.push_back(kHex[b >> 4]);
-		id.push_back(kHex[b & 15]);
-	}
-	return id;
+	return Hex::encode(bytes, sizeof bytes);
 }
 
 std::optional<Http::Request> FcgiAdapter::read(FCGX_Request& fcgi, std::size_t maxBodyBytes, Http::Response& response)

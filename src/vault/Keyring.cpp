@@ -20,14 +20,14 @@
 
 #include "vault/Keyring.h"
 
+#include "util/Base64.h"
+#include "util/File.h"
 #include "vault/Wiper.h"
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -43,7 +43,8 @@ namespace {
 
 constexpr std::size_t kMaxFileBytes = 1 << 20;
 
-const char* const kBase64Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+/// How file errors name the file: "keyring file PATH ...".
+const char* const kFileDescription = "keyring file";
 
 const char* const kFileHeader = "# Nexus vault keyring: the keys that protect every secret in the vault.\n"
                                 "# Keep it mode 0600, readable only by the nexus user. Back it up apart\n"
@@ -53,72 +54,6 @@ const char* const kFileHeader = "# Nexus vault keyring: the keys that protect ev
                                 "# Format: one `active = ID` line (the key that wraps new records) and one\n"
                                 "# `key.ID = BASE64` line per key: ID a positive integer, BASE64 the\n"
                                 "# standard base64 of 32 random bytes (an AES-256 key); '#' starts a comment.\n";
-
-std::string errorText(int error)
-{
-	return std::strerror(error);
-}
-
-int base64Value(char c)
-{
-	if (c >= 'A' && c <= 'Z') return c - 'A';
-	if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-	if (c >= '0' && c <= '9') return c - '0' + 52;
-	if (c == '+') return 62;
-	if (c == '/') return 63;
-	return -1;
-}
-
-/// Appends the padded base64 of data to out.
-void appendBase64(const std::string& data, std::string& out)
-{
-	std::size_t i = 0;
-	for (; i + 3 <= data.size(); i += 3)
-	{
-		const unsigned v = (static_cast<unsigned char>(data[i]) << 16) |
-		                   (static_cast<unsigned char>(data[i + 1]) << 8) | static_cast<unsigned char>(data[i + 2]);
-		out.push_back(kBase64Alphabet[(v >> 18) & 63]);
-		out.push_back(kBase64Alphabet[(v >> 12) & 63]);
-		out.push_back(kBase64Alphabet[(v >> 6) & 63]);
-		out.push_back(kBase64Alphabet[v & 63]);
-	}
-	const std::size_t rest = data.size() - i;
-	if (rest == 0) return;
-	unsigned v = static_cast<unsigned char>(data[i]) << 16;
-	if (rest == 2) v |= static_cast<unsigned char>(data[i + 1]) << 8;
-	out.push_back(kBase64Alphabet[(v >> 18) & 63]);
-	out.push_back(kBase64Alphabet[(v >> 12) & 63]);
-	out.push_back(rest == 2 ? kBase64Alphabet[(v >> 6) & 63] : '=');
-	out.push_back('=');
-}
-
-/// Decodes canonical padded base64 into out, which is reserved first so that
-/// no reallocation leaves a copy of the bytes behind. False for anything else.
-bool decodeBase64(std::string_view text, std::string& out)
-{
-	out.clear();
-	if (text.empty() || text.size() % 4 != 0) return false;
-	std::size_t padding = 0;
-	if (text[text.size() - 1] == '=') padding = text[text.size() - 2] == '=' ? 2 : 1;
-	out.reserve(text.size() / 4 * 3);
-	unsigned buffer = 0;
-	int bits = 0;
-	for (std::size_t i = 0; i < text.size() - padding; ++i)
-	{
-		const int v = base64Value(text[i]);
-		if (v < 0) return false;
-		buffer = ((buffer << 6) | static_cast<unsigned>(v)) & 0xFFFF;
-		bits += 6;
-		if (bits >= 8)
-		{
-			bits -= 8;
-			out.push_back(static_cast<char>((buffer >> bits) & 0xFF));
-		}
-	}
-	const bool canonical = (buffer & ((1u << bits) - 1)) == 0;
-	buffer = 0;
-	return canonical;
-}
 
 /// A key id: a positive decimal integer below 2^32, no sign, no leading zero.
 bool parseId(std::string_view text, std::uint32_t& id)
@@ -150,186 +85,43 @@ std::string octalMode(mode_t mode)
 	return text;
 }
 
-/// Reads the whole file at path into content (wiped by the caller), refusing
-/// a missing, non-regular, too large or group/world-accessible file.
+/// Reads the whole keyring file at path into content (wiped by the caller),
+/// refusing a missing, non-regular, too large or group/world-accessible file.
 void readKeyringFile(const std::string& path, std::string& content)
 {
-	const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	const auto refuseWideModes = [&path](const struct stat& st) {
+		if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
+			throw KeyringError("keyring file " + path + " is accessible by group or others (mode " +
+			                   octalMode(st.st_mode) + "); run chmod 600 " + path);
+	};
+	try
 	{
-		const int error = errno;
-		if (error == ENOENT)
-			throw KeyringError("keyring file " + path + " does not exist (create it with `nexusctl vault init`)");
-		throw KeyringError("cannot open keyring file " + path + ": " + errorText(error));
+		readSmallFile(path, kMaxFileBytes, content, refuseWideModes, kFileDescription);
 	}
-	struct stat st;
-	if (::fstat(fd, &st) != 0)
+	catch (const FileError& e)
 	{
-		const int error = errno;
-		::close(fd);
-		throw KeyringError("cannot stat keyring file " + path + ": " + errorText(error));
+		if (e.error() == ENOENT) throw KeyringError(std::string(e.what()) + " (create it with `nexusctl vault init`)");
+		throw KeyringError(e.what());
 	}
-	if (!S_ISREG(st.st_mode))
-	{
-		::close(fd);
-		throw KeyringError("keyring file " + path + " is not a regular file");
-	}
-	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
-	{
-		::close(fd);
-		throw KeyringError("keyring file " + path + " is accessible by group or others (mode " + octalMode(st.st_mode) +
-		                   "); run chmod 600 " + path);
-	}
-	// One buffer of the maximum size, so that no reallocation copies key text.
-	content.assign(kMaxFileBytes + 1, '\0');
-	std::size_t length = 0;
-	while (length < content.size())
-	{
-		const ssize_t n = ::read(fd, &content[length], content.size() - length);
-		if (n < 0 && errno == EINTR) continue;
-		if (n < 0)
-		{
-			const int error = errno;
-			::close(fd);
-			throw KeyringError("cannot read keyring file " + path + ": " + errorText(error));
-		}
-		if (n == 0) break;
-		length += static_cast<std::size_t>(n);
-	}
-	::close(fd);
-	if (length > kMaxFileBytes) throw KeyringError("keyring file " + path + " is too large");
-	content.resize(length);
 }
 
-std::string parentDirectory(const std::string& path)
-{
-	const std::size_t slash = path.rfind('/');
-	if (slash == std::string::npos) return ".";
-	if (slash == 0) return "/";
-	return path.substr(0, slash);
-}
-
-std::string randomHex(std::size_t bytes)
-{
-	unsigned char raw[16];
-	if (bytes > sizeof(raw) || RAND_bytes(raw, static_cast<int>(bytes)) != 1)
-		throw KeyringError("random generator failed");
-	static const char* const kHex = "0123456789abcdef";
-	std::string out;
-	for (std::size_t i = 0; i < bytes; ++i)
-	{
-		out.push_back(kHex[raw[i] >> 4]);
-		out.push_back(kHex[raw[i] & 15]);
-	}
-	return out;
-}
-
-/// A temporary file next to the target: created 0600 with O_EXCL, removed
-/// unless committed.
-class TemporaryKeyringFile
-{
-public:
-	explicit TemporaryKeyringFile(const std::string& target): _path(target + ".new-" + randomHex(8))
-	{
-		_fd = ::open(_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-		if (_fd < 0) throw KeyringError("cannot create " + _path + ": " + errorText(errno));
-		// The umask may have taken bits away; 0600 exactly.
-		if (::fchmod(_fd, 0600) != 0) fail("cannot set the mode of");
-	}
-
-	~TemporaryKeyringFile()
-	{
-		if (_fd >= 0) ::close(_fd);
-		if (!_committed) ::unlink(_path.c_str());
-	}
-
-	TemporaryKeyringFile(const TemporaryKeyringFile&) = delete;
-	TemporaryKeyringFile& operator=(const TemporaryKeyringFile&) = delete;
-
-	const std::string& path() const { return _path; }
-
-	/// Gives the file the owner and group of an existing target.
-	void copyOwner(const std::string& target, const struct stat& st)
-	{
-		if (st.st_uid == ::geteuid() && st.st_gid == ::getegid()) return;
-		if (::fchown(_fd, st.st_uid, st.st_gid) != 0)
-			throw KeyringError("cannot give the new keyring file the owner of " + target + " (uid " +
-			                   std::to_string(st.st_uid) + ", gid " + std::to_string(st.st_gid) +
-			                   "): " + errorText(errno) + "; run as that user or as root");
-	}
-
-	/// Writes content, fsyncs and closes.
-	void write(const std::string& content)
-	{
-		std::size_t done = 0;
-		while (done < content.size())
-		{
-			const ssize_t n = ::write(_fd, content.data() + done, content.size() - done);
-			if (n < 0 && errno == EINTR) continue;
-			if (n < 0) fail("cannot write");
-			done += static_cast<std::size_t>(n);
-		}
-		if (::fsync(_fd) != 0) fail("cannot sync");
-		const int fd = _fd;
-		_fd = -1;
-		if (::close(fd) != 0) throw KeyringError("cannot write " + _path + ": " + errorText(errno));
-	}
-
-	/// The file now lives under another name (or was removed by the caller).
-	void commit() { _committed = true; }
-
-private:
-	[[noreturn]] void fail(const std::string& what)
-	{
-		throw KeyringError(what + " " + _path + ": " + errorText(errno));
-	}
-
-	std::string _path;
-	int _fd = -1;
-	bool _committed = false;
-};
-
-void syncDirectory(const std::string& directory)
-{
-	const int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0) throw KeyringError("cannot open directory " + directory + ": " + errorText(errno));
-	if (::fsync(fd) != 0)
-	{
-		const int error = errno;
-		::close(fd);
-		throw KeyringError("cannot sync directory " + directory + ": " + errorText(error));
-	}
-	::close(fd);
-}
-
-/// Writes content to path through a temporary file: renamed over path when
-/// replace, else linked to path (which fails when path exists).
+/// Writes content to path atomically, mode 0600, keeping a replaced file's
+/// owner; when !replace, never over an existing file.
 void writeKeyringFile(const std::string& path, const std::string& content, bool replace)
 {
-	struct stat st;
-	const bool exists = ::stat(path.c_str(), &st) == 0;
-	if (exists && !replace) throw KeyringError("keyring file " + path + " already exists");
-
-	TemporaryKeyringFile temporary(path);
-	if (exists) temporary.copyOwner(path, st);
-	temporary.write(content);
-	if (replace)
+	AtomicWriteOptions options;
+	options.mode = 0600;
+	options.replace = replace;
+	options.keepOwner = true;
+	options.description = kFileDescription;
+	try
 	{
-		if (::rename(temporary.path().c_str(), path.c_str()) != 0)
-			throw KeyringError("cannot rename " + temporary.path() + " to " + path + ": " + errorText(errno));
-		temporary.commit();
+		writeFileAtomically(path, content, options);
 	}
-	else
+	catch (const FileError& e)
 	{
-		if (::link(temporary.path().c_str(), path.c_str()) != 0)
-		{
-			const int error = errno;
-			if (error == EEXIST) throw KeyringError("keyring file " + path + " already exists");
-			throw KeyringError("cannot create " + path + ": " + errorText(error));
-		}
-		// The temporary name goes away with the destructor's unlink.
+		throw KeyringError(e.what());
 	}
-	syncDirectory(parentDirectory(path));
 }
 
 } // namespace
@@ -337,19 +129,6 @@ void writeKeyringFile(const std::string& path, const std::string& content, bool 
 Keyring::~Keyring()
 {
 	wipe();
-}
-
-Keyring::Keyring(const Keyring& other): _keys(other._keys), _active(other._active) {}
-
-Keyring& Keyring::operator=(const Keyring& other)
-{
-	if (this != &other)
-	{
-		wipe();
-		_keys = other._keys;
-		_active = other._active;
-	}
-	return *this;
 }
 
 Keyring::Keyring(Keyring&& other) noexcept: _keys(std::move(other._keys)), _active(other._active)
@@ -414,7 +193,9 @@ Keyring Keyring::load(const std::string& path)
 			const std::string label = "key " + std::to_string(id);
 			std::string key;
 			Wiper keyWiper(key);
-			if (!decodeBase64(value, key)) throw KeyringError(where + label + " is not valid base64");
+			// Empty text would decode to no bytes; the file format calls it invalid.
+			if (value.empty() || !Base64::decodeInto(value, Base64::kStandard, key))
+				throw KeyringError(where + label + " is not valid base64");
 			if (key.size() != kKeyBytes)
 				throw KeyringError(where + label + " is not " + std::to_string(kKeyBytes) + " bytes long");
 			if (keyring.has(id)) throw KeyringError(where + label + " appears twice");
@@ -453,7 +234,7 @@ void Keyring::write(const std::string& path, bool replace) const
 	for (const auto& entry : _keys)
 	{
 		content += "key." + std::to_string(entry.first) + " = ";
-		appendBase64(entry.second, content);
+		Base64::appendEncoded(entry.second, Base64::kStandard, content);
 		content += "\n";
 	}
 	writeKeyringFile(path, content, replace);

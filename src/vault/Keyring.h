@@ -21,7 +21,9 @@ public:
 /// The vault's key-encryption keys: 256-bit AES keys by id, one of them
 /// active (new records are wrapped with it). Lives in a file outside MySQL
 /// (vault.keyring_file), mode 0600. Key bytes are wiped when a keyring is
-/// destroyed.
+/// destroyed or moved from (which leaves it empty). Move-only: a copy would
+/// be one more place holding the keys; share one keyring through
+/// std::shared_ptr<const Keyring> (KeyringCache does).
 class Keyring
 {
 public:
@@ -29,10 +31,10 @@ public:
 
 	Keyring() = default;
 	~Keyring();
-	Keyring(const Keyring& other);
-	Keyring& operator=(const Keyring& other);
 	Keyring(Keyring&& other) noexcept;
 	Keyring& operator=(Keyring&& other) noexcept;
+	Keyring(const Keyring&) = delete;
+	Keyring& operator=(const Keyring&) = delete;
 
 	/// A new keyring holding one random key, id 1, active.
 	static Keyring generate();

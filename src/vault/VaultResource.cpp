@@ -39,20 +39,13 @@ const std::size_t kMaxNameChars = 128;
 const std::size_t kMaxProfiles = 100;
 const std::size_t kMaxProfileChars = 100;
 
-Poco::JSON::Array::Ptr toArray(const std::vector<std::string>& items)
-{
-	Poco::JSON::Array::Ptr array = new Poco::JSON::Array;
-	for (const auto& item : items) array->add(item);
-	return array;
-}
-
 Poco::JSON::Object::Ptr toJson(const SecretMeta& m)
 {
 	auto o = Http::Json::object();
 	o->set("id", m.id);
 	o->set("scope", m.scope);
 	o->set("name", m.name);
-	o->set("allowed_profiles", toArray(m.allowedProfiles));
+	o->set("allowed_profiles", Http::Json::array(m.allowedProfiles));
 	o->set("version", m.version);
 	o->set("created_at", Time::sqlToRfc3339(m.createdAt));
 	o->set("updated_at", Time::sqlToRfc3339(m.updatedAt));
@@ -173,7 +166,7 @@ Response deliver(const Request& request, const Principal& principal, const Secre
 	o->set("scope", secret.meta.scope);
 	o->set("name", secret.meta.name);
 	o->set("value", value);
-	o->set("allowed_profiles", toArray(secret.meta.allowedProfiles));
+	o->set("allowed_profiles", Http::Json::array(secret.meta.allowedProfiles));
 	o->set("version", secret.meta.version);
 	return Response::json(200, *o);
 }

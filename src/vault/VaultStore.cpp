@@ -1,6 +1,7 @@
 #include "vault/VaultStore.h"
 
 #include "db/Database.h"
+#include "db/Row.h"
 #include "http/HttpError.h"
 #include "util/Time.h"
 
@@ -15,6 +16,7 @@ namespace Nexus {
 namespace Vault {
 
 using Db::Database;
+namespace Row = Db::Row;
 
 namespace {
 
@@ -54,14 +56,6 @@ SecretMeta readMeta(sql::ResultSet& rs)
 		m.allowedProfiles.assign(names.begin(), names.end());
 	}
 	return m;
-}
-
-std::uint64_t lastInsertId()
-{
-	auto& st = Database::prepare("SELECT LAST_INSERT_ID()");
-	std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
-	rs->next();
-	return rs->getUInt64(1);
 }
 
 void insertVersion(std::uint64_t id, std::uint32_t version, const Sealer& seal, const std::string& now)
@@ -141,7 +135,7 @@ SecretMeta VaultStore::create(const std::string& scope, const std::string& name,
 				throw Http::Conflict("a secret '" + name + "' already exists in scope '" + scope + "'");
 			throw;
 		}
-		const std::uint64_t id = lastInsertId();
+		const std::uint64_t id = Database::lastInsertId();
 		insertVersion(id, 1, seal, now);
 		setProfiles(id, allowedProfiles);
 		auto meta = findMeta(id);
@@ -166,10 +160,7 @@ std::vector<SecretMeta> VaultStore::list(const std::optional<std::string>& scope
 		if (viewer.agentId) st.setUInt64(i++, *viewer.agentId);
 		if (viewer.profile) st.setString(i++, *viewer.profile);
 		st.setUInt(i, static_cast<unsigned>(limit));
-		std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
-		std::vector<SecretMeta> secrets;
-		while (rs->next()) secrets.push_back(readMeta(*rs));
-		return secrets;
+		return Row::readAll<SecretMeta>(st, readMeta);
 	});
 }
 

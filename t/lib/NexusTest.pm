@@ -21,7 +21,7 @@ use Test::More;
 
 our @EXPORT = qw(api api_patient admin_token base_url new_agent issue_token unique_slug dbh stack_env
   devstack json_of wait_until master_pid worker_pids top_dir error_is epoch_of listed_agent next_link
-  nexusctl db_password uri_escape kill_worker);
+  nexusctl db_password uri_escape kill_worker built);
 
 my $TOP = File::Spec->rel2abs(File::Spec->catdir(dirname(__FILE__), '..', '..'));
 my $OWN_STACK;
@@ -182,18 +182,31 @@ sub dbh {
         { RaiseError => 1, AutoCommit => 1, PrintError => 0 });
 }
 
+# The path of the program NAME (nexus-fcgi, nexusctl) in the build under
+# test: $NEXUS_BUILD, else build/. A program that is not there is a broken
+# build, so the test fails here; it is never skipped.
+sub built {
+    my ($name) = @_;
+    my $build = $ENV{NEXUS_BUILD} // "$TOP/build";
+    my $path = "$build/$name";
+    return $path if -x $path;
+    local $Test::Builder::Level = $Test::Builder::Level + 1;
+    fail("$name is built");
+    die "$path is not built (make build, or point NEXUS_BUILD at the build to test)\n";
+}
+
 # nexusctl(ARGS...) against the test stack (its database, keyring and SQL);
 # returns (exit code, combined output). NEXUS_DB_NAME may be overridden by
 # the caller's %ENV.
 sub nexusctl {
     my @args = @_;
-    my $build = $ENV{NEXUS_BUILD} // "$TOP/build";
+    my $nexusctl = built('nexusctl');
     local $ENV{NEXUS_DB_SOCKET} = stack_env('NEXUS_DB_SOCKET');
     local $ENV{NEXUS_DB_PASSWORD} = db_password();
     local $ENV{NEXUS_CONFIG} = "$TOP/conf/app.properties";
     local $ENV{NEXUS_SQL_DIR} = "$TOP/sql";
     local $ENV{NEXUS_VAULT_KEYRING_FILE} = stack_env('NEXUS_RUN_DIR') . '/vault.keyring';
-    my $out = qx{"$build/nexusctl" @{[ map { quotemeta } @args ]} 2>&1};
+    my $out = qx{"$nexusctl" @{[ map { quotemeta } @args ]} 2>&1};
     return ($? >> 8, $out);
 }
 

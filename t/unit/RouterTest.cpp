@@ -1,15 +1,18 @@
-// Router: pattern matching, 404/405, HEAD, duplicates and the route table.
+// Router: pattern matching, 404/405, HEAD, duplicates, verified fast paths and the route table.
+#include "routing/Router.h"
+#include "auth/Policy.h"
 #include "http/HttpError.h"
 #include "http/Request.h"
-#include "routing/Router.h"
 
 #include "TestSupport.h"
 
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 using Nexus::Auth::Access;
@@ -35,6 +38,12 @@ std::string headerOf(const HttpError& e, const std::string& name)
 	for (const auto& h : e.headers())
 		if (h.first == name) return h.second;
 	return {};
+}
+
+/// A verified fast path that always declines.
+Router::VerifiedFastPath fast()
+{
+	return [](const Request&, const std::string&) { return std::optional<Response>(); };
 }
 
 /// The decoded segments of target, as the dispatcher passes them to match().
@@ -64,7 +73,8 @@ class RouterTest : public CppUnit::TestFixture
 	CPPUNIT_TEST(testRoutesKeepOrder);
 	CPPUNIT_TEST(testLiteralBesideParam);
 	CPPUNIT_TEST(testAgentRoutes);
-	CPPUNIT_TEST(testVerifiedFastPathOnlyOnAgentSelfRoutes);
+	CPPUNIT_TEST(testVerifiedFastPathOnlyOnAgentRoutes);
+	CPPUNIT_TEST(testVerifiedFastPathNeedsItsRoute);
 	CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -181,17 +191,38 @@ public:
 		CPPUNIT_ASSERT_EQUAL(std::string("POST"), headerOf(e, "Allow"));
 	}
 
-	void testVerifiedFastPathOnlyOnAgentSelfRoutes()
+	void testVerifiedFastPathOnlyOnAgentRoutes()
+	{
+		// A shortcut that skips authentication may only sit on a route whose rule
+		// its own SQL can prove: Agent or AgentSelf. Every other rule is refused
+		// when the route table is built, and the route keeps no shortcut.
+		const std::vector<std::pair<Access, bool>> rules = {{Access::Public, false}, {Access::Agent, true},
+		                                                    {Access::Reader, false}, {Access::AgentSelf, true},
+		                                                    {Access::Admin, false},  {Access::AdminOrLocal, false}};
+		for (const auto& rule : rules)
+		{
+			const std::string name = Nexus::Auth::Policy::name(rule.first);
+			Router router;
+			router.add("POST", "/api/agents/:slug/heartbeat", rule.first, named("beat"));
+			if (rule.second)
+				CPPUNIT_ASSERT_NO_THROW_MESSAGE(
+				    name, router.setVerifiedFastPath("POST", "/api/agents/:slug/heartbeat", fast()));
+			else
+				CPPUNIT_ASSERT_THROW_MESSAGE(
+				    name, router.setVerifiedFastPath("POST", "/api/agents/:slug/heartbeat", fast()), std::logic_error);
+			const auto m = router.match("POST", segmentsOf("/api/agents/bob/heartbeat"));
+			CPPUNIT_ASSERT_EQUAL_MESSAGE(name, rule.second, static_cast<bool>(m.route->verifiedFastPath));
+		}
+	}
+
+	void testVerifiedFastPathNeedsItsRoute()
 	{
 		_router->add("POST", "/api/agents/:slug/heartbeat", Access::AgentSelf, named("beat"));
-		_router->add("GET", "/api/agents", Access::Admin, named("list"));
-		auto fast = [](const Request&, const std::string&) { return std::optional<Response>(); };
-		_router->setVerifiedFastPath("POST", "/api/agents/:slug/heartbeat", fast);
-		CPPUNIT_ASSERT(_router->match("POST", segmentsOf("/api/agents/bob/heartbeat")).route->verifiedFastPath);
-		CPPUNIT_ASSERT(!_router->match("GET", segmentsOf("/api/agents")).route->verifiedFastPath);
-		// A shortcut that skips authentication may only sit on a route whose rule it can prove.
-		CPPUNIT_ASSERT_THROW(_router->setVerifiedFastPath("GET", "/api/agents", fast), std::logic_error);
-		CPPUNIT_ASSERT_THROW(_router->setVerifiedFastPath("PUT", "/api/agents/:slug/heartbeat", fast), std::logic_error);
+		CPPUNIT_ASSERT_THROW(_router->setVerifiedFastPath("PUT", "/api/agents/:slug/heartbeat", fast()),
+		                     std::logic_error);
+		CPPUNIT_ASSERT_THROW(_router->setVerifiedFastPath("POST", "/api/agents/:id/heartbeat", fast()),
+		                     std::logic_error);
+		CPPUNIT_ASSERT(!_router->match("POST", segmentsOf("/api/agents/bob/heartbeat")).route->verifiedFastPath);
 	}
 
 	void testDuplicateRouteThrows()

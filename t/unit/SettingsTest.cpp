@@ -8,8 +8,10 @@
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <Poco/AutoPtr.h>
+#include <Poco/String.h>
 #include <Poco/TemporaryFile.h>
 #include <Poco/Util/MapConfiguration.h>
+#include <Poco/Util/PropertyFileConfiguration.h>
 
 #include <sys/stat.h>
 
@@ -17,13 +19,18 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <regex>
+#include <set>
 #include <string>
 #include <vector>
 
 using Nexus::ConfigError;
+using Nexus::SettingInfo;
+using Nexus::SettingKind;
 using Nexus::Settings;
 
 using NexusTest::contains;
+using NexusTest::sourcePath;
 using NexusTest::thrown;
 
 namespace {
@@ -81,6 +88,40 @@ const std::vector<IntegerKey>& integerKeys()
 
 const std::string kAdminToken = "0123456789abcdefghijklmnopqrstuvwxyzABCD"; // 40 characters
 
+/// How conf/app.properties documents one key.
+struct Documented
+{
+	std::optional<std::string> setTo; ///< the value of its `key = value` line: what the file sets
+	std::optional<std::string> shown; ///< the value of its `# key = value` line: a default shown, not set
+
+	/// The default the file states: the commented-out line's, else the setting's.
+	const std::string& stated() const { return shown ? *shown : *setTo; }
+};
+
+/// The keys conf/app.properties documents. The file is written as `key = value`
+/// lines and `#` comments only. A key is documented by its setting, a
+/// `key = value` line, or by a commented-out `# key = value` line, which
+/// shows the default where the file ships another value or leaves the key
+/// unset; a comment of that form (a dotted lower-case name, then '=') is
+/// never prose. Each key may have one line of each form.
+std::map<std::string, Documented> documentedKeys()
+{
+	const std::regex line(R"(^(#\s*)?([a-z][a-z0-9_]*(\.[a-z0-9_]+)+)\s*=(.*)$)");
+	std::ifstream in(sourcePath("conf/app.properties"));
+	CPPUNIT_ASSERT_MESSAGE("cannot read " + sourcePath("conf/app.properties"), in.good());
+	std::map<std::string, Documented> keys;
+	std::string text;
+	while (std::getline(in, text))
+	{
+		std::smatch m;
+		if (!std::regex_match(text, m, line)) continue;
+		auto& value = m[1].matched ? keys[m[2]].shown : keys[m[2]].setTo;
+		CPPUNIT_ASSERT_MESSAGE("conf/app.properties has two such lines for " + m[2].str(), !value);
+		value = Poco::trim(m[4].str());
+	}
+	return keys;
+}
+
 } // namespace
 
 class SettingsTest : public CppUnit::TestFixture
@@ -118,6 +159,13 @@ class SettingsTest : public CppUnit::TestFixture
 	CPPUNIT_TEST(testLoadEmptyPath);
 	CPPUNIT_TEST(testLoadMissingFile);
 	CPPUNIT_TEST(testDefaultPath);
+	CPPUNIT_TEST(testTableKeysAreUnique);
+	CPPUNIT_TEST(testSecretFileKeysNameTheirSecret);
+	CPPUNIT_TEST(testEveryKeyIsReadFromFileAndEnvironment);
+	CPPUNIT_TEST(testEveryKeyIsDocumented);
+	CPPUNIT_TEST(testEveryDocumentedKeyIsInTheTable);
+	CPPUNIT_TEST(testDocumentedDefaultsAreTheTables);
+	CPPUNIT_TEST(testShippedFileLoads);
 	CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -523,6 +571,89 @@ public:
 		CPPUNIT_ASSERT_EQUAL(std::string("/etc/nexus/app.properties"), Settings::defaultPath(env()));
 		_env["NEXUS_CONFIG"] = "/tmp/x.properties";
 		CPPUNIT_ASSERT_EQUAL(std::string("/tmp/x.properties"), Settings::defaultPath(env()));
+	}
+
+	void testTableKeysAreUnique()
+	{
+		std::set<std::string> keys;
+		for (const SettingInfo& row : Settings::table())
+			CPPUNIT_ASSERT_MESSAGE(row.key + " has two rows", keys.insert(row.key).second);
+	}
+
+	void testSecretFileKeysNameTheirSecret()
+	{
+		// "<name>_file" yields to "<name>", which must be a key of its own.
+		for (const SettingInfo& row : Settings::table())
+		{
+			if (row.kind != SettingKind::SecretFile) continue;
+			const std::string suffix = "_file";
+			CPPUNIT_ASSERT_MESSAGE(row.key, row.key.size() > suffix.size() &&
+			                                    row.key.substr(row.key.size() - suffix.size()) == suffix);
+			const std::string secret = row.key.substr(0, row.key.size() - suffix.size());
+			bool found = false;
+			for (const SettingInfo& other : Settings::table()) found = found || other.key == secret;
+			CPPUNIT_ASSERT_MESSAGE(row.key + ": no row for " + secret, found);
+		}
+	}
+
+	void testEveryKeyIsReadFromFileAndEnvironment()
+	{
+		// Each row's default, written in the file and in NEXUS_<KEY>, is taken as it is.
+		for (const SettingInfo& row : Settings::table())
+		{
+			setUp();
+			_config->setString(row.key, row.defaultValue);
+			CPPUNIT_ASSERT_NO_THROW_MESSAGE(row.key + " in the file", load());
+			setUp();
+			_env[Settings::envName(row.key)] = row.defaultValue;
+			CPPUNIT_ASSERT_NO_THROW_MESSAGE(Settings::envName(row.key), load());
+		}
+	}
+
+	void testEveryKeyIsDocumented()
+	{
+		const auto documented = documentedKeys();
+		for (const SettingInfo& row : Settings::table())
+			CPPUNIT_ASSERT_MESSAGE(row.key + " is missing from conf/app.properties", documented.count(row.key));
+	}
+
+	void testEveryDocumentedKeyIsInTheTable()
+	{
+		std::set<std::string> keys;
+		for (const SettingInfo& row : Settings::table()) keys.insert(row.key);
+		for (const auto& entry : documentedKeys())
+			CPPUNIT_ASSERT_MESSAGE("conf/app.properties documents " + entry.first + ", which Settings::table() lacks",
+			                       keys.count(entry.first));
+	}
+
+	void testDocumentedDefaultsAreTheTables()
+	{
+		const auto documented = documentedKeys();
+		for (const SettingInfo& row : Settings::table())
+		{
+			const auto it = documented.find(row.key);
+			if (it == documented.end()) continue; // testEveryKeyIsDocumented reports it
+			CPPUNIT_ASSERT_EQUAL_MESSAGE(row.key + " (conf/app.properties vs Settings::table())", row.defaultValue,
+			                             it->second.stated());
+		}
+	}
+
+	void testShippedFileLoads()
+	{
+		// Poco reads the same settings from the file as documentedKeys() does, and they are valid.
+		const std::string path = sourcePath("conf/app.properties");
+		Poco::AutoPtr<Poco::Util::PropertyFileConfiguration> file(new Poco::Util::PropertyFileConfiguration(path));
+		const auto documented = documentedKeys();
+		for (const SettingInfo& row : Settings::table())
+		{
+			const auto it = documented.find(row.key);
+			const bool set = it != documented.end() && it->second.setTo;
+			CPPUNIT_ASSERT_EQUAL_MESSAGE(row.key, set, file->hasProperty(row.key));
+			if (set) CPPUNIT_ASSERT_EQUAL_MESSAGE(row.key, *it->second.setTo, Poco::trim(file->getRawString(row.key)));
+		}
+		const Settings s = Settings::load(path, env(), false);
+		CPPUNIT_ASSERT_EQUAL(std::string("/run/mysqld/mysqld.sock"), s.db.socket);
+		CPPUNIT_ASSERT_EQUAL(std::string(), s.db.password);
 	}
 
 private:

@@ -24,6 +24,13 @@ template <typename E, typename F> E thrown(F f, const CppUnit::SourceLine& line)
 	CppUnit::Asserter::fail(CppUnit::Message("expected an exception, none was thrown"), line);
 }
 
+/// The top of the source tree (docs/, sql/, conf/), as configure saw it
+/// (Makefile.am sets NEXUS_SOURCE_DIR): the tests run from the build directory.
+inline std::string sourceDir()
+{
+	return NEXUS_SOURCE_DIR;
+}
+
 inline bool contains(const std::string& haystack, const std::string& needle)
 {
 	return haystack.find(needle) != std::string::npos;
@@ -32,6 +39,12 @@ inline bool contains(const std::string& haystack, const std::string& needle)
 inline bool startsWith(const std::string& s, const std::string& prefix)
 {
 	return s.compare(0, prefix.size(), prefix) == 0;
+}
+
+/// A file of the source tree, relative to its top ("conf/app.properties").
+inline std::string sourcePath(const std::string& relative)
+{
+	return sourceDir() + "/" + relative;
 }
 
 } // namespace NexusTest

@@ -1,6 +1,6 @@
 // Token: agent token format, SHA-256, hash syntax and constant-time comparison.
 #include "auth/Token.h"
-#include "util/Base64Url.h"
+#include "util/Base64.h"
 #include "util/Hex.h"
 
 #include <cppunit/extensions/HelperMacros.h>
@@ -47,7 +47,7 @@ public:
 
 	void testAgentTokenCarries256Bits()
 	{
-		const auto raw = Nexus::Base64Url::decode(Token::generateAgentToken().substr(4));
+		const auto raw = Nexus::Base64::decode(Token::generateAgentToken().substr(4), Nexus::Base64::kUrl);
 		CPPUNIT_ASSERT(raw);
 		CPPUNIT_ASSERT_EQUAL(std::size_t(32), raw->size());
 	}

@@ -1,0 +1,46 @@
+#pragma once
+
+#include <Poco/Timestamp.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace Nexus {
+namespace Admin {
+
+/// The SQL of GET /admin/status: facts about the database and counts over
+/// the other resources' tables. Every call runs in Database::run (retried,
+/// and throwing ServiceUnavailable when the database is gone).
+class StatusStore
+{
+public:
+	/// The server's version string (SELECT VERSION()).
+	static std::string serverVersion();
+
+	struct AgentCounts
+	{
+		std::uint64_t online = 0; ///< heartbeat at or after the cutoff
+		std::uint64_t total = 0;
+	};
+	/// How many agents there are, and how many sent a heartbeat since onlineSince.
+	static AgentCounts agents(const Poco::Timestamp& onlineSince);
+
+	/// The row count of each table /admin/status shows, by the name it
+	/// shows ("profiles", "knowledge_entities", ...), in display order.
+	static std::vector<std::pair<std::string, std::uint64_t>> tableCounts();
+
+	struct AuditHead
+	{
+		std::optional<std::uint64_t> seq; ///< nullopt: nothing sealed yet
+		std::optional<std::string> hash;
+		std::uint64_t unsealed = 0; ///< rows not yet chained
+	};
+	/// The sealed head of the audit chain and the number of unsealed rows.
+	static AuditHead auditHead();
+};
+
+} // namespace Admin
+} // namespace Nexus
