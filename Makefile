@@ -10,7 +10,7 @@
 #   make format-check list the files of src/ and t/unit/ that clang-format-14 would change (fails if any);  make format  changes them
 #   make tidy         clang-tidy-14 (.clang-tidy) on src/ and t/unit/, on build/'s compile database (bear); fails on any finding
 #   make sanitize     the unit and integration tests under AddressSanitizer + UBSan (in build-sanitize/)
-#   make tsan         the unit tests and the pool's threaded tests under ThreadSanitizer (in build-tsan/); fails on any report
+#   make tsan         the unit and integration tests under ThreadSanitizer (in build-tsan/); fails on any report
 #   make clean        remove build/ and the build-*/ directories above (run/ keeps the dev database; remove it by hand)
 #   make deb          the Debian package, in dist/ (dpkg-buildpackage, then lintian)
 #   make deb-test     install, use, remove and purge that package on this machine (root, CI)
@@ -102,14 +102,16 @@ sanitize: .deps-checked configure
 	$(SANITIZE_ENV) $(SANITIZE_BUILD)/t/unit/unittests
 	$(SANITIZE_ENV) NEXUS_BUILD=$(abspath $(SANITIZE_BUILD)) t/run-integration
 
-# The unit tests, then the integration tests that run the pool's threads
-# hardest (workers' threads and their watchdog, recycling, GroupCommit,
-# KeyringCache, concurrent writers), against a ThreadSanitizer build (in
-# build-tsan/). Every process of the run (unit tests, nexus-fcgi, nexusctl)
-# writes its reports to $(TSAN_LOGS); any report fails the target, after the
-# tests ran. t/tsan.supp suppresses races inside third-party libraries only.
+# The unit tests and the integration tests (all of t/, TSAN_TESTS picks
+# some) against a ThreadSanitizer build (in build-tsan/): the pool's
+# threads (accepting threads and their watchdog, recycling, GroupCommit,
+# KeyringCache, the sealer) under the suite's load, kills and reloads.
+# Every process of the run (unit tests, nexus-fcgi, nexusctl) writes its
+# reports to $(TSAN_LOGS) (the stack's own log goes with the stack); any
+# report fails the target, once the tests have run. t/tsan.supp suppresses
+# races inside third-party libraries only.
 TSAN_BUILD ?= build-tsan
-TSAN_TESTS ?= t/pool-resilience.t t/pool-database-loss.t t/audit-log.t t/vault-crypto.t t/memories.t t/registry.t
+TSAN_TESTS ?=
 TSAN_LOGS   = $(abspath $(TSAN_BUILD))/tsan-reports
 TSAN_ENV    = TSAN_OPTIONS="suppressions=$(abspath t/tsan.supp) log_path=$(TSAN_LOGS)/tsan exitcode=0 second_deadlock_stack=1"
 TSAN_REPORT = if [ -n "$$(ls -A $(TSAN_LOGS))" ]; then cat $(TSAN_LOGS)/*; \
