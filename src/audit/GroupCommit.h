@@ -30,6 +30,7 @@ public:
 	GroupCommit() = default;
 	GroupCommit(const GroupCommit&) = delete;
 	GroupCommit& operator=(const GroupCommit&) = delete;
+	~GroupCommit() = default;
 
 	/// Writes entry (with whatever else is waiting). Throws like AuditStore::append.
 	void append(const Entry& entry);

@@ -26,6 +26,11 @@ struct ThreadState
 	std::unique_ptr<sql::Connection> connection;
 	std::unordered_map<std::string, std::unique_ptr<sql::PreparedStatement>> statements;
 
+	ThreadState() = default;
+	ThreadState(const ThreadState&) = delete;
+	ThreadState& operator=(const ThreadState&) = delete;
+	~ThreadState() { reset(); }
+
 	void reset()
 	{
 		statements.clear();
@@ -40,7 +45,6 @@ struct ThreadState
 		}
 		connection.reset();
 	}
-	~ThreadState() { reset(); }
 };
 
 thread_local ThreadState tState;

@@ -50,6 +50,7 @@ public:
 	Router() = default;
 	Router(const Router&) = delete;
 	Router& operator=(const Router&) = delete;
+	~Router() = default;
 
 	/// Adds a route. Throws std::logic_error on a duplicate (method, pattern).
 	void add(const std::string& method, const std::string& pattern, Auth::Access access, Handler handler);

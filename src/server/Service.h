@@ -20,6 +20,7 @@ public:
 	explicit Service(const Settings& settings);
 	Service(const Service&) = delete;
 	Service& operator=(const Service&) = delete;
+	~Service() = default;
 
 	/// Routes, authenticates, checks the policy and runs the handler.
 	/// Never throws: every failure is a JSON error response. Every response

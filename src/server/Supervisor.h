@@ -26,6 +26,7 @@ public:
 	Supervisor(Settings settings, std::string configPath, std::string program);
 	Supervisor(const Supervisor&) = delete;
 	Supervisor& operator=(const Supervisor&) = delete;
+	~Supervisor() = default;
 
 	/// Runs until stopped. Returns the process exit code.
 	int run();

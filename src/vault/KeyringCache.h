@@ -29,6 +29,7 @@ public:
 
 	KeyringCache(const KeyringCache&) = delete;
 	KeyringCache& operator=(const KeyringCache&) = delete;
+	~KeyringCache() = default;
 
 	/// The keyring, re-checking the file when the check interval has passed.
 	/// Throws KeyringError while no keyring could be loaded yet.
