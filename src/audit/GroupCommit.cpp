@@ -43,6 +43,7 @@ void GroupCommit::append(const Entry& entry)
 void GroupCommit::write(std::vector<Pending*>& batch)
 {
 	std::vector<const Entry*> entries;
+	entries.reserve(batch.size());
 	for (const Pending* p : batch) entries.push_back(p->entry);
 	const auto errors = flush(entries, AuditStore::appendAll, AuditStore::append);
 	for (std::size_t i = 0; i < batch.size(); ++i) batch[i]->error = errors[i];

@@ -210,7 +210,7 @@ int exportKnowledge(const Context& context, const std::vector<std::string>& args
 			kind = args[++i];
 		else if (args[i].rfind("--kind=", 0) == 0)
 			kind = args[i].substr(7);
-		else if (!targetSet && (args[i] == "-" || args[i].rfind("-", 0) != 0))
+		else if (!targetSet && (args[i] == "-" || args[i].rfind('-', 0) != 0))
 		{
 			target = args[i];
 			targetSet = true;
@@ -237,6 +237,7 @@ int exportKnowledge(const Context& context, const std::vector<std::string>& args
 	{
 		const auto rows = KnowledgeStore::list(filter, kExportBatch, after);
 		std::vector<Entity> entities;
+		entities.reserve(rows.size());
 		for (const auto& row : rows) entities.push_back(row.entity);
 		if (target == "-")
 			std::cout << KnowledgeYaml::emitStream(entities, false);

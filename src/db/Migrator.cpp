@@ -45,7 +45,7 @@ std::vector<Migrator::Migration> Migrator::migrations() const
 	if (!Poco::File(dir).exists()) return found;
 	for (Poco::DirectoryIterator it(dir), end; it != end; ++it)
 	{
-		const std::string name = it.name();
+		const std::string& name = it.name();
 		if (Poco::Path(name).getExtension() != "sql") continue;
 		const std::string number = name.substr(0, 4);
 		const bool digits = number.size() == 4 && number.find_first_not_of("0123456789") == std::string::npos;

@@ -69,7 +69,7 @@ std::vector<std::string> readTags(const Poco::Dynamic::Var& value)
 	std::vector<std::string> tags;
 	if (value.isEmpty()) return tags;
 	if (value.type() != typeid(Poco::JSON::Array::Ptr)) throw InvalidEntity({"tags"}, "must be a list of strings");
-	const auto array = value.extract<Poco::JSON::Array::Ptr>();
+	const auto& array = value.extract<Poco::JSON::Array::Ptr>();
 	if (array->size() > Kinds::kMaxTags)
 		throw InvalidEntity({"tags"}, "may hold at most " + std::to_string(Kinds::kMaxTags) + " tags", true);
 	for (std::size_t i = 0; i < array->size(); ++i)
@@ -94,7 +94,7 @@ std::vector<Link> readLinks(const Poco::Dynamic::Var& value)
 	if (value.isEmpty()) return links;
 	if (value.type() != typeid(Poco::JSON::Array::Ptr))
 		throw InvalidEntity({"links"}, "must be a list of {url, title} objects");
-	const auto array = value.extract<Poco::JSON::Array::Ptr>();
+	const auto& array = value.extract<Poco::JSON::Array::Ptr>();
 	if (array->size() > Kinds::kMaxLinks)
 		throw InvalidEntity({"links"}, "may hold at most " + std::to_string(Kinds::kMaxLinks) + " links", true);
 	for (std::size_t i = 0; i < array->size(); ++i)
@@ -103,7 +103,7 @@ std::vector<Link> readLinks(const Poco::Dynamic::Var& value)
 		const Poco::Dynamic::Var item = array->get(static_cast<unsigned>(i));
 		if (item.type() != typeid(Poco::JSON::Object::Ptr))
 			throw InvalidEntity({"links", index}, "must be an object with url and, optionally, title");
-		const auto object = item.extract<Poco::JSON::Object::Ptr>();
+		const auto& object = item.extract<Poco::JSON::Object::Ptr>();
 		for (const auto& entry : *object)
 			if (entry.first != "url" && entry.first != "title")
 				throw InvalidEntity({"links", index, entry.first}, "is not a field of a link (url, title)");

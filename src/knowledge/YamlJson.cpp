@@ -268,7 +268,7 @@ void YamlJson::emitJson(YAML::Emitter& out, const Poco::Dynamic::Var& value)
 		out << YAML::Null;
 	else if (value.type() == typeid(Poco::JSON::Object::Ptr))
 	{
-		const auto object = value.extract<Poco::JSON::Object::Ptr>();
+		const auto& object = value.extract<Poco::JSON::Object::Ptr>();
 		if (object->size() == 0)
 		{
 			out << YAML::Flow << YAML::BeginMap << YAML::EndMap;
@@ -287,7 +287,7 @@ void YamlJson::emitJson(YAML::Emitter& out, const Poco::Dynamic::Var& value)
 	}
 	else if (value.type() == typeid(Poco::JSON::Array::Ptr))
 	{
-		const auto array = value.extract<Poco::JSON::Array::Ptr>();
+		const auto& array = value.extract<Poco::JSON::Array::Ptr>();
 		if (array->size() == 0)
 		{
 			out << YAML::Flow << YAML::BeginSeq << YAML::EndSeq;

@@ -260,7 +260,7 @@ Response search(const Request& request, const Principal& principal)
 		    o->set("snippet", Snippet::make(h.window, query.words(), h.clippedStart, h.clippedEnd));
 		    return o;
 	    },
-	    [&next](const Hit&) { return next; });
+	    [&next](const Hit&) -> const std::string& { return next; });
 }
 
 } // namespace

@@ -32,6 +32,7 @@ std::vector<Entry> rows(std::size_t n)
 std::vector<const Entry*> pointers(const std::vector<Entry>& entries)
 {
 	std::vector<const Entry*> out;
+	out.reserve(entries.size());
 	for (const auto& e : entries) out.push_back(&e);
 	return out;
 }
@@ -64,6 +65,7 @@ struct Writers
 	{
 		return [this](const std::vector<const Entry*>& entries) {
 			std::vector<std::string> targets;
+			targets.reserve(entries.size());
 			for (const Entry* e : entries) targets.push_back(e->target);
 			batches.push_back(targets);
 			if (batchFails) throw std::runtime_error("batch failed");

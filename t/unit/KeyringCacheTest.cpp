@@ -159,6 +159,7 @@ public:
 		std::atomic<bool> stop(false);
 		std::atomic<int> failures(0);
 		std::vector<std::thread> readers;
+		readers.reserve(4);
 		for (int i = 0; i < 4; ++i)
 			readers.emplace_back([&] {
 				while (!stop)
