@@ -41,7 +41,7 @@ const char* const kUsage =
 
 const int kExitUsage = 2;
 /// Larger files are refused rather than read.
-const std::uintmax_t kMaxFileBytes = 16 * 1024 * 1024;
+const std::uintmax_t kMaxFileBytes = std::uintmax_t{16} * 1024 * 1024;
 /// Entities per database round trip when exporting.
 const std::size_t kExportBatch = 500;
 

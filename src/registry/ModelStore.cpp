@@ -149,7 +149,8 @@ void findChunk(std::vector<std::string>::const_iterator begin, std::vector<std::
 	for (std::size_t i = 1; i < slots; ++i) sql += ", ?";
 	sql += ")";
 	auto& st = Database::prepare(sql);
-	for (std::size_t i = 0; i < slots; ++i) st.setString(static_cast<unsigned>(i + 1), *(begin + std::min(i, n - 1)));
+	for (std::size_t i = 0; i < slots; ++i)
+		st.setString(static_cast<unsigned>(i + 1), *(begin + static_cast<std::ptrdiff_t>(std::min(i, n - 1))));
 	for (auto& entry : readEntries(st))
 	{
 		std::string key = entry.modelId;

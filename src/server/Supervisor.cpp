@@ -248,7 +248,7 @@ int Supervisor::run()
 	                  _settings.threads);
 	for (int i = 0; i < _settings.workers; ++i) spawn();
 
-	const timespec tick = {0, 200 * 1000 * 1000};
+	const timespec tick = {0, 200L * 1000 * 1000};
 	while (!_stopping)
 	{
 		siginfo_t info;

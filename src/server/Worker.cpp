@@ -84,7 +84,7 @@ int Worker::run()
 	sealer.start();
 	log().information("worker %d serving with %d threads", static_cast<int>(::getpid()), _settings.threads);
 
-	const timespec tick = {0, 100 * 1000 * 1000};
+	const timespec tick = {0, 100L * 1000 * 1000};
 	while (!_stopping)
 	{
 		siginfo_t info;

@@ -47,7 +47,7 @@ public:
 		// Four-byte characters.
 		std::string keys;
 		for (int i = 0; i < 10; ++i) keys += "\xF0\x9F\x94\x91";
-		CPPUNIT_ASSERT_EQUAL(keys.substr(0, 4 * 4) + kEllipsis, AuditStore::fitText(keys, 5));
+		CPPUNIT_ASSERT_EQUAL(keys.substr(0, std::size_t{4} * 4) + kEllipsis, AuditStore::fitText(keys, 5));
 	}
 
 	void testFitTextReplacesInvalidUtf8()

@@ -85,7 +85,7 @@ public:
 		const std::vector<std::string> values = {
 		    "",
 		    "x",
-		    randomBytes(64 * 1024),
+		    randomBytes(std::size_t{64} * 1024),
 		    std::string("\0a\0\0b\0", 6),
 		    std::string(1, '\0'),
 		    "p\xC3\xA4sswort \xE2\x9C\x93 \xE7\xA7\x98\xE5\xAF\x86",

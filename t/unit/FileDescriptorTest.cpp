@@ -84,6 +84,7 @@ public:
 		FileDescriptor first(fd);
 		{
 			const FileDescriptor second(std::move(first));
+			// NOLINTNEXTLINE(bugprone-use-after-move): checks the moved-from state
 			CPPUNIT_ASSERT(!first.valid());
 			CPPUNIT_ASSERT_EQUAL(fd, second.get());
 		}
@@ -98,6 +99,7 @@ public:
 		FileDescriptor source(b);
 		target = std::move(source);
 		CPPUNIT_ASSERT(!isOpen(a));
+		// NOLINTNEXTLINE(bugprone-use-after-move): checks the moved-from state
 		CPPUNIT_ASSERT(!source.valid());
 		CPPUNIT_ASSERT_EQUAL(b, target.get());
 		FileDescriptor& itself = target;

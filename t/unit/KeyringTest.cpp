@@ -154,12 +154,14 @@ public:
 		Keyring moved(std::move(keyring));
 		CPPUNIT_ASSERT(key1 == moved.key(1) && key2 == moved.key(2));
 		CPPUNIT_ASSERT_EQUAL(std::uint32_t(2), moved.activeId());
+		// NOLINTNEXTLINE(bugprone-use-after-move): checks the moved-from state
 		CPPUNIT_ASSERT_EQUAL(std::size_t(0), keyring.size());
 		CPPUNIT_ASSERT_EQUAL(std::uint32_t(0), keyring.activeId());
 		Keyring target = Keyring::generate();
 		target = std::move(moved);
 		CPPUNIT_ASSERT(key1 == target.key(1) && key2 == target.key(2));
 		CPPUNIT_ASSERT_EQUAL(std::uint32_t(2), target.activeId());
+		// NOLINTNEXTLINE(bugprone-use-after-move): checks the moved-from state
 		CPPUNIT_ASSERT_EQUAL(std::size_t(0), moved.size());
 		CPPUNIT_ASSERT_EQUAL(std::uint32_t(0), moved.activeId());
 		// A moved-from keyring is empty, not broken: it can take keys again.
