@@ -108,21 +108,20 @@ sanitize: .deps-checked configure
 # KeyringCache, the sealer) under the suite's load, kills and reloads.
 # Every process of the run (unit tests, nexus-fcgi, nexusctl) writes its
 # reports to $(TSAN_LOGS) (the stack's own log goes with the stack); any
-# report fails the target, once the tests have run. t/tsan.supp suppresses
-# races inside third-party libraries only.
+# report fails the target, once the tests have run (tools/tsan-reports prints
+# each distinct one once). t/tsan.supp suppresses races inside third-party
+# libraries only.
 TSAN_BUILD ?= build-tsan
 TSAN_TESTS ?=
 TSAN_LOGS   = $(abspath $(TSAN_BUILD))/tsan-reports
 TSAN_ENV    = TSAN_OPTIONS="suppressions=$(abspath t/tsan.supp) log_path=$(TSAN_LOGS)/tsan exitcode=0 second_deadlock_stack=1"
-TSAN_REPORT = if [ -n "$$(ls -A $(TSAN_LOGS))" ]; then cat $(TSAN_LOGS)/*; \
-	  echo "tsan: $$(cat $(TSAN_LOGS)/* | grep -c '^WARNING: ThreadSanitizer') ThreadSanitizer reports (above; in $(TSAN_LOGS))" >&2; exit 1; fi
 tsan: .deps-checked configure
 	mkdir -p $(TSAN_BUILD)
 	test -f $(TSAN_BUILD)/Makefile || (cd $(TSAN_BUILD) && ../configure -q --enable-tsan $(CONFIGURE_FLAGS))
 	$(MAKE) -C $(TSAN_BUILD) -j$(JOBS) all t/unit/unittests
 	rm -rf $(TSAN_LOGS) && mkdir -p $(TSAN_LOGS)
-	$(TSAN_ENV) $(TSAN_BUILD)/t/unit/unittests; rc=$$?; $(TSAN_REPORT); exit $$rc
-	$(TSAN_ENV) NEXUS_BUILD=$(abspath $(TSAN_BUILD)) t/run-integration $(TSAN_TESTS); rc=$$?; $(TSAN_REPORT); exit $$rc
+	$(TSAN_ENV) $(TSAN_BUILD)/t/unit/unittests; rc=$$?; tools/tsan-reports $(TSAN_LOGS) && exit $$rc
+	$(TSAN_ENV) NEXUS_BUILD=$(abspath $(TSAN_BUILD)) t/run-integration $(TSAN_TESTS); rc=$$?; tools/tsan-reports $(TSAN_LOGS) && exit $$rc
 	@echo "tsan: no ThreadSanitizer report"
 
 # The Debian package (README.md, "Install on Debian"). dpkg-buildpackage
