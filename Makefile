@@ -14,6 +14,7 @@
 #   make clean        remove build/ and the build-*/ directories above (run/ keeps the dev database; remove it by hand)
 #   make deb          the Debian package, in dist/ (dpkg-buildpackage, then lintian)
 #   make deb-test     install, use, remove and purge that package on this machine (root, CI)
+#   make browser-test headless Chromium against the local OpenID provider (t/browser/; not in check yet)
 #
 # CONFIGURE_FLAGS is passed to every ./configure here (build/, build-sanitize/, build-tsan/);
 # CI sets it to --enable-werror. A build directory is configured once: remove it to change them.
@@ -23,7 +24,7 @@ RUN_DIR ?= run
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 CONFIGURE_FLAGS ?=
 
-.PHONY: all build deps run check unit integration lint bench format format-check tidy sanitize tsan clean distclean deb deb-test
+.PHONY: all build deps run check unit integration lint bench format format-check tidy sanitize tsan clean distclean deb deb-test browser-test
 
 all: build
 
@@ -145,6 +146,16 @@ deb: .deps-checked
 # purges it (root, no running systemd: CI). See tools/deb-test.
 deb-test:
 	tools/deb-test $(DEB_FILE)
+
+# The browser tests: node's test runner over t/browser/, driving Debian's
+# Chromium (puppeteer-core) through the local OpenID Connect provider
+# (tools/idp), which each test file starts and stops itself. `tools/idp
+# install` runs npm ci into t/node_modules when t/package-lock.json changed.
+# Screenshots and the idp's logs: $NEXUS_TEST_OUT/browser, else t/browser/out/.
+browser-test: .deps-checked
+	@tools/idp install
+	rm -rf t/browser/out
+	node --test --test-timeout=120000 t/browser/
 
 clean:
 	rm -rf $(BUILD) $(SANITIZE_BUILD) $(TSAN_BUILD)

@@ -2,6 +2,8 @@
 #include "cli/Commands.h"
 #include "vault/Keyring.h"
 #include "cli/Rewrap.h"
+#include "util/File.h"
+#include "util/FileDescriptor.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -37,29 +39,25 @@ class KeyringLock
 public:
 	explicit KeyringLock(const std::string& keyringPath)
 	{
-		const std::size_t slash = keyringPath.rfind('/');
-		const std::string directory =
-		    slash == std::string::npos ? "." : (slash == 0 ? "/" : keyringPath.substr(0, slash));
-		_fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (_fd < 0) throw Vault::KeyringError("cannot open directory " + directory + ": " + std::strerror(errno));
+		const std::string directory = parentDirectory(keyringPath);
+		_directory = FileDescriptor(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+		if (!_directory.valid())
+		{
+			const int error = errno;
+			throw Vault::KeyringError("cannot open directory " + directory + ": " + std::strerror(error));
+		}
 		int result;
-		do result = ::flock(_fd, LOCK_EX);
+		do result = ::flock(_directory.get(), LOCK_EX);
 		while (result != 0 && errno == EINTR);
 		if (result != 0)
 		{
 			const int error = errno;
-			::close(_fd);
 			throw Vault::KeyringError("cannot lock directory " + directory + ": " + std::strerror(error));
 		}
 	}
 
-	~KeyringLock() { ::close(_fd); }
-
-	KeyringLock(const KeyringLock&) = delete;
-	KeyringLock& operator=(const KeyringLock&) = delete;
-
 private:
-	int _fd = -1;
+	FileDescriptor _directory; ///< closing it releases the lock
 };
 
 int init(const std::string& path)

@@ -1,7 +1,9 @@
 #include "config/Settings.h"
 
 #include "util/Hex.h"
+#include "util/File.h"
 #include "util/Integer.h"
+#include "util/Wiper.h"
 
 #include <Poco/AutoPtr.h>
 #include <Poco/String.h>
@@ -11,7 +13,6 @@
 #include <sys/stat.h>
 
 #include <cstdlib>
-#include <fstream>
 #include <optional>
 #include <sstream>
 
@@ -21,6 +22,8 @@ namespace {
 
 /// The environment variable that carries the admin token itself.
 const char* const kAdminTokenEnv = "NEXUS_ADMIN_TOKEN";
+/// A credential file larger than this is not a credential file.
+const std::size_t kMaxSecretFileBytes = 65536;
 
 using Kind = SettingKind;
 
@@ -196,14 +199,24 @@ void setChoice(const SettingInfo& row, Settings& s, const std::string& text)
 }
 
 /// The trimmed content of a secret file, refused when it is world-readable.
+/// The trimmed content of a credential file (db.password_file,
+/// auth.admin_token_file). The mode is checked on the open file, so the
+/// file checked is the file read.
 std::string readSecretFile(const std::string& key, const std::string& path)
 {
-	struct stat st;
-	if (::stat(path.c_str(), &st) != 0) throw ConfigError(key + ": cannot read '" + path + "'");
-	if (st.st_mode & S_IROTH) throw ConfigError(key + ": '" + path + "' must not be world-readable (chmod o-rwx)");
-	std::ifstream in(path);
-	if (!in) throw ConfigError(key + ": cannot read '" + path + "'");
-	std::string value((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+	std::string value;
+	const Wiper wiper(value);
+	try
+	{
+		readSmallFile(path, kMaxSecretFileBytes, value, [&key, &path](const struct stat& st) {
+			if (st.st_mode & S_IROTH)
+				throw ConfigError(key + ": '" + path + "' must not be world-readable (chmod o-rwx)");
+		});
+	}
+	catch (const FileError&)
+	{
+		throw ConfigError(key + ": cannot read '" + path + "'");
+	}
 	return Poco::trim(value);
 }
 

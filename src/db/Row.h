@@ -4,6 +4,8 @@
 #include <cppconn/resultset.h>
 
 #include <cstdint>
+#include <istream>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,6 +37,14 @@ inline std::optional<std::uint64_t> optionalUInt64(sql::ResultSet& rs, int colum
 {
 	if (rs.isNull(column)) return std::nullopt;
 	return rs.getUInt64(column);
+}
+
+/// The bytes of a BLOB column; "" for SQL NULL.
+inline std::string blob(sql::ResultSet& rs, int column)
+{
+	if (rs.isNull(column)) return {};
+	std::unique_ptr<std::istream> in(rs.getBlob(column));
+	return std::string(std::istreambuf_iterator<char>(*in), std::istreambuf_iterator<char>());
 }
 
 /// Binds value, or SQL NULL for nullopt.

@@ -1,5 +1,7 @@
 #include "metrics/PoolStats.h"
 
+#include "util/FileDescriptor.h"
+
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -34,22 +36,12 @@ PoolStats::PoolStats(int fd, void* base): _fd(fd), _base(base) {}
 
 PoolStats PoolStats::create()
 {
-	const int fd = ::memfd_create("nexus-pool-stats", 0); // no MFD_CLOEXEC: workers inherit it
-	if (fd < 0) throw systemError("memfd_create");
-	if (::ftruncate(fd, sizeof(Layout)) != 0)
-	{
-		const auto e = systemError("ftruncate");
-		::close(fd);
-		throw e;
-	}
-	void* base = ::mmap(nullptr, sizeof(Layout), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (base == MAP_FAILED)
-	{
-		const auto e = systemError("mmap");
-		::close(fd);
-		throw e;
-	}
-	PoolStats stats(fd, base);
+	FileDescriptor fd(::memfd_create("nexus-pool-stats", 0)); // no MFD_CLOEXEC: workers inherit it
+	if (!fd.valid()) throw systemError("memfd_create");
+	if (::ftruncate(fd.get(), sizeof(Layout)) != 0) throw systemError("ftruncate");
+	void* base = ::mmap(nullptr, sizeof(Layout), PROT_READ | PROT_WRITE, MAP_SHARED, fd.get(), 0);
+	if (base == MAP_FAILED) throw systemError("mmap");
+	PoolStats stats(fd.release(), base);
 	stats.header().magic.store(kMagic);
 	return stats;
 }

@@ -1,6 +1,7 @@
 #include "server/Supervisor.h"
 
 #include "server/Worker.h"
+#include "util/FileDescriptor.h"
 
 #include <Poco/Logger.h>
 #include <Poco/Timestamp.h>
@@ -53,27 +54,24 @@ int Supervisor::openSocket(const std::string& path, int mode, int backlog)
 	if (path.size() >= sizeof address.sun_path) throw std::runtime_error("server.socket: path is too long: " + path);
 	std::strcpy(address.sun_path, path.c_str());
 
-	const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0) throw std::runtime_error(std::string("socket(): ") + std::strerror(errno));
-	// A socket file nobody listens on is left over from a crash: replace it.
-	if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0)
 	{
-		::close(fd);
-		throw std::runtime_error("server.socket: another process is already listening on " + path);
+		const FileDescriptor probe(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+		if (!probe.valid()) throw std::runtime_error(std::string("socket(): ") + std::strerror(errno));
+		// A socket file nobody listens on is left over from a crash: replace it.
+		if (::connect(probe.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) == 0)
+			throw std::runtime_error("server.socket: another process is already listening on " + path);
 	}
-	::close(fd);
 	::unlink(path.c_str());
 
-	const int listenFd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (listenFd < 0) throw std::runtime_error(std::string("socket(): ") + std::strerror(errno));
-	if (::bind(listenFd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-	    ::chmod(path.c_str(), mode) != 0 || ::listen(listenFd, backlog) != 0)
+	FileDescriptor listener(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+	if (!listener.valid()) throw std::runtime_error(std::string("socket(): ") + std::strerror(errno));
+	if (::bind(listener.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+	    ::chmod(path.c_str(), mode) != 0 || ::listen(listener.get(), backlog) != 0)
 	{
-		const std::string error = std::strerror(errno);
-		::close(listenFd);
-		throw std::runtime_error("server.socket: cannot listen on " + path + ": " + error);
+		const int error = errno;
+		throw std::runtime_error("server.socket: cannot listen on " + path + ": " + std::strerror(error));
 	}
-	return listenFd;
+	return listener.release();
 }
 
 void Supervisor::spawn()

@@ -41,14 +41,6 @@ FileError alreadyExists(const std::string& path, const std::string& description)
 	return FileError(description + " " + path + " already exists", path, EEXIST);
 }
 
-std::string parentDirectory(const std::string& path)
-{
-	const std::size_t slash = path.rfind('/');
-	if (slash == std::string::npos) return ".";
-	if (slash == 0) return "/";
-	return path.substr(0, slash);
-}
-
 /// A name next to target that no one else picks: PATH.new-<16 hex digits>.
 std::string temporaryPath(const std::string& target)
 {
@@ -199,6 +191,14 @@ void readSmallFile(const std::string& path, std::size_t maxBytes, std::string& c
 	}
 	if (length > maxBytes) throw FileError(file + " is too large", path, EFBIG);
 	content.resize(length);
+}
+
+std::string parentDirectory(const std::string& path)
+{
+	const std::size_t slash = path.rfind('/');
+	if (slash == std::string::npos) return ".";
+	if (slash == 0) return "/";
+	return path.substr(0, slash);
 }
 
 } // namespace Nexus

@@ -31,6 +31,9 @@ private:
 	int _error;
 };
 
+/// The directory that holds path: "a/b" -> "a", "/b" -> "/", "b" -> ".".
+std::string parentDirectory(const std::string& path);
+
 /// How writeFileAtomically() writes.
 struct AtomicWriteOptions
 {

@@ -22,7 +22,7 @@
 
 #include "util/Base64.h"
 #include "util/File.h"
-#include "vault/Wiper.h"
+#include "util/Wiper.h"
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>

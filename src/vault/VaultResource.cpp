@@ -14,7 +14,7 @@
 #include "vault/KeyringCache.h"
 #include "vault/SecretsPage.h"
 #include "vault/VaultStore.h"
-#include "vault/Wiper.h"
+#include "util/Wiper.h"
 
 #include <Poco/Logger.h>
 

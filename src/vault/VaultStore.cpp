@@ -95,18 +95,12 @@ std::optional<SecretMeta> findMeta(std::uint64_t id)
 	return readMeta(*rs);
 }
 
-std::string blobOf(sql::ResultSet& rs, int column)
-{
-	std::unique_ptr<std::istream> in(rs.getBlob(column));
-	return std::string(std::istreambuf_iterator<char>(*in), std::istreambuf_iterator<char>());
-}
-
 /// The meta columns, then the record (8) and the readable flag (9).
 SecretRecord readRecord(sql::ResultSet& rs)
 {
 	SecretRecord r;
 	r.meta = readMeta(rs);
-	r.record = blobOf(rs, 8);
+	r.record = Row::blob(rs, 8);
 	r.readable = rs.getBoolean(9);
 	return r;
 }
@@ -263,7 +257,7 @@ std::vector<VaultStore::Version> VaultStore::versionsNotUnder(std::uint32_t keyI
 		std::vector<Version> versions;
 		while (rs->next())
 			versions.push_back(Version{rs->getUInt64(1), rs->getUInt(2), rs->getString(3), rs->getString(4),
-			                           rs->getUInt(5), blobOf(*rs, 6)});
+			                           rs->getUInt(5), Row::blob(*rs, 6)});
 		return versions;
 	});
 }

@@ -5,10 +5,9 @@
 #include <string>
 
 namespace Nexus {
-namespace Vault {
 
-/// Overwrites a string's bytes (a key, a plaintext) when it goes out of
-/// scope. The string must outlive the Wiper.
+/// Overwrites a string's bytes (a key, a plaintext, a credential) when it
+/// goes out of scope. The string must outlive the Wiper.
 class Wiper
 {
 public:
@@ -24,5 +23,4 @@ private:
 	std::string& _s;
 };
 
-} // namespace Vault
 } // namespace Nexus

@@ -1,0 +1,24 @@
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+namespace Nexus {
+namespace Oidc {
+
+/// Unguessable values for one login: its "state" and "nonce" (and, through
+/// Pkce, its code verifier).
+class Random
+{
+public:
+	/// 32 bytes: 256 bits, beyond guessing for as long as a login lasts.
+	static constexpr std::size_t kDefaultBytes = 32;
+
+	/// bytes from OpenSSL's CSPRNG as base64url without padding (43
+	/// characters for 32 bytes), safe in a URL, a cookie and a form.
+	/// Throws std::runtime_error when the generator fails.
+	static std::string urlSafe(std::size_t bytes = kDefaultBytes);
+};
+
+} // namespace Oidc
+} // namespace Nexus
