@@ -43,6 +43,7 @@ public:
 
 	Cache(const Cache&) = delete;
 	Cache& operator=(const Cache&) = delete;
+	~Cache() = default;
 
 	/// The document, fetched when there is none yet or it is older than
 	/// maxAge. When that fetch fails, the document held so far is returned

@@ -61,7 +61,7 @@ long long expiresIn(const Document& response)
 	const Poco::Dynamic::Var value = response.object().get("expires_in");
 	if (value.isString())
 	{
-		const std::string digits = value.extract<std::string>();
+		const std::string& digits = value.extract<std::string>();
 		if (!digits.empty() && digits.size() < 10 && digits.find_first_not_of("0123456789") == std::string::npos)
 			return std::stoll(digits);
 		throw BadResponse("the token response: \"expires_in\" is not an integer");

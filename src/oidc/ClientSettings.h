@@ -52,7 +52,7 @@ struct ClientSettings
 	/// stalls a handshake holds a request for up to about connect + 2 x read.
 	int readTimeoutS = 5;
 	/// A larger response body is refused (BadResponse) without reading it all.
-	std::size_t maxResponseBytes = 1024 * 1024;
+	std::size_t maxResponseBytes = std::size_t{1024} * 1024;
 };
 
 } // namespace Oidc

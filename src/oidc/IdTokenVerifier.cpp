@@ -162,7 +162,8 @@ Claims IdTokenVerifier::verify(const std::string& idToken, const Jwks& keys, con
 	if (payload.has("azp") && azp != _clientId) throw TokenRejected("the ID token's azp is not this client");
 	if (aud.size() > 1 && !azp) throw TokenRejected("the ID token has several audiences and no azp");
 
-	const double nowS = static_cast<double>(now.epochMicroseconds()) / Poco::Timestamp::resolution();
+	const double nowS =
+	    static_cast<double>(now.epochMicroseconds()) / static_cast<double>(Poco::Timestamp::resolution());
 	const std::optional<double> exp = timeClaim(payload, "exp"), iat = timeClaim(payload, "iat"),
 	                            nbf = timeClaim(payload, "nbf");
 	if (!exp) throw TokenRejected("the ID token has no exp");

@@ -48,7 +48,7 @@ class IdTokenVerifier
 {
 public:
 	/// Longer tokens are refused unread.
-	static constexpr std::size_t kMaxTokenBytes = 64 * 1024;
+	static constexpr std::size_t kMaxTokenBytes = std::size_t{64} * 1024;
 
 	/// The signature algorithms accepted.
 	static const std::set<std::string>& algorithms();

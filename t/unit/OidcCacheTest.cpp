@@ -122,6 +122,7 @@ public:
 			return std::string("keys");
 		});
 		std::vector<std::thread> threads;
+		threads.reserve(8);
 		for (int i = 0; i < 8; ++i)
 			threads.emplace_back([&] { CPPUNIT_ASSERT_EQUAL(std::string("keys"), *cache.get()); });
 		for (std::thread& t : threads) t.join();
