@@ -1,14 +1,14 @@
 #include "admin/OperatorResource.h"
 
 #include "admin/StatusStore.h"
+#include "config/Settings.h"
 #include "db/Database.h"
 #include "db/Migrator.h"
 #include "http/HttpError.h"
 #include "http/Json.h"
-#include "routing/Router.h"
 #include "metrics/Metrics.h"
 #include "metrics/PoolStats.h"
-#include "config/Settings.h"
+#include "routing/Router.h"
 #include "util/Time.h"
 #include "vault/KeyringCache.h"
 

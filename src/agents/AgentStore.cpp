@@ -4,8 +4,8 @@
 #include "db/Database.h"
 #include "db/Row.h"
 #include "http/HttpError.h"
-#include "util/Time.h"
 #include "util/Hex.h"
+#include "util/Time.h"
 
 #include <cppconn/resultset.h>
 

@@ -5,8 +5,8 @@
 #include "http/HttpError.h"
 #include "http/Json.h"
 #include "http/Pagination.h"
-#include "routing/Router.h"
 #include "profiles/Profile.h"
+#include "routing/Router.h"
 #include "util/Time.h"
 
 namespace Nexus {

@@ -2,8 +2,8 @@
 
 #include "audit/AuditStore.h"
 #include "audit/Chain.h"
-#include "db/Database.h"
 #include "config/Settings.h"
+#include "db/Database.h"
 #include "util/Time.h"
 
 #include <Poco/Logger.h>

@@ -25,8 +25,7 @@ public:
 	/// findAgent is asked only for tokens with the agent prefix.
 	Authenticator(std::string adminTokenHash, AgentLookup findAgent):
 	    _adminTokenHash(std::move(adminTokenHash)), _findAgent(std::move(findAgent))
-	{
-	}
+	{}
 
 	/// Without an Authorization header: the SSO user nginx vouched for, else
 	/// anonymous (a bearer token always wins over the SSO identity). Admin when the token's hash

@@ -1,9 +1,9 @@
 // nexusctl vault ...: the keyring file (init, rotate-key, status) and rewrap.
 #include "cli/Commands.h"
-#include "vault/Keyring.h"
 #include "cli/Rewrap.h"
 #include "util/File.h"
 #include "util/FileDescriptor.h"
+#include "vault/Keyring.h"
 
 #include <fcntl.h>
 #include <sys/file.h>

@@ -2,9 +2,9 @@
 
 #include "auth/Token.h"
 #include "cli/Commands.h"
+#include "config/Settings.h"
 #include "db/Database.h"
 #include "db/Migrator.h"
-#include "config/Settings.h"
 #include "util/Hex.h"
 
 #include <cppconn/exception.h>

@@ -1,7 +1,7 @@
 #include "config/Settings.h"
 
-#include "util/Hex.h"
 #include "util/File.h"
+#include "util/Hex.h"
 #include "util/Integer.h"
 #include "util/Wiper.h"
 

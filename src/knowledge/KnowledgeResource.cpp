@@ -1,13 +1,13 @@
 #include "knowledge/KnowledgeResource.h"
 
 #include "audit/AuditLog.h"
+#include "config/Settings.h"
 #include "http/HttpError.h"
 #include "http/Json.h"
 #include "http/Pagination.h"
-#include "routing/Router.h"
 #include "knowledge/KnowledgeStore.h"
 #include "knowledge/KnowledgeYaml.h"
-#include "config/Settings.h"
+#include "routing/Router.h"
 
 #include <set>
 

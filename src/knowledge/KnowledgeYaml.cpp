@@ -93,7 +93,8 @@ Entity parseDocument(const YAML::Node& doc, const Limits& limits, const std::opt
 		if (metadata.IsMap())
 		{
 			checkKeys(metadata, kMetadataKeys, "metadata.", "name, title, tags, links");
-			for (const auto& entry : metadata) flat.set(entry.first.Scalar(), YamlJson::toJson(entry.second, 2, budget));
+			for (const auto& entry : metadata)
+				flat.set(entry.first.Scalar(), YamlJson::toJson(entry.second, 2, budget));
 		}
 	}
 	if (const YAML::Node spec = doc["spec"]) flat.set("spec", YamlJson::toJson(spec, 1, budget));
@@ -212,7 +213,8 @@ Entity KnowledgeYaml::parseOne(const std::string& text, const Limits& limits, co
 	const auto docs = loadAll(text);
 	if (docs.empty()) throw YamlError(0, "the body holds no YAML document");
 	if (docs.size() > 1)
-		throw YamlError(YamlJson::lineOf(docs[1]), "the body must hold one YAML document, not " + std::to_string(docs.size()));
+		throw YamlError(YamlJson::lineOf(docs[1]),
+		                "the body must hold one YAML document, not " + std::to_string(docs.size()));
 	return parseDocument(docs[0], limits, path);
 }
 

@@ -136,7 +136,8 @@ std::string formatDouble(double d)
 Poco::Dynamic::Var convert(const YAML::Node& node, int depth, YamlJson::Budget& budget)
 {
 	if (depth > YamlJson::kMaxDepth)
-		throw YamlError(YamlJson::lineOf(node), "nesting deeper than " + std::to_string(YamlJson::kMaxDepth) + " levels");
+		throw YamlError(YamlJson::lineOf(node),
+		                "nesting deeper than " + std::to_string(YamlJson::kMaxDepth) + " levels");
 	if (++budget.nodes > YamlJson::kMaxNodes)
 		throw YamlError(YamlJson::lineOf(node),
 		                "the document expands to more than " + std::to_string(YamlJson::kMaxNodes) +
@@ -202,7 +203,6 @@ int YamlJson::lineOf(const YAML::Node& node)
 	const YAML::Mark mark = node.Mark();
 	return mark.is_null() ? 0 : mark.line + 1;
 }
-
 
 void YamlJson::emitString(YAML::Emitter& out, const std::string& s)
 {

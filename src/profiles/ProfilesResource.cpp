@@ -1,14 +1,14 @@
 #include "profiles/ProfilesResource.h"
 
 #include "audit/AuditLog.h"
+#include "config/Settings.h"
 #include "http/HttpError.h"
 #include "http/Json.h"
 #include "http/Pagination.h"
-#include "routing/Router.h"
 #include "profiles/ProfileStore.h"
 #include "registry/ModelStore.h"
 #include "registry/RegistryResource.h"
-#include "config/Settings.h"
+#include "routing/Router.h"
 #include "util/Time.h"
 
 #include <Poco/String.h>
@@ -84,8 +84,9 @@ RegistryView check(const Profile& p, const Settings& settings)
 		const auto found = warnings(p, registry, today());
 		if (!found.empty())
 		{
-			throw Http::HttpError(422, "unprocessable", "profiles.strict is on and the profile has warnings: " +
-			                                                Poco::cat(std::string("; "), found.begin(), found.end()));
+			throw Http::HttpError(422, "unprocessable",
+			                      "profiles.strict is on and the profile has warnings: " +
+			                          Poco::cat(std::string("; "), found.begin(), found.end()));
 		}
 	}
 	return registry;

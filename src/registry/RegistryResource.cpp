@@ -4,10 +4,9 @@
 #include "http/HttpError.h"
 #include "http/Json.h"
 #include "http/Pagination.h"
-#include "routing/Router.h"
 #include "registry/ModelInput.h"
+#include "routing/Router.h"
 #include "util/Time.h"
-
 
 namespace Nexus {
 namespace Registry {

@@ -29,7 +29,8 @@ public:
 	/// have changed nothing. It never throws for bad input (it
 	/// declines instead), so every error comes from the normal path, exactly
 	/// as without the shortcut. Saves the separate authentication query.
-	using VerifiedFastPath = std::function<std::optional<Http::Response>(const Http::Request&, const std::string& tokenHash)>;
+	using VerifiedFastPath =
+	    std::function<std::optional<Http::Response>(const Http::Request&, const std::string& tokenHash)>;
 
 	struct Route
 	{

@@ -2,11 +2,11 @@
 // `make run`) is the master; it re-executes itself with --worker for each
 // worker process (see Supervisor and Worker).
 
+#include "config/Settings.h"
 #include "db/Database.h"
-#include "server/Logging.h"
 #include "metrics/Metrics.h"
 #include "metrics/PoolStats.h"
-#include "config/Settings.h"
+#include "server/Logging.h"
 #include "server/Supervisor.h"
 #include "server/Worker.h"
 #include "util/Integer.h"

@@ -10,9 +10,9 @@
 #include "http/Json.h"
 #include "knowledge/KnowledgeResource.h"
 #include "memories/MemoriesResource.h"
+#include "metrics/Metrics.h"
 #include "profiles/ProfilesResource.h"
 #include "registry/RegistryResource.h"
-#include "metrics/Metrics.h"
 #include "util/Time.h"
 #include "vault/VaultResource.h"
 
@@ -82,7 +82,8 @@ Auth::Principal authenticate(const Auth::Authenticator& authenticator, const Req
 
 } // namespace
 
-Service::Service(const Settings& settings): _settings(settings), _authenticator(settings.adminTokenHash, &Agents::AgentStore::findByTokenHash)
+Service::Service(const Settings& settings):
+    _settings(settings), _authenticator(settings.adminTokenHash, &Agents::AgentStore::findByTokenHash)
 {
 	_router.add("GET", "/healthz", Auth::Access::Public, healthz);
 	_router.add("GET", "/readyz", Auth::Access::Public, readyz);

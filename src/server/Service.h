@@ -1,12 +1,12 @@
 #pragma once
 
 #include "auth/Authenticator.h"
+#include "config/Settings.h"
 #include "http/HttpError.h"
 #include "http/Request.h"
 #include "http/Response.h"
-#include "routing/Router.h"
 #include "metrics/PoolStats.h"
-#include "config/Settings.h"
+#include "routing/Router.h"
 
 namespace Nexus {
 

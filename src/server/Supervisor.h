@@ -1,7 +1,7 @@
 #pragma once
 
-#include "metrics/PoolStats.h"
 #include "config/Settings.h"
+#include "metrics/PoolStats.h"
 
 #include <sys/types.h>
 

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "server/Service.h"
 #include "config/Settings.h"
+#include "server/Service.h"
 
 #include <fcgiapp.h>
 

@@ -107,8 +107,8 @@ std::uint64_t SessionStore::createSession(const std::string& tokenHash, const Se
 	});
 }
 
-std::optional<Session> SessionStore::findLive(const std::string& tokenHash, const Poco::Timestamp& now,
-                                              int idleSeconds, int touchSeconds)
+std::optional<Session> SessionStore::findLive(const std::string& tokenHash, const Poco::Timestamp& now, int idleSeconds,
+                                              int touchSeconds)
 {
 	return Database::run([&]() -> std::optional<Session> {
 		auto& st = Database::prepare(kSessionColumns + "WHERE token_hash = ? AND expires_at > ? AND last_seen_at > ?");

@@ -1,20 +1,20 @@
 #include "vault/VaultResource.h"
 
 #include "audit/AuditLog.h"
+#include "config/Settings.h"
 #include "http/Html.h"
 #include "http/HttpError.h"
 #include "http/Json.h"
 #include "http/Pagination.h"
-#include "routing/Router.h"
 #include "http/Validate.h"
-#include "config/Settings.h"
+#include "routing/Router.h"
 #include "util/Integer.h"
 #include "util/Time.h"
+#include "util/Wiper.h"
 #include "vault/Envelope.h"
 #include "vault/KeyringCache.h"
 #include "vault/SecretsPage.h"
 #include "vault/VaultStore.h"
-#include "util/Wiper.h"
 
 #include <Poco/Logger.h>
 

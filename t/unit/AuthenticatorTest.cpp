@@ -59,7 +59,8 @@ public:
 		_auth = new Authenticator(Nexus::Digest::sha256Hex(kAdminToken),
 		                          [this](const std::string& hash) -> std::optional<Principal> {
 			                          _asked.push_back(hash);
-			                          if (hash == Nexus::Digest::sha256Hex(kAgentToken)) return Principal::agent(7, "scout");
+			                          if (hash == Nexus::Digest::sha256Hex(kAgentToken))
+				                          return Principal::agent(7, "scout");
 			                          return std::nullopt;
 		                          });
 	}

@@ -15,11 +15,11 @@
 
 using Nexus::Knowledge::Entity;
 using Nexus::Knowledge::Key;
-using Nexus::Knowledge::YamlJson;
 using Nexus::Knowledge::KnowledgeYaml;
 using Nexus::Knowledge::Limits;
 using Nexus::Knowledge::Link;
 using Nexus::Knowledge::YamlError;
+using Nexus::Knowledge::YamlJson;
 using NexusTest::contains;
 using NexusTest::thrown;
 

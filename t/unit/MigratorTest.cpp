@@ -88,7 +88,8 @@ public:
 
 	void testSplitDropsBlankLinesAndEmptyStatements()
 	{
-		CPPUNIT_ASSERT(Statements({"SELECT 1", "SELECT 2"}) == Migrator::splitStatements("\n\n  \nSELECT 1;\n;\n  ;  \n\n\tSELECT 2 ;\n\n"));
+		CPPUNIT_ASSERT(Statements({"SELECT 1", "SELECT 2"}) ==
+		               Migrator::splitStatements("\n\n  \nSELECT 1;\n;\n  ;  \n\n\tSELECT 2 ;\n\n"));
 	}
 
 	void testSplitMultiLine()
@@ -102,7 +103,8 @@ public:
 		                           "  VALUES (1, 2);\n";
 		const Statements statements = Migrator::splitStatements(script);
 		CPPUNIT_ASSERT_EQUAL(std::size_t(2), statements.size());
-		CPPUNIT_ASSERT_EQUAL(std::string("CREATE TABLE agents (\n  id   BIGINT UNSIGNED NOT NULL,\n  slug VARCHAR(64) NOT NULL\n) ENGINE=InnoDB"),
+		CPPUNIT_ASSERT_EQUAL(std::string("CREATE TABLE agents (\n  id   BIGINT UNSIGNED NOT NULL,\n  slug VARCHAR(64) "
+		                                 "NOT NULL\n) ENGINE=InnoDB"),
 		                     statements[0]);
 		CPPUNIT_ASSERT_EQUAL(std::string("INSERT INTO t (a, b)\n  VALUES (1, 2)"), statements[1]);
 	}
@@ -110,7 +112,8 @@ public:
 	void testSplitTrailingStatementWithoutSemicolon()
 	{
 		CPPUNIT_ASSERT(Statements({"SELECT 1", "SELECT 2"}) == Migrator::splitStatements("SELECT 1;\nSELECT 2"));
-		CPPUNIT_ASSERT(Statements({"SELECT 1", "UPDATE t\nSET a = 1"}) == Migrator::splitStatements("SELECT 1;\nUPDATE t\nSET a = 1\n\n-- end\n"));
+		CPPUNIT_ASSERT(Statements({"SELECT 1", "UPDATE t\nSET a = 1"}) ==
+		               Migrator::splitStatements("SELECT 1;\nUPDATE t\nSET a = 1\n\n-- end\n"));
 	}
 
 	void testSplitOnlyAtLineEnd()
@@ -123,7 +126,8 @@ public:
 
 	void testSplitCrLf()
 	{
-		CPPUNIT_ASSERT(Statements({"SELECT 1", "SELECT 2"}) == Migrator::splitStatements("-- c\r\nSELECT 1;\r\n\r\nSELECT 2;\r\n"));
+		CPPUNIT_ASSERT(Statements({"SELECT 1", "SELECT 2"}) ==
+		               Migrator::splitStatements("-- c\r\nSELECT 1;\r\n\r\nSELECT 2;\r\n"));
 	}
 
 	void testNoMigrationsDirectory()
@@ -169,14 +173,16 @@ public:
 
 	void testBadlyNamedMigration()
 	{
-		for (const char* name : {"2-second.sql", "0002_second.sql", "abcd-x.sql", "0002.sql", "00002-x.sql", "0001-first.sql",
-		                         "0000-zero.sql", "x.sql", "002a-x.sql", "-002-x.sql"})
+		for (const char* name : {"2-second.sql", "0002_second.sql", "abcd-x.sql", "0002.sql", "00002-x.sql",
+		                         "0001-first.sql", "0000-zero.sql", "x.sql", "002a-x.sql", "-002-x.sql"})
 		{
 			setUp();
 			write("0002-fine.sql");
 			write(name);
-			const auto e = thrown<std::runtime_error>([&] { Migrator(_dir->path()).migrations(); }, CPPUNIT_SOURCELINE());
-			CPPUNIT_ASSERT_MESSAGE(std::string(name) + ": " + e.what(), std::string(e.what()).find(name) != std::string::npos);
+			const auto e =
+			    thrown<std::runtime_error>([&] { Migrator(_dir->path()).migrations(); }, CPPUNIT_SOURCELINE());
+			CPPUNIT_ASSERT_MESSAGE(std::string(name) + ": " + e.what(),
+			                       std::string(e.what()).find(name) != std::string::npos);
 			CPPUNIT_ASSERT_THROW(Migrator(_dir->path()).latestVersion(), std::runtime_error);
 		}
 	}
@@ -196,8 +202,7 @@ public:
 				accepted += " '" + std::string(name) + "' as version " + std::to_string(all.back().version) + ";";
 			}
 			catch (const std::runtime_error&)
-			{
-			}
+			{}
 		}
 		CPPUNIT_ASSERT_MESSAGE("badly named migrations accepted:" + accepted, accepted.empty());
 	}
@@ -219,23 +224,22 @@ public:
 		std::ostringstream text;
 		text << in.rdbuf();
 
-		const std::regex insert(R"(INSERT\s+INTO\s+`?schema_version`?\s*(\([^)]*\))?\s*VALUES\s*\(\s*(\d+))", std::regex::icase);
+		const std::regex insert(R"(INSERT\s+INTO\s+`?schema_version`?\s*(\([^)]*\))?\s*VALUES\s*\(\s*(\d+))",
+		                        std::regex::icase);
 		std::vector<int> recorded;
 		for (const auto& statement : Migrator::splitStatements(text.str()))
 		{
 			std::smatch m;
 			if (std::regex_search(statement, m, insert)) recorded.push_back(std::stoi(m[2].str()));
 		}
-		CPPUNIT_ASSERT_EQUAL_MESSAGE(sqlDir + "/schema.sql must insert exactly one schema_version row", std::size_t(1), recorded.size());
+		CPPUNIT_ASSERT_EQUAL_MESSAGE(sqlDir + "/schema.sql must insert exactly one schema_version row", std::size_t(1),
+		                             recorded.size());
 		CPPUNIT_ASSERT_EQUAL_MESSAGE("schema.sql's version vs the highest migration in " + sqlDir + "/migrations",
 		                             Migrator(sqlDir).latestVersion(), recorded[0]);
 	}
 
 private:
-	std::string migrationsDir() const
-	{
-		return _dir->path() + "/migrations";
-	}
+	std::string migrationsDir() const { return _dir->path() + "/migrations"; }
 
 	/// Creates migrations/name with a trivial statement.
 	void write(const std::string& name) const

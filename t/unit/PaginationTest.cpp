@@ -1,6 +1,6 @@
 // Page: limit and cursor parsing, trimming the extra row, and the next Link.
-#include "http/HttpError.h"
 #include "http/Pagination.h"
+#include "http/HttpError.h"
 #include "http/Request.h"
 #include "util/Base64.h"
 
@@ -16,8 +16,8 @@ using Nexus::Http::BadRequest;
 using Nexus::Http::Page;
 using Nexus::Http::Request;
 
-using NexusTest::thrown;
 using NexusTest::contains;
+using NexusTest::thrown;
 
 namespace {
 
@@ -79,7 +79,8 @@ public:
 
 	void testLimitOutOfRange()
 	{
-		for (const char* target : {"/x?limit=0", "/x?limit=1001", "/x?limit=-1", "/x?limit=4294967296", "/x?limit=99999999999999999999"})
+		for (const char* target :
+		     {"/x?limit=0", "/x?limit=1001", "/x?limit=-1", "/x?limit=4294967296", "/x?limit=99999999999999999999"})
 		{
 			const auto e = thrown<BadRequest>([&] { pageOf(target); }, CPPUNIT_SOURCELINE());
 			CPPUNIT_ASSERT_MESSAGE(std::string(target) + ": " + e.what(), contains(e.what(), "'limit'"));
@@ -88,7 +89,8 @@ public:
 
 	void testLimitNotANumber()
 	{
-		for (const char* target : {"/x?limit=", "/x?limit", "/x?limit=abc", "/x?limit=1.5", "/x?limit=10x", "/x?limit=0x10", "/x?limit=1e2"})
+		for (const char* target :
+		     {"/x?limit=", "/x?limit", "/x?limit=abc", "/x?limit=1.5", "/x?limit=10x", "/x?limit=0x10", "/x?limit=1e2"})
 		{
 			const auto e = thrown<BadRequest>([&] { pageOf(target); }, CPPUNIT_SOURCELINE());
 			CPPUNIT_ASSERT_MESSAGE(std::string(target) + ": " + e.what(), contains(e.what(), "'limit'"));
@@ -127,7 +129,8 @@ public:
 
 	void testBadCursor()
 	{
-		for (const char* target : {"/x?after=!!!!", "/x?after=A", "/x?after=Zg%3D%3D", "/x?after=Zm9v%2Bg", "/x?after=a+b"})
+		for (const char* target :
+		     {"/x?after=!!!!", "/x?after=A", "/x?after=Zg%3D%3D", "/x?after=Zm9v%2Bg", "/x?after=a+b"})
 		{
 			const auto e = thrown<BadRequest>([&] { pageOf(target); }, CPPUNIT_SOURCELINE());
 			CPPUNIT_ASSERT_MESSAGE(std::string(target) + ": " + e.what(), contains(e.what(), "'after'"));
@@ -193,7 +196,10 @@ public:
 
 	void testNextLinkCursorDecodesToLastKey()
 	{
-		for (const std::string& key : {std::string("bob"), std::string("2024-05-01 12:00:00.123\x1f" "42"), std::string("\xC3\xA9\0\xFF", 4)})
+		for (const std::string& key : {std::string("bob"),
+		                               std::string("2024-05-01 12:00:00.123\x1f"
+		                                           "42"),
+		                               std::string("\xC3\xA9\0\xFF", 4)})
 		{
 			const Request request("GET", "/api/agents?limit=2");
 			const std::string link = Page::from(request).nextLink(request, key);

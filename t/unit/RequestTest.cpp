@@ -1,6 +1,6 @@
 // Request: path segments, query parameters, headers and percent-encoding.
-#include "http/HttpError.h"
 #include "http/Request.h"
+#include "http/HttpError.h"
 
 #include "TestSupport.h"
 
@@ -63,7 +63,8 @@ public:
 
 	void testSegments()
 	{
-		CPPUNIT_ASSERT(Segments({"api", "agents", "bob", "profile"}) == Request("GET", "/api/agents/bob/profile").segments());
+		CPPUNIT_ASSERT(Segments({"api", "agents", "bob", "profile"}) ==
+		               Request("GET", "/api/agents/bob/profile").segments());
 		CPPUNIT_ASSERT(Segments({"api", "", "x"}) == Request("GET", "/api//x").segments());
 	}
 
@@ -79,10 +80,7 @@ public:
 		CPPUNIT_ASSERT(Segments({"api", "a/b"}) == Request("GET", "/api/a%2fb").segments());
 	}
 
-	void testPlusInPathIsNotSpace()
-	{
-		CPPUNIT_ASSERT(Segments({"a+b"}) == Request("GET", "/a+b").segments());
-	}
+	void testPlusInPathIsNotSpace() { CPPUNIT_ASSERT(Segments({"a+b"}) == Request("GET", "/a+b").segments()); }
 
 	void testTrailingSlash()
 	{
@@ -242,7 +240,8 @@ public:
 	{
 		CPPUNIT_ASSERT_EQUAL(std::string("a+b c"), Request::percentDecode("a+b%20c", false, "x"));
 		CPPUNIT_ASSERT_EQUAL(std::string("a b c"), Request::percentDecode("a+b%20c", true, "x"));
-		const auto e = thrown<BadRequest>([] { Request::percentDecode("%x1", false, "the thing"); }, CPPUNIT_SOURCELINE());
+		const auto e =
+		    thrown<BadRequest>([] { Request::percentDecode("%x1", false, "the thing"); }, CPPUNIT_SOURCELINE());
 		CPPUNIT_ASSERT(std::string(e.what()).find("the thing") != std::string::npos);
 	}
 };

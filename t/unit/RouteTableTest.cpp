@@ -1,8 +1,8 @@
 // The policy table: every route the service serves and the access rule it
 // declares. A route added without a row here (and in t/access-policy.t,
 // which calls each one as every kind of principal) fails this test.
-#include "server/Service.h"
 #include "config/Settings.h"
+#include "server/Service.h"
 
 #include <cppunit/extensions/HelperMacros.h>
 

@@ -78,15 +78,9 @@ class RouterTest : public CppUnit::TestFixture
 	CPPUNIT_TEST_SUITE_END();
 
 public:
-	void setUp() override
-	{
-		_router.reset(new Router);
-	}
+	void setUp() override { _router.reset(new Router); }
 
-	void tearDown() override
-	{
-		_router.reset();
-	}
+	void tearDown() override { _router.reset(); }
 
 	void testLiteral()
 	{
@@ -118,42 +112,54 @@ public:
 	void testParamsAreDecoded()
 	{
 		_router->add("GET", "/api/agents/:slug/profile", Access::Public, named("profile"));
-		CPPUNIT_ASSERT_EQUAL(std::string("a b"), _router->match("GET", segmentsOf("/api/agents/a%20b/profile")).params.at("slug"));
+		CPPUNIT_ASSERT_EQUAL(std::string("a b"),
+		                     _router->match("GET", segmentsOf("/api/agents/a%20b/profile")).params.at("slug"));
 		// An encoded slash stays inside the one segment the parameter binds.
-		CPPUNIT_ASSERT_EQUAL(std::string("a/b"), _router->match("GET", segmentsOf("/api/agents/a%2Fb/profile")).params.at("slug"));
-		CPPUNIT_ASSERT_EQUAL(std::string("\xC3\xA9t\xC3\xA9"), _router->match("GET", segmentsOf("/api/agents/%C3%A9t%C3%A9/profile")).params.at("slug"));
+		CPPUNIT_ASSERT_EQUAL(std::string("a/b"),
+		                     _router->match("GET", segmentsOf("/api/agents/a%2Fb/profile")).params.at("slug"));
+		CPPUNIT_ASSERT_EQUAL(std::string("\xC3\xA9t\xC3\xA9"),
+		                     _router->match("GET", segmentsOf("/api/agents/%C3%A9t%C3%A9/profile")).params.at("slug"));
 	}
 
 	void testParamDoesNotMatchEmptySegment()
 	{
 		_router->add("GET", "/api/agents/:slug/profile", Access::Public, named("profile"));
-		const auto e = thrown<HttpError>([&] { _router->match("GET", segmentsOf("/api/agents//profile")); }, CPPUNIT_SOURCELINE());
+		const auto e =
+		    thrown<HttpError>([&] { _router->match("GET", segmentsOf("/api/agents//profile")); }, CPPUNIT_SOURCELINE());
 		CPPUNIT_ASSERT_EQUAL(404, e.status());
 	}
 
 	void testSegmentCountMustMatch()
 	{
 		_router->add("GET", "/api/agents/:slug", Access::Public, named("agent"));
-		CPPUNIT_ASSERT_EQUAL(404, thrown<HttpError>([&] { _router->match("GET", segmentsOf("/api/agents")); }, CPPUNIT_SOURCELINE()).status());
-		CPPUNIT_ASSERT_EQUAL(404, thrown<HttpError>([&] { _router->match("GET", segmentsOf("/api/agents/bob/x")); }, CPPUNIT_SOURCELINE()).status());
+		CPPUNIT_ASSERT_EQUAL(
+		    404, thrown<HttpError>([&] { _router->match("GET", segmentsOf("/api/agents")); }, CPPUNIT_SOURCELINE())
+		             .status());
+		CPPUNIT_ASSERT_EQUAL(404, thrown<HttpError>([&] { _router->match("GET", segmentsOf("/api/agents/bob/x")); },
+		                                            CPPUNIT_SOURCELINE())
+		                              .status());
 		// A trailing slash names the same resource.
-		CPPUNIT_ASSERT_EQUAL(std::string("bob"), _router->match("GET", segmentsOf("/api/agents/bob/")).params.at("slug"));
+		CPPUNIT_ASSERT_EQUAL(std::string("bob"),
+		                     _router->match("GET", segmentsOf("/api/agents/bob/")).params.at("slug"));
 	}
 
 	void testNotFound()
 	{
 		_router->add("GET", "/api/agents", Access::Admin, named("list"));
-		const auto e = thrown<HttpError>([&] { _router->match("GET", segmentsOf("/api/nothing")); }, CPPUNIT_SOURCELINE());
+		const auto e =
+		    thrown<HttpError>([&] { _router->match("GET", segmentsOf("/api/nothing")); }, CPPUNIT_SOURCELINE());
 		CPPUNIT_ASSERT_EQUAL(404, e.status());
 		CPPUNIT_ASSERT_EQUAL(std::string("not_found"), e.code());
-		CPPUNIT_ASSERT_EQUAL(404, thrown<Nexus::Http::NotFound>([&] { _router->match("POST", segmentsOf("/")); }, CPPUNIT_SOURCELINE()).status());
+		CPPUNIT_ASSERT_EQUAL(
+		    404, thrown<Nexus::Http::NotFound>([&] { _router->match("POST", segmentsOf("/")); }, CPPUNIT_SOURCELINE())
+		             .status());
 	}
 
 	void testMethodNotAllowed()
 	{
 		_router->add("POST", "/api/agents/register", Access::Public, named("register"));
-		const auto e = thrown<Nexus::Http::MethodNotAllowed>([&] { _router->match("GET", segmentsOf("/api/agents/register")); },
-		                                                     CPPUNIT_SOURCELINE());
+		const auto e = thrown<Nexus::Http::MethodNotAllowed>(
+		    [&] { _router->match("GET", segmentsOf("/api/agents/register")); }, CPPUNIT_SOURCELINE());
 		CPPUNIT_ASSERT_EQUAL(405, e.status());
 		CPPUNIT_ASSERT_EQUAL(std::string("method_not_allowed"), e.code());
 		CPPUNIT_ASSERT_EQUAL(std::string("POST"), headerOf(e, "Allow"));
@@ -165,12 +171,14 @@ public:
 		_router->add("PUT", "/api/agents/:slug/token", Access::Admin, named("put"));
 		_router->add("GET", "/api/agents/bob/token", Access::Admin, named("bob"));
 		_router->add("DELETE", "/api/agents/bob/token", Access::Admin, named("delete"));
-		const auto e = thrown<HttpError>([&] { _router->match("POST", segmentsOf("/api/agents/bob/token")); }, CPPUNIT_SOURCELINE());
+		const auto e = thrown<HttpError>([&] { _router->match("POST", segmentsOf("/api/agents/bob/token")); },
+		                                 CPPUNIT_SOURCELINE());
 		CPPUNIT_ASSERT_EQUAL(405, e.status());
 		CPPUNIT_ASSERT_EQUAL(std::string("GET, PUT, DELETE, HEAD"), headerOf(e, "Allow"));
 		CPPUNIT_ASSERT_EQUAL(std::size_t(1), e.headers().size());
 		// Another agent's path only has the methods of the :slug routes.
-		const auto other = thrown<HttpError>([&] { _router->match("DELETE", segmentsOf("/api/agents/eve/token")); }, CPPUNIT_SOURCELINE());
+		const auto other = thrown<HttpError>([&] { _router->match("DELETE", segmentsOf("/api/agents/eve/token")); },
+		                                     CPPUNIT_SOURCELINE());
 		CPPUNIT_ASSERT_EQUAL(std::string("GET, PUT, HEAD"), headerOf(other, "Allow"));
 	}
 
@@ -186,7 +194,8 @@ public:
 	void testHeadWithoutGetIsNotAllowed()
 	{
 		_router->add("POST", "/api/agents/register", Access::Public, named("register"));
-		const auto e = thrown<HttpError>([&] { _router->match("HEAD", segmentsOf("/api/agents/register")); }, CPPUNIT_SOURCELINE());
+		const auto e = thrown<HttpError>([&] { _router->match("HEAD", segmentsOf("/api/agents/register")); },
+		                                 CPPUNIT_SOURCELINE());
 		CPPUNIT_ASSERT_EQUAL(405, e.status());
 		CPPUNIT_ASSERT_EQUAL(std::string("POST"), headerOf(e, "Allow"));
 	}
@@ -228,7 +237,8 @@ public:
 	void testDuplicateRouteThrows()
 	{
 		_router->add("GET", "/api/agents/:slug/profile", Access::Public, named("first"));
-		CPPUNIT_ASSERT_THROW(_router->add("GET", "/api/agents/:slug/profile", Access::Admin, named("second")), std::logic_error);
+		CPPUNIT_ASSERT_THROW(_router->add("GET", "/api/agents/:slug/profile", Access::Admin, named("second")),
+		                     std::logic_error);
 		CPPUNIT_ASSERT_EQUAL(std::size_t(1), _router->routes().size());
 		CPPUNIT_ASSERT_EQUAL(std::string("first"), run(_router->match("GET", segmentsOf("/api/agents/bob/profile"))));
 	}
@@ -265,7 +275,8 @@ public:
 		const auto m = _router->match("GET", segmentsOf("/api/agents/bob"));
 		CPPUNIT_ASSERT_EQUAL(std::string("agent"), run(m));
 		CPPUNIT_ASSERT_EQUAL(std::string("bob"), m.params.at("slug"));
-		const auto e = thrown<HttpError>([&] { _router->match("POST", segmentsOf("/api/agents/bob")); }, CPPUNIT_SOURCELINE());
+		const auto e =
+		    thrown<HttpError>([&] { _router->match("POST", segmentsOf("/api/agents/bob")); }, CPPUNIT_SOURCELINE());
 		CPPUNIT_ASSERT_EQUAL(405, e.status());
 		CPPUNIT_ASSERT_EQUAL(std::string("GET, HEAD"), headerOf(e, "Allow"));
 	}
@@ -285,13 +296,18 @@ public:
 		const auto profile = _router->match("GET", segmentsOf("/api/agents/register/profile"));
 		CPPUNIT_ASSERT_EQUAL(std::string("profile"), run(profile));
 		CPPUNIT_ASSERT_EQUAL(std::string("register"), profile.params.at("slug"));
-		CPPUNIT_ASSERT_EQUAL(std::string("heartbeat"), run(_router->match("POST", segmentsOf("/api/agents/bob/heartbeat"))));
+		CPPUNIT_ASSERT_EQUAL(std::string("heartbeat"),
+		                     run(_router->match("POST", segmentsOf("/api/agents/bob/heartbeat"))));
 
-		const auto e = thrown<HttpError>([&] { _router->match("GET", segmentsOf("/api/agents/register")); }, CPPUNIT_SOURCELINE());
+		const auto e =
+		    thrown<HttpError>([&] { _router->match("GET", segmentsOf("/api/agents/register")); }, CPPUNIT_SOURCELINE());
 		CPPUNIT_ASSERT_EQUAL(405, e.status());
 		CPPUNIT_ASSERT_EQUAL(std::string("POST"), headerOf(e, "Allow"));
-		CPPUNIT_ASSERT_EQUAL(404, thrown<HttpError>([&] { _router->match("GET", segmentsOf("/api/agents/bob")); }, CPPUNIT_SOURCELINE()).status());
-		const auto heartbeat = thrown<HttpError>([&] { _router->match("GET", segmentsOf("/api/agents/bob/heartbeat")); }, CPPUNIT_SOURCELINE());
+		CPPUNIT_ASSERT_EQUAL(
+		    404, thrown<HttpError>([&] { _router->match("GET", segmentsOf("/api/agents/bob")); }, CPPUNIT_SOURCELINE())
+		             .status());
+		const auto heartbeat = thrown<HttpError>(
+		    [&] { _router->match("GET", segmentsOf("/api/agents/bob/heartbeat")); }, CPPUNIT_SOURCELINE());
 		CPPUNIT_ASSERT_EQUAL(std::string("POST"), headerOf(heartbeat, "Allow"));
 	}
 

@@ -22,7 +22,7 @@ int main()
 
 	CppUnit::CompilerOutputter outputter(&result, std::cerr);
 	outputter.write();
-	std::cout << result.runTests() - result.testFailuresTotal() << " passed, " << result.testFailuresTotal() << " failed"
-	          << std::endl;
+	std::cout << result.runTests() - result.testFailuresTotal() << " passed, " << result.testFailuresTotal()
+	          << " failed" << std::endl;
 	return result.wasSuccessful() ? 0 : 1;
 }
