@@ -7,6 +7,7 @@
 #include "http/HttpError.h"
 #include "http/Request.h"
 #include "metrics/Metrics.h"
+#include "util/Random.h"
 #include "util/Time.h"
 
 #include <Poco/Logger.h>
@@ -71,7 +72,7 @@ void AuditLog::record(const Http::Request& request, const Auth::Principal& princ
 
 void AuditLog::recordOperator(const std::string& action, const std::string& target, Outcome outcome)
 {
-	static const std::string requestId = "nexusctl-" + Auth::Token::randomBase64Url(12);
+	static const std::string requestId = "nexusctl-" + Random::urlSafe(12);
 	static const std::string principal = operatorLabel();
 	write(entryOf(requestId, principal, action, target, outcome, "local"));
 }

@@ -1,30 +1,16 @@
 #include "auth/Token.h"
 
-#include "util/Base64.h"
+#include "util/Random.h"
 
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 
-#include <stdexcept>
-#include <vector>
 
 namespace Nexus {
 namespace Auth {
 
 std::string Token::generateAgentToken()
 {
-	return std::string(kAgentPrefix) + randomBase64Url(32);
-}
-
-std::string Token::randomBase64Url(std::size_t n)
-{
-	std::vector<unsigned char> bytes(n);
-	if (RAND_bytes(bytes.data(), static_cast<int>(n)) != 1) throw std::runtime_error("random generator failed");
-	std::string raw(bytes.begin(), bytes.end());
-	OPENSSL_cleanse(bytes.data(), bytes.size());
-	std::string encoded = Base64::encode(raw, Base64::kUrl);
-	OPENSSL_cleanse(&raw[0], raw.size());
-	return encoded;
+	return std::string(kAgentPrefix) + Random::urlSafe(32);
 }
 
 bool Token::isHash(const std::string& s)

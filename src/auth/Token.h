@@ -16,9 +16,6 @@ public:
 	/// if the generator fails.
 	static std::string generateAgentToken();
 
-	/// n random bytes, base64url without padding (used for tokens and ids).
-	static std::string randomBase64Url(std::size_t n);
-
 	/// True when s is 64 lower-case hex digits (a token hash as the API takes it).
 	static bool isHash(const std::string& s);
 

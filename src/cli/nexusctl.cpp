@@ -6,6 +6,7 @@
 #include "db/Database.h"
 #include "db/Migrator.h"
 #include "util/Hex.h"
+#include "util/Random.h"
 
 #include <cppconn/exception.h>
 
@@ -96,7 +97,7 @@ int main(int argc, char** argv)
 
 	if (command == "new-token")
 	{
-		std::cout << Nexus::Auth::Token::randomBase64Url(32) << std::endl;
+		std::cout << Nexus::Random::urlSafe(32) << std::endl;
 		return 0;
 	}
 	if (command == "hash-token")

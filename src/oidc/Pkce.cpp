@@ -1,7 +1,7 @@
 #include "oidc/Pkce.h"
 
-#include "oidc/Random.h"
 #include "util/Base64.h"
+#include "util/Random.h"
 
 #include <Poco/Crypto/DigestEngine.h>
 

@@ -29,7 +29,6 @@ class TokenTest : public CppUnit::TestFixture
 	CPPUNIT_TEST(testAgentTokenFormat);
 	CPPUNIT_TEST(testAgentTokenCarries256Bits);
 	CPPUNIT_TEST(testAgentTokensDiffer);
-	CPPUNIT_TEST(testRandomBase64Url);
 	CPPUNIT_TEST(testSha256Vectors);
 	CPPUNIT_TEST(testSha256Binary);
 	CPPUNIT_TEST(testIsHash);
@@ -58,16 +57,6 @@ public:
 		std::set<std::string> seen;
 		for (int i = 0; i < 100; ++i) seen.insert(Token::generateAgentToken());
 		CPPUNIT_ASSERT_EQUAL(std::size_t(100), seen.size());
-	}
-
-	void testRandomBase64Url()
-	{
-		CPPUNIT_ASSERT_EQUAL(std::string(), Token::randomBase64Url(0));
-		CPPUNIT_ASSERT_EQUAL(std::size_t(2), Token::randomBase64Url(1).size());
-		CPPUNIT_ASSERT_EQUAL(std::size_t(16), Token::randomBase64Url(12).size());
-		const std::string s = Token::randomBase64Url(64);
-		CPPUNIT_ASSERT(isBase64UrlAlphabet(s));
-		CPPUNIT_ASSERT(s != Token::randomBase64Url(64));
 	}
 
 	void testSha256Vectors()

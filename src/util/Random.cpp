@@ -1,4 +1,4 @@
-#include "oidc/Random.h"
+#include "util/Random.h"
 
 #include "util/Base64.h"
 #include "util/Wiper.h"
@@ -8,7 +8,6 @@
 #include <stdexcept>
 
 namespace Nexus {
-namespace Oidc {
 
 std::string Random::urlSafe(std::size_t bytes)
 {
@@ -22,5 +21,4 @@ std::string Random::urlSafe(std::size_t bytes)
 	return Base64::encode(raw, Base64::kUrl);
 }
 
-} // namespace Oidc
 } // namespace Nexus

@@ -4,10 +4,9 @@
 #include <string>
 
 namespace Nexus {
-namespace Oidc {
 
-/// Unguessable values for one login: its "state" and "nonce" (and, through
-/// Pkce, its code verifier).
+/// Unguessable values as URL-safe text: agent tokens, a login's state,
+/// nonce and PKCE verifier, session cookies, request ids.
 class Random
 {
 public:
@@ -20,5 +19,4 @@ public:
 	static std::string urlSafe(std::size_t bytes = kDefaultBytes);
 };
 
-} // namespace Oidc
 } // namespace Nexus

@@ -1,16 +1,16 @@
-// Random: a login's state and nonce, 256 random bits as URL-safe text.
-#include "oidc/Random.h"
+// Random: unguessable values (tokens, a login's state and nonce) as URL-safe text.
+#include "util/Random.h"
 
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <set>
 #include <string>
 
-using Nexus::Oidc::Random;
+using Nexus::Random;
 
-class OidcRandomTest : public CppUnit::TestFixture
+class RandomTest : public CppUnit::TestFixture
 {
-	CPPUNIT_TEST_SUITE(OidcRandomTest);
+	CPPUNIT_TEST_SUITE(RandomTest);
 	CPPUNIT_TEST(testDefaultIs32BytesAs43Characters);
 	CPPUNIT_TEST(testOnlyUrlSafeCharacters);
 	CPPUNIT_TEST(testLengthFollowsTheBytes);
@@ -30,6 +30,9 @@ public:
 
 	void testLengthFollowsTheBytes()
 	{
+		CPPUNIT_ASSERT_EQUAL(std::string(), Random::urlSafe(0));
+		CPPUNIT_ASSERT_EQUAL(std::size_t(2), Random::urlSafe(1).size());
+		CPPUNIT_ASSERT_EQUAL(std::size_t(16), Random::urlSafe(12).size());
 		CPPUNIT_ASSERT_EQUAL(std::size_t(22), Random::urlSafe(16).size());
 		CPPUNIT_ASSERT_EQUAL(std::size_t(86), Random::urlSafe(64).size());
 	}
@@ -42,4 +45,4 @@ public:
 	}
 };
 
-CPPUNIT_TEST_SUITE_REGISTRATION(OidcRandomTest);
+CPPUNIT_TEST_SUITE_REGISTRATION(RandomTest);
