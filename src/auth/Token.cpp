@@ -4,7 +4,6 @@
 
 #include <openssl/crypto.h>
 
-
 namespace Nexus {
 namespace Auth {
 
