@@ -70,6 +70,8 @@ my @ROUTES = (
     # method    path                                body                                                     expected
     [ GET    => '/healthz',                         undef,                                                   \%PUBLIC ],
     [ GET    => '/readyz',                          undef,                                                   \%PUBLIC ],
+    [ GET    => '/api/auth/nexus-gate',             undef,                                                   \%PUBLIC ],
+    [ GET    => '/api/auth/verify',                 undef,                                                   \%PUBLIC ],
     [ POST   => '/api/agents/register',             \&registration,                                          \%PUBLIC ],
     [ GET    => '/api/agents',                      undef,                                                   \%ADMIN ],
     [ GET    => '/api/agents/{slug}/profile',       undef,                                                   \%PUBLIC ],
