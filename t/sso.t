@@ -287,4 +287,26 @@ subtest 'POST logout checks the Origin and the CSRF token' => sub {
     ok !$live->(), 'the session is gone';
 };
 
+# --- the provider down (last: the provider is restarted with new keys) ----------
+
+subtest 'the provider down: a clear 503 page, audited' => sub {
+    my $idp_dir = stack_env('NEXUS_RUN_DIR') . '/idp';
+    my $port = URI->new($issuer)->port;
+    my @states = map { query_of(api(GET => '/api/auth/login')->{headers}{location})->{state} } 1 .. 2;
+    ok $states[0] && $states[1], 'two logins started while the provider was up';
+    system(top_dir() . '/tools/idp', 'stop', $idp_dir) == 0 or die "tools/idp stop failed\n";
+    my $r = api(GET => "/api/auth/callback?state=$states[0]&code=some-code");
+    error_is $r, 503, 'unavailable', 'the callback cannot reach the provider: 503', qr/cannot be reached/;
+    ok $r->{headers}{'retry-after'}, '... with Retry-After';
+    $r = api(GET => "/api/auth/callback?state=$states[1]&code=some-code", headers => { Accept => $browser });
+    is $r->{status}, 503, 'a browser: 503';
+    like $r->{headers}{'content-type'}, qr{^text/html}, '... an HTML page';
+    like $r->{body}, qr/Sign-in is unavailable.*cannot be reached right now/s, '... that says what is wrong';
+    my $rows = audit_rows('sso.sign_in', 'anonymous');
+    is scalar(grep { $_->{target} eq 'sso:provider_unreachable' && $_->{outcome} eq 'denied' } @$rows), 2, 'both audited';
+    # Back up for whatever runs next (with new signing keys: a restarted test idp keeps nothing).
+    system(top_dir() . '/tools/idp', 'start', $idp_dir, $port, '--redirect-uri', "$base/api/auth/callback",
+        '--post-logout-redirect-uri', "$base/") == 0 or die "tools/idp start failed\n";
+};
+
 done_testing();

@@ -44,6 +44,9 @@ Http::Response SignInPages::failure(const Http::Request& request, int status, co
 	else
 		response = Http::Response::error(status, code, message);
 	if (status == 503) response.addHeader("Retry-After", "10");
+	// As every 401 of the API: JSON clients learn that a bearer token is the way in.
+	if (status == 401 && response.header("WWW-Authenticate").empty())
+		response.addHeader("WWW-Authenticate", "Bearer realm=\"nexus\"");
 	return response;
 }
 

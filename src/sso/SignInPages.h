@@ -25,7 +25,7 @@ public:
 	/// A failed sign-in or sign-out: status with {"error": code, "message"}
 	/// for a client, or a page saying message, with a way to try again, for a
 	/// browser (Http::Html::wanted). message is shown: never a token or code.
-	/// A 503 carries Retry-After.
+	/// A 503 carries Retry-After, a 401 WWW-Authenticate (as the API's do).
 	static Http::Response failure(const Http::Request& request, int status, const std::string& code,
 	                              const std::string& message);
 
