@@ -14,7 +14,7 @@
 #   make clean        remove build/ and the build-*/ directories above (run/ keeps the dev database; remove it by hand)
 #   make deb          the Debian package, in dist/ (dpkg-buildpackage, then lintian)
 #   make deb-test     install, use, remove and purge that package on this machine (root, CI)
-#   make browser-test headless Chromium against the local OpenID provider (t/browser/; not in check yet)
+#   make browser-test headless Chromium against the local OpenID provider and a Nexus test stack (t/browser/)
 #
 # CONFIGURE_FLAGS is passed to every ./configure here (build/, build-sanitize/, build-tsan/);
 # CI sets it to --enable-werror. A build directory is configured once: remove it to change them.
@@ -149,13 +149,14 @@ deb-test:
 
 # The browser tests: node's test runner over t/browser/, driving Debian's
 # Chromium (puppeteer-core) through the local OpenID Connect provider
-# (tools/idp), which each test file starts and stops itself. `tools/idp
+# (tools/idp), which each test file starts and stops itself (nexus-sign-in
+# starts a whole Nexus test stack, idp included, from $(BUILD)). `tools/idp
 # install` runs npm ci into t/node_modules when t/package-lock.json changed.
 # Screenshots and the idp's logs: $NEXUS_TEST_OUT/browser, else t/browser/out/.
-browser-test: .deps-checked
+browser-test: build
 	@tools/idp install
 	rm -rf t/browser/out
-	node --test --test-timeout=120000 t/browser/
+	NEXUS_BUILD=$(abspath $(BUILD)) node --test --test-timeout=180000 t/browser/
 
 clean:
 	rm -rf $(BUILD) $(SANITIZE_BUILD) $(TSAN_BUILD)

@@ -24,8 +24,11 @@ use Test::More;
 use Time::HiRes qw(sleep);
 
 # Who calls: no token, a token nobody issued, another agent's token, the
-# target agent's own token, a signed-in SSO user (no token), the admin token.
-my @PRINCIPALS = qw(none unknown other self user admin);    # admin last: its PUT/DELETE change the target's tokens
+# target agent's own token, a signed-in SSO user (no token; a viewer), a
+# signed-in SSO admin (no token), the admin token. The SSO admin has the
+# viewer's rights today (the expectations' user column): admin routes and
+# writes open to browsers only with the UI's CSRF-protected forms.
+my @PRINCIPALS = qw(none unknown other self user sso_admin admin);    # admin last: its PUT/DELETE change the target's tokens
 
 # A fresh, valid registration body for every call.
 sub registration { return { slug => unique_slug('ap-reg'), name => 'Policy', scope => 'studio' } }
@@ -70,6 +73,8 @@ my @ROUTES = (
     # method    path                                body                                                     expected
     [ GET    => '/healthz',                         undef,                                                   \%PUBLIC ],
     [ GET    => '/readyz',                          undef,                                                   \%PUBLIC ],
+    [ GET    => '/api/auth/nexus-gate',             undef,                                                   \%PUBLIC ],
+    [ GET    => '/api/auth/verify',                 undef,                                                   \%PUBLIC ],
     [ POST   => '/api/agents/register',             \&registration,                                          \%PUBLIC ],
     [ GET    => '/api/agents',                      undef,                                                   \%ADMIN ],
     [ GET    => '/api/agents/{slug}/profile',       undef,                                                   \%PUBLIC ],
@@ -163,12 +168,13 @@ for my $row (@ROUTES) {
 
     subtest "$method $template" => sub {
         for my $who (@PRINCIPALS) {
-            my $want = $expected->{$who} // die "no expectation for $who on $method $template\n";
+            my $want = $expected->{ $who eq 'sso_admin' ? 'user' : $who } // die "no expectation for $who on $method $template\n";
             my $json = ref $body eq 'CODE' ? $body->() : $body;
             $json = { map { my $v = $json->{$_}; $_ => (defined $v && !ref $v && $v =~ /\{slug\}/ ? $v =~ s/\{slug\}/$target/gr : $v) } keys %$json }
                 if ref $json eq 'HASH';
             (my $call = $path) =~ s{\{model\}}{my $m = make_model(); "$m->{slug}/" . uri_escape($m->{model_id})}ge;
-            my $r = api_patient($method => $call, token => $token_of{$who}, ($who eq 'user' ? (user => 'ap-user') : ()),
+            my %session = (user => [ user => 'ap-user' ], sso_admin => [ user => 'ap-admin', role => 'admin' ]);
+            my $r = api_patient($method => $call, token => $token_of{$who}, @{ $session{$who} || [] },
                 (defined $json ? (json => $json) : ()));
             my $label = "$method $template as $who";
             if ($want eq 'allow') {

@@ -369,8 +369,11 @@ subtest 'list: who sees what' => sub {
     $r = api(GET => '/api/memories/list', token => $owner_token, user => 'alice', headers => { Accept => $browser });
     like $r->{headers}{'content-type'}, qr{^application/json}, 'a bearer gets JSON even with a browser Accept';
     ok !grep({ $_->{agent} ne $owner } @{ $r->{json} }), '... and the token wins over the session';
-    error_is api(GET => '/api/memories/list', headers => { Accept => $browser, 'X-Nexus-Sso-User' => 'mallory' }), 401,
+    error_is api(GET => '/api/memories/list', headers => { 'X-Nexus-Sso-User' => 'mallory' }), 401,
         'unauthorized', 'a forged X-Nexus-Sso-User is no identity';
+    $r = api(GET => '/api/memories/list', headers => { Accept => $browser, 'X-Nexus-Sso-User' => 'mallory' });
+    is $r->{status}, 302, '... a browser sending one is still sent to sign in';
+    like $r->{headers}{location} // '', qr{^/api/auth/nexus-gate\?return_to=%2Fapi%2Fmemories%2Flist$}, '... at the gate';
 };
 
 subtest 'list: an HTML page for a signed-in browser' => sub {

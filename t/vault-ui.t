@@ -83,14 +83,35 @@ subtest 'JSON for a user who asks for it, and for every bearer' => sub {
 };
 
 subtest 'no session, a forged identity, a bad cookie' => sub {
-    my $r = api(GET => '/api/secrets', headers => { Accept => $browser });
-    error_is $r, 401, 'unauthorized', 'a browser without a session: 401';
-    $r = api(GET => '/api/secrets', headers => { Accept => $browser, 'X-Nexus-Sso-User' => 'mallory' });
-    error_is $r, 401, 'unauthorized', 'X-Nexus-Sso-User from the client is no identity';
+    my $r = api(GET => '/api/secrets?scope=x', headers => { Accept => $browser });
+    is $r->{status}, 302, 'a browser without a session is sent to sign in';
+    is $r->{headers}{location}, '/api/auth/nexus-gate?return_to=%2Fapi%2Fsecrets%3Fscope%3Dx', '... to the gate, with where it was going';
+    error_is api(GET => '/api/secrets'), 401, 'unauthorized', 'an API client without a session: JSON 401';
+    $r = api(GET => '/api/secrets', headers => { Accept => $browser, 'X-Nexus-Sso-User' => 'mallory', 'X-Nexus-Sso-Roles' => 'admin' });
+    is $r->{status}, 302, 'X-Nexus-Sso-User from the client is no identity (a browser is still sent to sign in)';
     $r = api(GET => '/api/secrets', headers => { 'Nexus-Sso-User' => 'mallory' });
     error_is $r, 401, 'unauthorized', 'nor is Nexus-Sso-User';
-    $r = api(GET => '/api/secrets', headers => { Cookie => 'nexus_dev_user=al ice' });
-    error_is $r, 401, 'unauthorized', 'a cookie the validator refuses: no identity';
+    my $cookie = session_cookie('alice');
+    (my $tampered = $cookie) =~ s/=(.)/'=' . ($1 eq 'A' ? 'B' : 'A')/e;
+    error_is api(GET => '/api/secrets', headers => { Cookie => $tampered }), 401, 'unauthorized', 'a tampered session cookie: no identity';
+    error_is api(GET => '/api/secrets', headers => { Cookie => 'nexus_session=' . ('x' x 43) }), 401, 'unauthorized', 'an unknown session: no identity';
+    error_is api(GET => '/api/secrets', headers => { Cookie => 'nexus_dev_user=alice' }), 401, 'unauthorized', 'the old dev stand-in cookie is gone';
+    my $idle = new_session('idle-user', idle => 10 * 86400);
+    error_is api(GET => '/api/secrets', headers => { Cookie => "nexus_session=$idle" }), 401, 'unauthorized', 'an idle session: no identity';
+    my $expired = new_session('expired-user', expires_in => -1);
+    error_is api(GET => '/api/secrets', headers => { Cookie => "nexus_session=$expired" }), 401, 'unauthorized', 'an expired session: no identity';
+};
+
+subtest 'viewers and admins read the same page; the role is no admin token' => sub {
+    for my $role (qw(viewer admin)) {
+        my $r = api(GET => "/api/secrets?scope=$scope", user => "ui-$role", role => $role, headers => { Accept => 'application/json' });
+        is $r->{status}, 200, "a signed-in $role reads the list";
+        is_deeply names($r), [qw(ui/open ui/other ui/prod)], "... all names, no values ($role)";
+        error_is api(GET => '/api/agents', user => "ui-$role", role => $role), 401, 'unauthorized', "an admin route stays closed to a signed-in $role";
+        error_is api(POST => '/api/vault/secrets', user => "ui-$role", role => $role,
+            json => { scope => $scope, name => "ui/$role-write", value => 'v', allowed_profiles => [] }), 401, 'unauthorized',
+            "a write stays closed to a signed-in $role";
+    }
 };
 
 subtest 'a session is no identity outside the UI routes' => sub {

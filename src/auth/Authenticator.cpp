@@ -14,13 +14,24 @@ namespace {
 const std::size_t kMaxTokenLength = 512;
 const std::size_t kMaxUserLength = 256;
 
-/// The SSO user id nginx passed, checked: printable ASCII, no spaces.
-Principal ssoUser(const std::string& id)
+/// The SSO user id nginx passed, checked: printable ASCII, no spaces. roles:
+/// the comma-separated roles nginx passed with it; "admin" among them makes
+/// an admin user, anything else a viewer.
+Principal ssoUser(const std::string& id, const std::string& roles)
 {
 	bool printable = id.size() <= kMaxUserLength;
 	for (unsigned char c : id) printable = printable && c > 0x20 && c < 0x7f;
 	if (!printable) throw Http::Unauthorized("the SSO identity nginx passed is malformed");
-	return Principal::user(id);
+	Principal::Role role = Principal::Role::Viewer;
+	std::size_t start = 0;
+	while (start <= roles.size())
+	{
+		auto comma = roles.find(',', start);
+		if (comma == std::string::npos) comma = roles.size();
+		if (Poco::trim(roles.substr(start, comma - start)) == "admin") role = Principal::Role::Admin;
+		start = comma + 1;
+	}
+	return Principal::user(id, role);
 }
 } // namespace
 
@@ -53,7 +64,8 @@ std::optional<std::string> Authenticator::agentTokenHash(const Http::Request& re
 Principal Authenticator::authenticate(const Http::Request& request) const
 {
 	const auto token = bearer(request);
-	if (!token) return request.ssoUser().empty() ? Principal::anonymous() : ssoUser(request.ssoUser());
+	if (!token)
+		return request.ssoUser().empty() ? Principal::anonymous() : ssoUser(request.ssoUser(), request.ssoRoles());
 	const std::string hash = Digest::sha256Hex(*token);
 	if (!_adminTokenHash.empty() && Token::constantTimeEquals(hash, _adminTokenHash)) return Principal::admin();
 	if (token->rfind(Token::kAgentPrefix, 0) == 0)

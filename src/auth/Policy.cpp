@@ -28,6 +28,11 @@ void Policy::check(Access access, const Principal& principal, const std::string&
 		if (principal.isAgent()) return;
 		break;
 	case Access::Reader:
+		// Signed-in users of either role read what the UI shows. An SSO admin
+		// (Principal::Role::Admin) is deliberately no Admin here yet: opening
+		// Admin routes and writes to a cookie-authenticated browser needs a
+		// CSRF token on every form and an Origin check first (the UI's work);
+		// that rule goes in this switch, under Access::Admin.
 		if (principal.isAgent() || principal.isUser()) return;
 		break;
 	case Access::AgentSelf:

@@ -33,6 +33,12 @@ template <typename T> SettingMember inDb(T DbSettings::*member)
 	return {&Settings::db, member};
 }
 
+/// A member of Settings::sso.
+template <typename T> SettingMember inSso(T SsoSettings::*member)
+{
+	return {&Settings::sso, member};
+}
+
 } // namespace
 
 const std::vector<SettingInfo>& Settings::table()
@@ -64,6 +70,23 @@ const std::vector<SettingInfo>& Settings::table()
 	    {"db.read_timeout_s", inDb(&DbSettings::readTimeoutS), Kind::Integer, 1, 3600, "30"},
 
 	    {"auth.admin_token_file", &Settings::adminTokenHash, Kind::AdminTokenFile, 32, 0, ""},
+
+	    {"sso.issuer", inSso(&SsoSettings::issuer), Kind::String, 0, 0, ""},
+	    {"sso.client_id", inSso(&SsoSettings::clientId), Kind::String, 0, 0, ""},
+	    {"sso.client_secret", inSso(&SsoSettings::clientSecret), Kind::Secret, 0, 0, ""},
+	    {"sso.client_secret_file", inSso(&SsoSettings::clientSecret), Kind::SecretFile, 0, 0, ""},
+	    {"sso.redirect_uri", inSso(&SsoSettings::redirectUri), Kind::String, 0, 0, ""},
+	    {"sso.ca_file", inSso(&SsoSettings::caFile), Kind::String, 0, 0, ""},
+	    {"sso.provider_name", inSso(&SsoSettings::providerName), Kind::String, 0, 0, ""},
+	    {"sso.scopes", inSso(&SsoSettings::scopes), Kind::String, 1, 0, "openid profile email"},
+	    {"sso.allowed_users", inSso(&SsoSettings::allowedUsers), Kind::List, 0, 0, ""},
+	    {"sso.allowed_groups", inSso(&SsoSettings::allowedGroups), Kind::List, 0, 0, ""},
+	    {"sso.admin_users", inSso(&SsoSettings::adminUsers), Kind::List, 0, 0, ""},
+	    {"sso.admin_groups", inSso(&SsoSettings::adminGroups), Kind::List, 0, 0, ""},
+	    {"sso.groups_claim", inSso(&SsoSettings::groupsClaim), Kind::String, 1, 0, "groups"},
+	    {"sso.session_idle_timeout_s", inSso(&SsoSettings::sessionIdleTimeoutS), Kind::Integer, 60, 31536000, "28800"},
+	    {"sso.session_lifetime_s", inSso(&SsoSettings::sessionLifetimeS), Kind::Integer, 60, 31536000, "86400"},
+	    {"sso.clock_leeway_s", inSso(&SsoSettings::clockLeewayS), Kind::Integer, 0, 600, "60"},
 
 	    {"agents.offline_after_s", &Settings::agentsOfflineAfterS, Kind::Integer, 1, 31536000, "300"},
 	    {"agents.max_heartbeat_bytes", &Settings::agentsMaxHeartbeatBytes, Kind::Integer, 16, 1048576, "4096"},
@@ -179,6 +202,21 @@ void setString(const SettingInfo& row, Settings& s, const std::string& text)
 	member<std::string>(row, s) = text;
 }
 
+void setList(const SettingInfo& row, Settings& s, const std::string& text)
+{
+	std::vector<std::string>& list = member<std::vector<std::string>>(row, s);
+	list.clear();
+	std::size_t start = 0;
+	while (start <= text.size())
+	{
+		auto comma = text.find(',', start);
+		if (comma == std::string::npos) comma = text.size();
+		std::string word = Poco::trim(text.substr(start, comma - start));
+		if (!word.empty()) list.push_back(std::move(word));
+		start = comma + 1;
+	}
+}
+
 void setPath(const SettingInfo& row, Settings& s, const std::string& text)
 {
 	if (text.empty() || text[0] != '/') throw ConfigError(row.key + ": must be an absolute path");
@@ -241,6 +279,7 @@ void set(const SettingInfo& row, Settings& s, const std::string& text)
 	case Kind::Integer:
 	case Kind::OctalMode: setInteger(row, s, value); break;
 	case Kind::Boolean: setBoolean(row, s, value); break;
+	case Kind::List: setList(row, s, value); break;
 	case Kind::Secret: member<std::string>(row, s) = text; break;
 	case Kind::SecretFile:
 		if (!value.empty()) member<std::string>(row, s) = readSecretFile(row.key, value);

@@ -39,6 +39,37 @@ struct DbSettings
 	int readTimeoutS{};
 };
 
+/// Browser sign-in (src/sso): Nexus as an OpenID Connect relying party. Its
+/// defaults are the sso.* rows of Settings::table(); an empty issuer turns
+/// sign-in off (the /api/auth routes then answer 404, the validator
+/// identifies nobody).
+struct SsoSettings
+{
+	std::string issuer;
+	std::string clientId;
+	std::string clientSecret;
+	/// The callback URL registered at the provider; empty: the request's
+	/// origin + "/api/auth/callback".
+	std::string redirectUri;
+	std::string caFile;
+	/// Shown as "Sign in with <name>"; empty: the issuer's host.
+	std::string providerName;
+	std::string scopes;
+	/// Who may sign in (empty lists: anyone the provider authenticates) and
+	/// who is an admin; a user is named by sub, preferred_username or a
+	/// verified email, a group as the groups claim lists it.
+	std::vector<std::string> allowedUsers;
+	std::vector<std::string> allowedGroups;
+	std::vector<std::string> adminUsers;
+	std::vector<std::string> adminGroups;
+	std::string groupsClaim;
+	int sessionIdleTimeoutS{};
+	int sessionLifetimeS{};
+	int clockLeewayS{};
+
+	bool enabled() const { return !issuer.empty(); }
+};
+
 /// Every setting of nexus-fcgi and nexusctl, typed and checked.
 ///
 /// Each key is one row of table() (in Settings.cpp, nginx's command-table
@@ -71,6 +102,7 @@ struct Settings
 	std::size_t maxBodyBytes{};
 
 	DbSettings db;
+	SsoSettings sso;
 
 	/// SHA-256 hex of the admin token; empty when none is configured (admin
 	/// routes then refuse every caller). The token itself is not kept.
@@ -142,6 +174,7 @@ enum class SettingKind
 	Integer,        ///< decimal, in [min, max] (util/Integer.h: no '+', spaces or "1,6")
 	OctalMode,      ///< a file mode: up to 4 octal digits, in [min, max]
 	Boolean,        ///< true/yes/on/1 or false/no/off/0, in any case
+	List,           ///< comma-separated words, each trimmed, empty ones dropped
 	Secret,         ///< text taken as it is, not trimmed
 	SecretFile,     ///< "<name>_file": a file, not world-readable, whose trimmed content
 	                ///< is the member; skipped when the key <name> itself is set
@@ -153,7 +186,8 @@ enum class SettingKind
 
 /// The member a row sets: one of Settings (&Settings::workers) or one inside
 /// a struct of Settings ({&Settings::db, &DbSettings::port}), of type
-/// std::string, int, std::size_t or bool (any other does not compile). The
+/// std::string, int, std::size_t, bool or std::vector<std::string> (a List;
+/// any other does not compile). The
 /// constructors are implicit so that a row can name the member directly.
 class SettingMember
 {
@@ -178,7 +212,7 @@ public:
 private:
 	template <typename T> using Ref = std::function<T&(Settings&)>;
 
-	std::variant<Ref<std::string>, Ref<int>, Ref<std::size_t>, Ref<bool>> _ref;
+	std::variant<Ref<std::string>, Ref<int>, Ref<std::size_t>, Ref<bool>, Ref<std::vector<std::string>>> _ref;
 };
 
 /// One configuration key: a row of Settings::table().

@@ -4,6 +4,8 @@
 
 #include <Poco/String.h>
 
+#include <cctype>
+
 namespace Nexus {
 namespace Http {
 
@@ -83,6 +85,39 @@ const std::string& Request::pathParam(const std::string& name) const
 	static const std::string empty;
 	auto it = _pathParams.find(name);
 	return it == _pathParams.end() ? empty : it->second;
+}
+
+std::string Request::origin() const
+{
+	const auto host = header("host");
+	if ((_scheme != "http" && _scheme != "https") || !host || host->empty() || host->size() > 255) return {};
+	for (unsigned char c : *host)
+		if (!std::isalnum(c) && c != '.' && c != '-' && c != ':' && c != '[' && c != ']') return {};
+	std::string origin = _scheme + "://" + *host;
+	const bool hasPort =
+	    host->find(':', host->rfind(']') == std::string::npos ? 0 : host->rfind(']')) != std::string::npos;
+	const bool defaultPort = (_scheme == "http" && _serverPort == "80") || (_scheme == "https" && _serverPort == "443");
+	bool digits = !_serverPort.empty() && _serverPort.size() <= 5;
+	for (unsigned char c : _serverPort) digits = digits && std::isdigit(c);
+	if (!hasPort && !defaultPort && digits) origin += ":" + _serverPort;
+	return origin;
+}
+
+std::optional<std::string> Request::cookie(const std::string& name) const
+{
+	const auto header = this->header("cookie");
+	if (!header) return std::nullopt;
+	std::size_t pos = 0;
+	while (pos < header->size())
+	{
+		auto end = header->find(';', pos);
+		if (end == std::string::npos) end = header->size();
+		const std::string pair = Poco::trim(header->substr(pos, end - pos));
+		const auto eq = pair.find('=');
+		if (eq != std::string::npos && Poco::trim(pair.substr(0, eq)) == name) return Poco::trim(pair.substr(eq + 1));
+		pos = end + 1;
+	}
+	return std::nullopt;
 }
 
 std::string Request::mediaType() const

@@ -54,6 +54,31 @@ public:
 	const std::string& ssoUser() const { return _ssoUser; }
 	void setSsoUser(std::string user) { _ssoUser = std::move(user); }
 
+	/// The signed-in user's roles as the gate passed them (NEXUS_SSO_ROLES,
+	/// comma-separated: "viewer" or "admin"); "" when none.
+	const std::string& ssoRoles() const { return _ssoRoles; }
+	void setSsoRoles(std::string roles) { _ssoRoles = std::move(roles); }
+
+	/// "http" or "https": how the client reached nginx (REQUEST_SCHEME);
+	/// "" when nginx did not say.
+	const std::string& scheme() const { return _scheme; }
+	void setScheme(std::string scheme) { _scheme = std::move(scheme); }
+
+	/// The port nginx accepted the request on (SERVER_PORT); "" when unknown.
+	const std::string& serverPort() const { return _serverPort; }
+	void setServerPort(std::string port) { _serverPort = std::move(port); }
+
+	/// scheme://host[:port] of the request, from scheme(), the Host header
+	/// (nginx passes $host, without a port) and serverPort() (left out when
+	/// it is the scheme's default); "" when scheme or host is missing or the
+	/// host holds anything but letters, digits, '.', '-', ':', '[' and ']'
+	/// (so it is safe in a URL and a header).
+	std::string origin() const;
+
+	/// The value of the request's cookie name (the first of that name), or
+	/// nullopt. Values are taken as sent, without decoding.
+	std::optional<std::string> cookie(const std::string& name) const;
+
 	/// The media type of the body without parameters, lower-cased ("application/json").
 	std::string mediaType() const;
 
@@ -75,6 +100,9 @@ private:
 	std::string _requestId;
 	std::string _clientAddress;
 	std::string _ssoUser;
+	std::string _ssoRoles;
+	std::string _scheme;
+	std::string _serverPort;
 };
 
 } // namespace Http

@@ -50,6 +50,9 @@ std::optional<Http::Request> FcgiAdapter::read(FCGX_Request& fcgi, std::size_t m
 	request.setRequestId(requestId);
 	request.setClientAddress(param(fcgi, "REMOTE_ADDR"));
 	request.setSsoUser(param(fcgi, "NEXUS_SSO_USER"));
+	request.setSsoRoles(param(fcgi, "NEXUS_SSO_ROLES"));
+	request.setScheme(param(fcgi, "REQUEST_SCHEME"));
+	request.setServerPort(param(fcgi, "SERVER_PORT"));
 
 	for (char** env = fcgi.envp; env && *env; ++env)
 	{

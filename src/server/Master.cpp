@@ -6,9 +6,11 @@
 #include "db/Database.h"
 #include "metrics/Metrics.h"
 #include "metrics/PoolStats.h"
+#include "oidc/Error.h"
 #include "server/Logging.h"
 #include "server/Supervisor.h"
 #include "server/Worker.h"
+#include "sso/Provider.h"
 #include "util/Integer.h"
 #include "vault/Keyring.h"
 
@@ -66,6 +68,16 @@ protected:
 		catch (const Vault::KeyringError& e)
 		{
 			std::cerr << "nexus-fcgi: configuration error: vault.keyring_file: " << e.what() << std::endl;
+			return Worker::kExitConfig;
+		}
+		try
+		{
+			// Sign-in on with settings the relying party cannot use: refuse to start.
+			if (settings.sso.enabled()) Sso::Provider::check(settings.sso);
+		}
+		catch (const Oidc::ConfigurationError& e)
+		{
+			std::cerr << "nexus-fcgi: configuration error: sso: " << e.what() << std::endl;
 			return Worker::kExitConfig;
 		}
 		if (_checkOnly)

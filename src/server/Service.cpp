@@ -7,12 +7,14 @@
 #include "assignments/AssignmentsResource.h"
 #include "audit/AuditLog.h"
 #include "db/Database.h"
+#include "http/Html.h"
 #include "http/Json.h"
 #include "knowledge/KnowledgeResource.h"
 #include "memories/MemoriesResource.h"
 #include "metrics/Metrics.h"
 #include "profiles/ProfilesResource.h"
 #include "registry/RegistryResource.h"
+#include "sso/SsoResource.h"
 #include "util/Time.h"
 #include "vault/VaultResource.h"
 
@@ -83,10 +85,12 @@ Auth::Principal authenticate(const Auth::Authenticator& authenticator, const Req
 } // namespace
 
 Service::Service(const Settings& settings):
-    _settings(settings), _authenticator(settings.adminTokenHash, &Agents::AgentStore::findByTokenHash)
+    _settings(settings), _authenticator(settings.adminTokenHash, &Agents::AgentStore::findByTokenHash),
+    _sso(std::make_unique<Sso::SsoResource>(settings))
 {
 	_router.add("GET", "/healthz", Auth::Access::Public, healthz);
 	_router.add("GET", "/readyz", Auth::Access::Public, readyz);
+	_sso->registerRoutes(_router);
 	Agents::registerRoutes(_router, _settings);
 	Vault::registerRoutes(_router, _settings);
 	Knowledge::registerRoutes(_router, _settings);
@@ -97,6 +101,8 @@ Service::Service(const Settings& settings):
 	Admin::registerAuditLogRoutes(_router, _settings);
 	Admin::registerOperatorRoutes(_router, _settings);
 }
+
+Service::~Service() = default;
 
 Response Service::handle(Request& request) const
 {
@@ -135,6 +141,11 @@ Response Service::dispatch(Request& request, Outcome& outcome) const
 		const Auth::Principal principal =
 		    access == Auth::Access::Public ? Auth::Principal::anonymous() : authenticate(_authenticator, request);
 		outcome.principal = principal.label();
+		// A browser that opens a UI page without a session is sent to sign in;
+		// API clients (a bearer, or not asking for HTML) get the JSON 401.
+		if (access == Auth::Access::Reader && principal.isAnonymous() && _settings.sso.enabled() &&
+		    (request.method() == "GET" || request.method() == "HEAD") && Http::Html::wanted(request))
+			return Sso::SsoResource::redirectToGate(request);
 		Auth::Policy::check(access, principal, request.pathParam("slug"), isLoopback(request.clientAddress()));
 		return match.route->handler(request, principal);
 	}

@@ -8,7 +8,12 @@
 #include "metrics/PoolStats.h"
 #include "routing/Router.h"
 
+#include <memory>
+
 namespace Nexus {
+namespace Sso {
+class SsoResource;
+}
 
 /// The application as one function: a Request in, a Response out.
 /// Owns the router (every route and its access rule) and is the one place
@@ -17,7 +22,10 @@ class Service
 {
 public:
 	/// settings must outlive the service.
+	/// Throws Oidc::ConfigurationError when sign-in is on (sso.issuer) and
+	/// its settings are unusable.
 	explicit Service(const Settings& settings);
+	~Service();
 	Service(const Service&) = delete;
 	Service& operator=(const Service&) = delete;
 	~Service() = default;
@@ -50,6 +58,7 @@ private:
 
 	const Settings& _settings;
 	Auth::Authenticator _authenticator;
+	std::unique_ptr<Sso::SsoResource> _sso; ///< before _router, whose routes use it
 	Routing::Router _router;
 };
 

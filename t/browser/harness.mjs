@@ -213,3 +213,39 @@ export async function stopIdp(idp) {
   } catch { /* no log */ }
   if (idp.ownDir) fs.rmSync(idp.dir, { recursive: true, force: true });
 }
+
+// Starts a whole Nexus test stack (tools/devstack start: MariaDB, the pool,
+// nginx and, since NEXUS_SSO_ISSUER is not passed on, the local idp) in a
+// new temporary directory on a free port, from the build in $NEXUS_BUILD
+// (else build/). Returns { url, dir, env } where env is its stack.env.
+export async function startNexus({ port } = {}) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nexus-browser-'));
+  fs.chmodSync(dir, 0o755);
+  port ??= await freePort();
+  const env = { ...process.env, NEXUS_PORT: String(port), NEXUS_BUILD: process.env.NEXUS_BUILD || path.join(TOP, 'build') };
+  delete env.NEXUS_SSO_ISSUER;
+  delete env.NEXUS_ADMIN_TOKEN;
+  try {
+    await run(path.join(TOP, 'tools', 'devstack'), ['start', dir], { env, timeout: 180_000 });
+  } catch (err) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw new Error(`tools/devstack start failed:\n${err.stderr || err.message}`);
+  }
+  const stack = readEnv(path.join(dir, 'stack.env'));
+  return { url: stack.NEXUS_URL, dir, env: stack };
+}
+
+// Stops what startNexus started, keeps the pool's and the idp's logs as
+// OUT/nexus-PORT.log and OUT/nexus-idp-PORT.log, and removes its directory.
+export async function stopNexus(nexus) {
+  if (!nexus) return;
+  try {
+    await run(path.join(TOP, 'tools', 'devstack'), ['stop', nexus.dir], { timeout: 60_000 });
+  } finally {
+    const port = new URL(nexus.url).port;
+    for (const [from, to] of [['nexus.log', `nexus-${port}.log`], ['idp/idp.log', `nexus-idp-${port}.log`]]) {
+      try { fs.copyFileSync(path.join(nexus.dir, from), path.join(outDir(), to)); } catch { /* none */ }
+    }
+    fs.rmSync(nexus.dir, { recursive: true, force: true });
+  }
+}

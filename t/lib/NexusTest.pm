@@ -21,7 +21,7 @@ use Test::More;
 
 our @EXPORT = qw(api api_patient admin_token base_url new_agent issue_token unique_slug dbh stack_env
   devstack json_of wait_until master_pid worker_pids top_dir error_is epoch_of listed_agent next_link
-  nexusctl db_password uri_escape kill_worker built);
+  nexusctl db_password uri_escape kill_worker built session_cookie new_session);
 
 my $TOP = File::Spec->rel2abs(File::Spec->catdir(dirname(__FILE__), '..', '..'));
 my $OWN_STACK;
@@ -116,20 +116,59 @@ sub devstack {
     system("$TOP/tools/devstack", $command, stack_env('NEXUS_RUN_DIR')) == 0 or die "devstack $command failed\n";
 }
 
-my $http = HTTP::Tiny->new(timeout => 30, keep_alive => 0);
+# No redirects followed: tests see Nexus's own 302s (sign-in, the gate).
+my $http = HTTP::Tiny->new(timeout => 30, keep_alive => 0, max_redirect => 0);
 my $json = JSON::PP->new->utf8->canonical;
 
 sub json_of { $json->encode($_[0]) }
 
+# The name of the session cookie on the (plain http) test stack; over https
+# it is __Host-nexus_session (src/sso/SessionCookie.h).
+our $SESSION_COOKIE = 'nexus_session';
+
+# new_session(USER_ID, role => 'viewer'|'admin', idle => SECONDS, expires_in => SECONDS)
+# -> the cookie value of a new session, stored the way /api/auth/callback
+# stores one (only the SHA-256 of the value), without going through the
+# provider: a fixture of our own data. idle makes it last seen that long
+# ago; expires_in (default a day) is its absolute lifetime from now.
+sub new_session {
+    my ($user, %opt) = @_;
+    require Digest::SHA;
+    my @chars = ('A' .. 'Z', 'a' .. 'z', 0 .. 9, '-', '_');
+    open my $rnd, '<:raw', '/dev/urandom' or die "no /dev/urandom\n";
+    read $rnd, my $bytes, 43;
+    close $rnd;
+    my $value = join '', map { $chars[ ord($_) % 64 ] } split //, $bytes;
+    dbh()->do(
+        'INSERT INTO sso_sessions (token_hash, user_id, name, email, image, role, id_token, created_at, last_seen_at, expires_at) '
+          . 'VALUES (?, ?, ?, ?, ?, ?, NULL, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3) - INTERVAL ? SECOND, UTC_TIMESTAMP(3) + INTERVAL ? SECOND)',
+        undef, Digest::SHA::sha256_hex($value), $user, "Test $user", "$user\@nexus.example", '',
+        $opt{role} // 'viewer', $opt{idle} // 0, $opt{expires_in} // 86400);
+    return $value;
+}
+
+# session_cookie(USER_ID, ROLE) -> "nexus_session=<value>" of a live session
+# for that user and role (viewer by default), made once per test file.
+my %SESSIONS;
+sub session_cookie {
+    my ($user, $role) = @_;
+    $role //= 'viewer';
+    return "$SESSION_COOKIE=" . ($SESSIONS{"$role/$user"} //= new_session($user, role => $role));
+}
+
 # api(METHOD, PATH, token => T, json => DATA | body => RAW, headers => {...},
-#     content_type => CT, user => ID) -> { status, headers, body, json }
-# user: a signed-in SSO user, through the dev stack's stand-in SSO validator
-# (conf/nginx/nexus-dev.conf.in), which trusts the nexus_dev_user cookie.
+#     content_type => CT, user => ID, role => ROLE) -> { status, headers, body, json }
+# user: a signed-in SSO user (a session of session_cookie(), role viewer
+# unless role says admin), whom nginx's gate asks Nexus's /api/auth/verify about.
+# Redirects are not followed.
 sub api {
     my ($method, $path, %opt) = @_;
     my %headers = %{ $opt{headers} || {} };
     $headers{Authorization} = "Bearer $opt{token}" if defined $opt{token};
-    $headers{Cookie} = "nexus_dev_user=$opt{user}" if defined $opt{user};
+    if (defined $opt{user}) {
+        my $cookie = session_cookie($opt{user}, $opt{role});
+        $headers{Cookie} = defined $headers{Cookie} ? "$headers{Cookie}; $cookie" : $cookie;
+    }
     my $body = exists $opt{json} ? $json->encode($opt{json}) : $opt{body};
     if (defined $body) {
         $headers{'Content-Type'} = $opt{content_type} // 'application/json';

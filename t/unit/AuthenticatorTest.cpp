@@ -44,6 +44,7 @@ class AuthenticatorTest : public CppUnit::TestFixture
 	CPPUNIT_TEST(testAnonymous);
 	CPPUNIT_TEST(testAdmin);
 	CPPUNIT_TEST(testSsoUser);
+	CPPUNIT_TEST(testSsoRoleComesFromTheRolesParam);
 	CPPUNIT_TEST(testBearerWinsOverSsoUser);
 	CPPUNIT_TEST(testMalformedSsoUser);
 	CPPUNIT_TEST(testMalformedHeader);
@@ -79,6 +80,17 @@ public:
 		const Principal p = _auth->authenticate(request("", "alice@studio.example"));
 		CPPUNIT_ASSERT(p.isUser());
 		CPPUNIT_ASSERT_EQUAL(std::string("user:alice@studio.example"), p.label());
+	}
+
+	void testSsoRoleComesFromTheRolesParam()
+	{
+		Request r = request("", "alice");
+		CPPUNIT_ASSERT(_auth->authenticate(r).role == Principal::Role::Viewer);
+		r.setSsoRoles("viewer, admin");
+		CPPUNIT_ASSERT(_auth->authenticate(r).role == Principal::Role::Admin);
+		r.setSsoRoles("administrator");
+		CPPUNIT_ASSERT(_auth->authenticate(r).role == Principal::Role::Viewer);
+		CPPUNIT_ASSERT_EQUAL(std::string("user:alice"), _auth->authenticate(r).label());
 	}
 
 	void testBearerWinsOverSsoUser()

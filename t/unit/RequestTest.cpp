@@ -24,6 +24,8 @@ class RequestTest : public CppUnit::TestFixture
 {
 	CPPUNIT_TEST_SUITE(RequestTest);
 	CPPUNIT_TEST(testPathAndQueryString);
+	CPPUNIT_TEST(testOriginFromSchemeHostAndPort);
+	CPPUNIT_TEST(testCookieByName);
 	CPPUNIT_TEST(testSegments);
 	CPPUNIT_TEST(testSegmentsAreDecoded);
 	CPPUNIT_TEST(testEncodedSlashStaysInSegment);
@@ -50,6 +52,39 @@ class RequestTest : public CppUnit::TestFixture
 	CPPUNIT_TEST_SUITE_END();
 
 public:
+	void testOriginFromSchemeHostAndPort()
+	{
+		Request r("GET", "/");
+		CPPUNIT_ASSERT_EQUAL(std::string(), r.origin());
+		r.setScheme("http");
+		r.setHeader("Host", "127.0.0.1");
+		r.setServerPort("4260");
+		CPPUNIT_ASSERT_EQUAL(std::string("http://127.0.0.1:4260"), r.origin());
+		r.setScheme("https");
+		r.setServerPort("443");
+		r.setHeader("Host", "nexus.example");
+		CPPUNIT_ASSERT_EQUAL(std::string("https://nexus.example"), r.origin());
+		r.setHeader("Host", "nexus.example:8443");
+		CPPUNIT_ASSERT_EQUAL(std::string("https://nexus.example:8443"), r.origin());
+		r.setHeader("Host", "evil.example/x?");
+		CPPUNIT_ASSERT_EQUAL(std::string(), r.origin());
+		r.setHeader("Host", "[::1]");
+		r.setServerPort("4260");
+		CPPUNIT_ASSERT_EQUAL(std::string("https://[::1]:4260"), r.origin());
+		r.setScheme("javascript");
+		CPPUNIT_ASSERT_EQUAL(std::string(), r.origin());
+	}
+
+	void testCookieByName()
+	{
+		Request r("GET", "/");
+		CPPUNIT_ASSERT(!r.cookie("a"));
+		r.setHeader("Cookie", "xa=1; a = two ;b=3; a=4");
+		CPPUNIT_ASSERT_EQUAL(std::string("two"), *r.cookie("a"));
+		CPPUNIT_ASSERT_EQUAL(std::string("3"), *r.cookie("b"));
+		CPPUNIT_ASSERT(!r.cookie("x"));
+	}
+
 	void testPathAndQueryString()
 	{
 		Request r("GET", "/api/a%20b?limit=5&x=y");

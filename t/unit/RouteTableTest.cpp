@@ -23,6 +23,13 @@ const std::set<Row>& expected()
 	static const std::set<Row> rows = {
 	    {"GET", "/healthz", Access::Public},
 	    {"GET", "/readyz", Access::Public},
+	    {"GET", "/api/auth/login", Access::Public},
+	    {"GET", "/api/auth/callback", Access::Public},
+	    {"GET", "/api/auth/me", Access::Public},
+	    {"GET", "/api/auth/logout", Access::Public},
+	    {"POST", "/api/auth/logout", Access::Public},
+	    {"GET", "/api/auth/nexus-gate", Access::Public},
+	    {"GET", "/api/auth/verify", Access::Public},
 	    {"GET", "/api/agents", Access::Admin},
 	    {"POST", "/api/agents/register", Access::Public},
 	    {"GET", "/api/agents/:slug/profile", Access::Public},

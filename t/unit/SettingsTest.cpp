@@ -128,6 +128,8 @@ class SettingsTest : public CppUnit::TestFixture
 {
 	CPPUNIT_TEST_SUITE(SettingsTest);
 	CPPUNIT_TEST(testDefaults);
+	CPPUNIT_TEST(testListIsSplitAtCommasAndTrimmed);
+	CPPUNIT_TEST(testSsoIsOffByDefault);
 	CPPUNIT_TEST(testFileValues);
 	CPPUNIT_TEST(testIntegerBoundsAccepted);
 	CPPUNIT_TEST(testIntegerRangeErrorsNameKey);
@@ -488,6 +490,26 @@ public:
 			const auto e = thrown<ConfigError>([&] { load(); }, CPPUNIT_SOURCELINE());
 			CPPUNIT_ASSERT_MESSAGE(e.what(), contains(e.what(), "log.level"));
 		}
+	}
+
+	void testListIsSplitAtCommasAndTrimmed()
+	{
+		CPPUNIT_ASSERT(load().sso.adminGroups.empty());
+		_config->setString("sso.admin_groups", " nexus-admins, ,ops team ,");
+		const std::vector<std::string> want = {"nexus-admins", "ops team"};
+		CPPUNIT_ASSERT(want == load().sso.adminGroups);
+		_env["NEXUS_SSO_ADMIN_GROUPS"] = "";
+		CPPUNIT_ASSERT(load().sso.adminGroups.empty());
+	}
+
+	void testSsoIsOffByDefault()
+	{
+		const Settings s = load();
+		CPPUNIT_ASSERT(!s.sso.enabled());
+		CPPUNIT_ASSERT_EQUAL(std::string("openid profile email"), s.sso.scopes);
+		CPPUNIT_ASSERT_EQUAL(std::string("groups"), s.sso.groupsClaim);
+		_env["NEXUS_SSO_ISSUER"] = "http://127.0.0.1:4280";
+		CPPUNIT_ASSERT(load().sso.enabled());
 	}
 
 	void testBoolean()

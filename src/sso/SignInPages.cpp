@@ -1,0 +1,62 @@
+#include "sso/SignInPages.h"
+
+#include "http/Html.h"
+#include "http/Request.h"
+
+namespace Nexus {
+namespace Sso {
+
+using Http::Html::escape;
+
+namespace {
+
+std::string loginLink(const std::string& returnTo)
+{
+	return "/api/auth/login?return_to=" + Http::Request::percentEncode(returnTo);
+}
+
+} // namespace
+
+Http::Response SignInPages::gate(const std::string& providerName, const std::string& returnTo)
+{
+	std::string body = "<p>This part of Nexus is for signed-in people. Your browser has no session here (or it "
+	                   "has ended), so you need to sign in first.</p>\n";
+	body += "<p><a id=\"nexus-sign-in\" href=\"" + escape(loginLink(returnTo)) + "\"><strong>Sign in with " +
+	        escape(providerName) + "</strong></a></p>\n";
+	body += "<p class=\"muted\">After signing in you go back to <code id=\"nexus-return-to\">" + escape(returnTo) +
+	        "</code>.</p>\n";
+	body += "<p class=\"muted\">Agents and scripts do not sign in here: they send their bearer token.</p>\n";
+	return Http::Html::page(200, "Sign in to Nexus", body);
+}
+
+Http::Response SignInPages::failure(const Http::Request& request, int status, const std::string& code,
+                                    const std::string& message)
+{
+	Http::Response response;
+	if (Http::Html::wanted(request))
+	{
+		std::string body = "<p id=\"nexus-sign-in-error\">" + escape(message) + "</p>\n";
+		body += "<p class=\"muted\">Error code: <code>" + escape(code) + "</code>; request id <code>" +
+		        escape(request.requestId()) + "</code>.</p>\n";
+		body += "<p><a href=\"/api/auth/nexus-gate\">Back to the sign-in page</a></p>\n";
+		response = Http::Html::page(status, status == 503 ? "Sign-in is unavailable" : "Sign-in failed", body);
+	}
+	else
+		response = Http::Response::error(status, code, message);
+	if (status == 503) response.addHeader("Retry-After", "10");
+	// As every 401 of the API: JSON clients learn that a bearer token is the way in.
+	if (status == 401 && response.header("WWW-Authenticate").empty())
+		response.addHeader("WWW-Authenticate", "Bearer realm=\"nexus\"");
+	return response;
+}
+
+Http::Response SignInPages::redirect(const std::string& location)
+{
+	Http::Response response(302, "text/plain; charset=utf-8", "");
+	response.addHeader("Location", location);
+	response.addHeader("Cache-Control", "no-store");
+	return response;
+}
+
+} // namespace Sso
+} // namespace Nexus

@@ -1,0 +1,312 @@
+#!/usr/bin/env perl
+# Browser sign-in without a browser (src/sso, /api/auth): the login's
+# redirect and state row, return_to checks, the callback's refusals, full
+# sign-ins at the stack's local provider (tools/idp) through its login form,
+# /me, the gate's validator, sign-out (GET, and POST with its CSRF token and
+# Origin check) and the audit rows. The test stack runs the local provider
+# (tools/devstack); a stack pointed at another provider cannot run the full
+# sign-ins, and this test says so and fails.
+use strict;
+use warnings;
+use Digest::SHA qw(sha256_hex sha256_base64);
+use HTTP::Tiny;
+use NexusTest;
+use Test::More;
+use URI;
+use URI::QueryParam;
+
+my $dbh = dbh();
+my $base = base_url();
+my $issuer = stack_env('NEXUS_SSO_ISSUER');
+ok $issuer, 'the stack signs in at a provider' or BAIL_OUT('no NEXUS_SSO_ISSUER in stack.env');
+my $browser = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
+my $start = $dbh->selectrow_array('SELECT UTC_TIMESTAMP(3)');
+
+sub query_of { my %q = URI->new($_[0])->query_form; return \%q }
+sub audit_rows {
+    my ($action, $principal) = @_;
+    return $dbh->selectall_arrayref('SELECT principal, target, outcome FROM audit_log WHERE action = ? AND principal = ? AND at >= ?',
+        { Slice => {} }, $action, $principal, $start);
+}
+sub state_row { $dbh->selectrow_hashref('SELECT * FROM sso_login_states WHERE state_hash = ?', undef, sha256_hex($_[0])) }
+
+# --- a tiny browser: follows redirects, keeps cookies per host:port --------------
+my $http = HTTP::Tiny->new(timeout => 20, keep_alive => 0, max_redirect => 0);
+sub browse {
+    my ($jar, $method, $url, %opt) = @_;
+    my @visited;
+    for (1 .. 15) {
+        my $u = URI->new($url);
+        my $hostport = $u->host_port;
+        my %h = (Accept => $browser, %{ $opt{headers} || {} });
+        my $cookies = join '; ', map {"$_=$jar->{$hostport}{$_}"} sort keys %{ $jar->{$hostport} || {} };
+        $h{Cookie} = $cookies if length $cookies;
+        my $res = defined $opt{form}
+            ? $http->post_form($url, $opt{form}, { headers => \%h })
+            : $http->request($method, $url, { headers => \%h });
+        push @visited, [ $url, $res->{status} ];
+        my $set = $res->{headers}{'set-cookie'};
+        for my $c (ref $set ? @$set : defined $set ? ($set) : ()) {
+            my ($name, $value) = $c =~ /^([^=;\s]+)=([^;]*)/ or next;
+            if ($value eq '' || $c =~ /max-age=0|expires=Thu, 01 Jan 1970/i) { delete $jar->{$hostport}{$name} }
+            else { $jar->{$hostport}{$name} = $value }
+        }
+        return ($res, \@visited) unless $res->{status} =~ /^30[1237]$/ && !$opt{no_follow};
+        $url = URI->new_abs($res->{headers}{location}, $url)->as_string;
+        ($method, %opt) = ('GET', headers => $opt{headers});
+    }
+    die "too many redirects from $url\n";
+}
+
+# A whole sign-in of user at the provider, from /api/auth/login?return_to=;
+# returns (the last response, the jar, the visited URLs).
+sub sign_in {
+    my ($user, $password, $return_to) = @_;
+    my $jar = {};
+    my ($page) = browse($jar, GET => "$base/api/auth/login?return_to=" . uri_escape($return_to // '/api/secrets'));
+    my ($action) = ($page->{content} // '') =~ /<form id="idp-login" method="post" action="([^"]+)"/
+        or die "no login form at the provider: $page->{status}\n";
+    my ($res, $visited) = browse($jar, POST => URI->new_abs($action, $issuer)->as_string,
+        form => { username => $user, password => $password });
+    return ($res, $jar, $visited);
+}
+my $base_hostport = URI->new($base)->host_port;
+
+# --- login -----------------------------------------------------------------------
+
+subtest 'login: 302 to the provider with state, nonce and PKCE S256, and one state row per login' => sub {
+    my $r = api(GET => '/api/auth/login?return_to=' . uri_escape('/api/profiles?x=1'));
+    is $r->{status}, 302, 'status 302';
+    is $r->{headers}{'cache-control'}, 'no-store', 'not cached';
+    my $loc = $r->{headers}{location} // '';
+    like $loc, qr{^\Q$issuer\E/}, 'to the provider';
+    my $q = query_of($loc);
+    is $q->{response_type}, 'code', 'code flow';
+    is $q->{client_id}, 'nexus', 'our client id';
+    is $q->{redirect_uri}, "$base/api/auth/callback", 'the callback on this origin';
+    is $q->{code_challenge_method}, 'S256', 'PKCE S256';
+    like $q->{code_challenge}, qr/^[A-Za-z0-9_-]{43}$/, 'a challenge';
+    like $q->{$_}, qr/^[A-Za-z0-9_-]{43}$/, "a random $_" for qw(state nonce);
+    like $q->{scope}, qr/\bopenid\b/, 'openid scope';
+    my $row = state_row($q->{state});
+    ok $row, 'the state row exists, keyed by the SHA-256 of the state';
+    is $row->{nonce}, $q->{nonce}, '... with the nonce sent';
+    is $row->{return_to}, '/api/profiles?x=1', '... and return_to';
+    my $second = query_of(api(GET => '/api/auth/login')->{headers}{location});
+    isnt $second->{state}, $q->{state}, 'a second login gets another state';
+    is state_row($second->{state})->{return_to}, '/', 'return_to defaults to /';
+    ok state_row($q->{state}), 'and the first one still works (several tabs)';
+};
+
+subtest 'login: a return_to off this site is refused' => sub {
+    for my $bad ('//evil.example/x', 'https://evil.example/', '/\\evil.example', 'evil', "/a\r\nSet-Cookie: x=1", '/\\/evil') {
+        my $r = api(GET => '/api/auth/login?return_to=' . uri_escape($bad));
+        (my $shown = $bad) =~ s/[\r\n]/?/g;
+        error_is $r, 400, 'bad_request', "return_to $shown", qr/return_to/;
+        ok !$r->{headers}{location}, '... no redirect';
+    }
+    my $r = api(GET => '/api/auth/login?return_to=' . uri_escape('//evil.example'), headers => { Accept => $browser });
+    is $r->{status}, 400, 'a browser gets 400 too';
+    like $r->{headers}{'content-type'}, qr{^text/html}, '... as an HTML page';
+    like $r->{body}, qr/return_to must be a path on this site/, '... that says why';
+};
+
+# --- callback refusals -----------------------------------------------------------
+
+subtest 'callback: unknown, used or missing state is refused with 400 invalid_state' => sub {
+    error_is api(GET => '/api/auth/callback?state=' . ('x' x 43) . '&code=abc'), 400, 'invalid_state', 'an unknown state';
+    error_is api(GET => '/api/auth/callback?code=abc'), 400, 'invalid_state', 'no state';
+    my $state = query_of(api(GET => '/api/auth/login')->{headers}{location})->{state};
+    my $r = api(GET => "/api/auth/callback?state=$state&code=made-up-code");
+    error_is $r, 401, 'sign_in_failed', 'a known state with a made-up code: the provider refuses the code', qr/did not accept/;
+    unlike $r->{body}, qr/made-up-code/, '... the code is not echoed';
+    ok !state_row($state), 'the state is used up';
+    error_is api(GET => "/api/auth/callback?state=$state&code=made-up-code"), 400, 'invalid_state', 'the same state again: replayed';
+    my $expired = 'e' x 43;
+    $dbh->do('INSERT INTO sso_login_states (state_hash, nonce, code_verifier, return_to, created_at, expires_at) '
+          . 'VALUES (?, ?, ?, ?, UTC_TIMESTAMP(3) - INTERVAL 20 MINUTE, UTC_TIMESTAMP(3) - INTERVAL 10 MINUTE)',
+        undef, sha256_hex($expired), 'n', 'v' x 43, '/');
+    error_is api(GET => "/api/auth/callback?state=$expired&code=abc"), 400, 'invalid_state', 'an expired state';
+    my $page = api(GET => '/api/auth/callback?state=nope', headers => { Accept => $browser });
+    is $page->{status}, 400, 'a browser: 400';
+    like $page->{body}, qr/unknown, has expired or was already completed/, '... on a page that says so';
+    like $page->{headers}{'content-security-policy'} // '', qr/default-src 'none'/, '... with a strict CSP';
+};
+
+subtest 'callback: the provider\'s error is shown, escaped' => sub {
+    my $r = api(GET => '/api/auth/callback?error=access_denied&error_description=' . uri_escape('The user said <no>'));
+    error_is $r, 401, 'sign_in_refused', 'JSON', qr/access_denied \(The user said <no>\)/;
+    $r = api(GET => '/api/auth/callback?error=access_denied&error_description=' . uri_escape('The user said <no>'),
+        headers => { Accept => $browser });
+    is $r->{status}, 401, 'a browser: 401';
+    like $r->{body}, qr/access_denied \(The user said &lt;no&gt;\)/, '... the error on the page, escaped';
+};
+
+subtest 'refused sign-ins are audited' => sub {
+    my $rows = audit_rows('sso.sign_in', 'anonymous');
+    my %reasons = map { $_->{target} => $_->{outcome} } @$rows;
+    is $reasons{'sso:invalid_state'}, 'denied', 'invalid state';
+    is $reasons{'sso:code_refused'}, 'denied', 'a code the provider refused';
+    is $reasons{'sso:provider_error'}, 'denied', 'the provider\'s error';
+};
+
+# --- full sign-ins ---------------------------------------------------------------
+
+my %sub = (alice => 'b7e0c6a2-alice', bob => '4d19f3e8-bob', carol => '9a52b0d1-carol');
+my %pw = map { $_ => "$_-dev-password" } keys %sub;
+my %jar;
+
+for my $case ([ alice => 'admin' ], [ bob => 'viewer' ], [ carol => 'viewer' ]) {
+    my ($user, $role) = @$case;
+    subtest "$user signs in at the provider and is a $role" => sub {
+        my ($res, $jar, $visited) = sign_in($user, $pw{$user}, '/api/secrets?scope=none');
+        my ($callback) = grep { $_->[0] =~ m{^\Q$base\E/api/auth/callback\?} } @$visited;
+        ok $callback, 'through the callback';
+        is $callback->[1], 302, '... which redirects';
+        is $visited->[-1][0], "$base/api/secrets?scope=none", 'back at return_to';
+        is $res->{status}, 200, 'the page answers';
+        like $res->{headers}{'content-type'}, qr{^text/html}, '... as HTML';
+        like $res->{content}, qr/\Quser:$sub{$user}\E/, "... signed in as $user";
+        my $cookie = $jar->{$base_hostport}{nexus_session};
+        like $cookie // '', qr/^[A-Za-z0-9_-]{43}$/, 'a 256-bit session cookie';
+        my $row = $dbh->selectrow_hashref('SELECT * FROM sso_sessions WHERE token_hash = ?', undef, sha256_hex($cookie));
+        ok $row, 'the session row is keyed by the cookie\'s SHA-256';
+        is $row->{user_id}, $sub{$user}, '... for the provider\'s sub';
+        is $row->{role}, $role, "... as $role";
+        ok length($row->{id_token} // ''), '... with the ID token kept';
+        unlike $row->{id_token}, qr/^eyJ/, '... sealed, not in clear';
+        my $me = api(GET => '/api/auth/me', headers => { Cookie => "nexus_session=$cookie" });
+        is $me->{status}, 200, '/me';
+        is $me->{json}{userId}, $sub{$user}, '/me: userId';
+        is_deeply $me->{json}{roles}, [$role], '/me: roles';
+        like $me->{json}{email}, qr/^\Q$user\E\@nexus\.example$/, '/me: email';
+        is scalar(@{ audit_rows('sso.sign_in', "user:$sub{$user}") }), 1, 'one sign-in audit row';
+        $jar{$user} = $jar;
+    };
+}
+
+subtest 'the set cookie\'s attributes on the plain-http stack' => sub {
+    my $state = query_of(api(GET => '/api/auth/login')->{headers}{location})->{state};
+    ok $state, 'a login';
+    # The callback's Set-Cookie itself, seen on a sign-in that stops there.
+    my $jar = {};
+    my ($page) = browse($jar, GET => "$base/api/auth/login");
+    my ($action) = $page->{content} =~ /action="([^"]+\/login)"/;
+    my ($res, $visited) = browse($jar, POST => URI->new_abs($action, $issuer)->as_string,
+        form => { username => 'bob', password => $pw{bob} }, no_follow => 1);
+    my $url = URI->new_abs($res->{headers}{location}, $issuer)->as_string;
+    for (1 .. 5) {
+        last if $url =~ m{^\Q$base\E/api/auth/callback};
+        ($res) = browse($jar, GET => $url, no_follow => 1);
+        $url = URI->new_abs($res->{headers}{location}, $url)->as_string;
+    }
+    like $url, qr{^\Q$base\E/api/auth/callback\?}, 'at the callback';
+    my $r = api(GET => substr($url, length $base));
+    is $r->{status}, 302, 'the callback redirects';
+    like $r->{headers}{'set-cookie'}, qr/^nexus_session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax; Max-Age=\d+$/,
+        'nexus_session, HttpOnly, SameSite=Lax, Path=/, no Secure over http';
+    is $r->{headers}{location}, '/', 'to return_to';
+    error_is api(GET => substr($url, length $base)), 400, 'invalid_state', 'the same callback URL again: refused';
+};
+
+# --- /me, verify, cookies --------------------------------------------------------
+
+subtest '/me and the validator without a live session' => sub {
+    error_is api(GET => '/api/auth/me'), 401, 'unauthorized', '/me without a session';
+    my $r = api(GET => '/api/auth/verify');
+    is $r->{status}, 204, 'verify: 204 without a session';
+    ok !exists $r->{headers}{'x-nexus-sso-user'}, '... and names nobody';
+    my $alice = $jar{alice}{$base_hostport}{nexus_session};
+    (my $tampered = $alice) =~ s/^(.)/$1 eq 'A' ? 'B' : 'A'/e;
+    for my $case ([ tampered => "nexus_session=$tampered" ], [ unknown => 'nexus_session=' . ('Q' x 43) ],
+        [ 'malformed' => 'nexus_session=short' ], [ 'the https name over http' => "__Host-nexus_session=$alice" ]) {
+        my ($what, $cookie) = @$case;
+        error_is api(GET => '/api/auth/me', headers => { Cookie => $cookie }), 401, 'unauthorized', "/me with a $what cookie";
+        my $v = api(GET => '/api/auth/verify', headers => { Cookie => $cookie });
+        is $v->{status}, 204, "verify with a $what cookie: 204";
+        ok !exists $v->{headers}{'x-nexus-sso-user'}, '... naming nobody';
+    }
+    $r = api(GET => '/api/auth/verify', headers => { Cookie => "nexus_session=$alice" });
+    is $r->{headers}{'x-nexus-sso-user'}, $sub{alice}, 'verify with alice\'s cookie names her';
+    is $r->{headers}{'x-nexus-sso-roles'}, 'admin', '... and her role';
+    $r = api(GET => '/api/auth/verify', headers => { Cookie => "nexus_session=$alice", Authorization => 'Bearer whatever' });
+    is $r->{status}, 204, 'verify with a bearer: 204 at once';
+    ok !exists $r->{headers}{'x-nexus-sso-user'}, '... without looking at the session';
+};
+
+subtest 'the gate page' => sub {
+    my $r = api(GET => '/api/auth/nexus-gate?return_to=' . uri_escape('/api/secrets?q=<b>"x"</b>'));
+    is $r->{status}, 200, 'status 200';
+    like $r->{headers}{'content-type'}, qr{^text/html}, 'HTML';
+    like $r->{headers}{'content-security-policy'}, qr/default-src 'none'/, 'strict CSP';
+    unlike $r->{body}, qr/<script|<b>/, 'no script, the path escaped';
+    like $r->{body}, qr/Sign in with the test IdP/, 'Sign in with <provider>';
+    like $r->{body}, qr{href="/api/auth/login\?return_to=%2Fapi%2Fsecrets%3Fq%3D%3Cb%3E%22x%22%3C%2Fb%3E"}, 'the link keeps return_to';
+    like $r->{body}, qr{/api/secrets\?q=&lt;b&gt;&quot;x&quot;&lt;/b&gt;}, 'says where it goes back to';
+    $r = api(GET => '/api/auth/nexus-gate?return_to=' . uri_escape('//evil.example'));
+    like $r->{body}, qr{return_to=%2F"}, 'a foreign return_to becomes /';
+};
+
+# --- sign-out --------------------------------------------------------------------
+
+subtest 'GET logout ends the session, clears the cookie and signs out at the provider' => sub {
+    my $cookie = $jar{bob}{$base_hostport}{nexus_session};
+    my $r = api(GET => '/api/auth/logout', headers => { Cookie => "nexus_session=$cookie" });
+    is $r->{status}, 302, 'status 302';
+    like $r->{headers}{'set-cookie'}, qr/^nexus_session=; Path=\/; HttpOnly; SameSite=Lax; Max-Age=0$/, 'the cookie is cleared';
+    my $loc = $r->{headers}{location};
+    like $loc, qr{^\Q$issuer\E/session/end\?}, 'to the provider\'s end_session_endpoint';
+    my $q = query_of($loc);
+    is $q->{post_logout_redirect_uri}, "$base/", 'coming back to this site';
+    like $q->{id_token_hint}, qr/^eyJ[\w-]+\.[\w-]+\.[\w-]+$/, 'with the ID token as hint';
+    ok !$dbh->selectrow_array('SELECT COUNT(*) FROM sso_sessions WHERE token_hash = ?', undef, sha256_hex($cookie)), 'the session row is gone';
+    error_is api(GET => '/api/auth/me', headers => { Cookie => "nexus_session=$cookie" }), 401, 'unauthorized', 'the old cookie no longer works';
+    error_is api(GET => '/api/secrets', headers => { Cookie => "nexus_session=$cookie" }), 401, 'unauthorized', '... anywhere';
+    is scalar(@{ audit_rows('sso.sign_out', "user:$sub{bob}") }), 1, 'one sign-out audit row';
+    $r = api(GET => '/api/auth/logout');
+    is $r->{status}, 302, 'logout without a session still answers 302';
+};
+
+subtest 'POST logout checks the Origin and the CSRF token' => sub {
+    my $value = new_session('csrf-user');
+    my $cookie = "nexus_session=$value";
+    (my $csrf = sha256_base64("nexus-csrf:$value")) =~ tr{+/}{-_};
+    my $form = sub { return (body => join('&', @_), content_type => 'application/x-www-form-urlencoded') };
+    my $live = sub { $dbh->selectrow_array('SELECT COUNT(*) FROM sso_sessions WHERE token_hash = ?', undef, sha256_hex($value)) };
+    error_is api(POST => '/api/auth/logout', headers => { Cookie => $cookie, Origin => $base }, $form->()), 403, 'forbidden',
+        'no CSRF token', qr/CSRF/;
+    error_is api(POST => '/api/auth/logout', headers => { Cookie => $cookie, Origin => $base }, $form->('csrf=' . ('A' x 43))),
+        403, 'forbidden', 'a wrong CSRF token', qr/CSRF/;
+    error_is api(POST => '/api/auth/logout', headers => { Cookie => $cookie }, $form->("csrf=$csrf")), 403, 'forbidden',
+        'no Origin', qr/this site/;
+    error_is api(POST => '/api/auth/logout', headers => { Cookie => $cookie, Origin => 'http://evil.example' }, $form->("csrf=$csrf")),
+        403, 'forbidden', 'a foreign Origin', qr/this site/;
+    ok $live->(), 'the session survived all of those';
+    my $r = api(POST => '/api/auth/logout', headers => { Cookie => $cookie, Origin => $base }, $form->("csrf=$csrf"));
+    is $r->{status}, 302, 'with both: signed out';
+    ok !$live->(), 'the session is gone';
+};
+
+# --- the provider down (last: the provider is restarted with new keys) ----------
+
+subtest 'the provider down: a clear 503 page, audited' => sub {
+    my $idp_dir = stack_env('NEXUS_RUN_DIR') . '/idp';
+    my $port = URI->new($issuer)->port;
+    my @states = map { query_of(api(GET => '/api/auth/login')->{headers}{location})->{state} } 1 .. 2;
+    ok $states[0] && $states[1], 'two logins started while the provider was up';
+    system(top_dir() . '/tools/idp', 'stop', $idp_dir) == 0 or die "tools/idp stop failed\n";
+    my $r = api(GET => "/api/auth/callback?state=$states[0]&code=some-code");
+    error_is $r, 503, 'unavailable', 'the callback cannot reach the provider: 503', qr/cannot be reached/;
+    ok $r->{headers}{'retry-after'}, '... with Retry-After';
+    $r = api(GET => "/api/auth/callback?state=$states[1]&code=some-code", headers => { Accept => $browser });
+    is $r->{status}, 503, 'a browser: 503';
+    like $r->{headers}{'content-type'}, qr{^text/html}, '... an HTML page';
+    like $r->{body}, qr/Sign-in is unavailable.*cannot be reached right now/s, '... that says what is wrong';
+    my $rows = audit_rows('sso.sign_in', 'anonymous');
+    is scalar(grep { $_->{target} eq 'sso:provider_unreachable' && $_->{outcome} eq 'denied' } @$rows), 2, 'both audited';
+    # Back up for whatever runs next (with new signing keys: a restarted test idp keeps nothing).
+    system(top_dir() . '/tools/idp', 'start', $idp_dir, $port, '--redirect-uri', "$base/api/auth/callback",
+        '--post-logout-redirect-uri', "$base/") == 0 or die "tools/idp start failed\n";
+};
+
+done_testing();
