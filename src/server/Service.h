@@ -28,7 +28,8 @@ public:
 	~Service();
 	Service(const Service&) = delete;
 	Service& operator=(const Service&) = delete;
-	~Service() = default;
+	Service(Service&&) = delete;
+	Service& operator=(Service&&) = delete;
 
 	/// Routes, authenticates, checks the policy and runs the handler.
 	/// Never throws: every failure is a JSON error response. Every response
