@@ -34,6 +34,7 @@ public:
 	/// client id and secret, scopes, CA file). Throws Oidc::ConfigurationError
 	/// naming the problem. Fetches nothing.
 	explicit Provider(const SsoSettings& settings);
+	~Provider() = default;
 
 	Provider(const Provider&) = delete;
 	Provider& operator=(const Provider&) = delete;
