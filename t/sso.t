@@ -53,7 +53,8 @@ sub browse {
         }
         return ($res, \@visited) unless $res->{status} =~ /^30[1237]$/ && !$opt{no_follow};
         $url = URI->new_abs($res->{headers}{location}, $url)->as_string;
-        ($method, %opt) = ('GET', headers => $opt{headers});
+        return ($res, \@visited, $url) if $opt{stop_at} && $url =~ $opt{stop_at};
+        ($method, %opt) = ('GET', headers => $opt{headers}, stop_at => $opt{stop_at});
     }
     die "too many redirects from $url\n";
 }
@@ -71,6 +72,20 @@ sub sign_in {
     return ($res, $jar, $visited);
 }
 my $base_hostport = URI->new($base)->host_port;
+
+# A sign-in at the provider that stops before Nexus's callback: returns the
+# callback URL the provider sent the browser to (its code and state unused).
+sub provider_callback {
+    my ($user, $password) = @_;
+    my $jar = {};
+    my ($page) = browse($jar, GET => "$base/api/auth/login?return_to=%2Fapi%2Fsecrets");
+    my ($action) = ($page->{content} // '') =~ /<form id="idp-login" method="post" action="([^"]+)"/
+        or die "no login form at the provider: $page->{status}\n";
+    my (undef, undef, $callback) = browse($jar, POST => URI->new_abs($action, $issuer)->as_string,
+        form => { username => $user, password => $password }, stop_at => qr{^\Q$base\E/api/auth/callback\?});
+    die "the provider did not send the browser back to the callback\n" unless $callback;
+    return $callback;
+}
 
 # --- login -----------------------------------------------------------------------
 
@@ -184,6 +199,34 @@ for my $case ([ alice => 'admin' ], [ bob => 'viewer' ], [ carol => 'viewer' ]) 
         $jar{$user} = $jar;
     };
 }
+
+subtest 'a code from another sign-in, or used twice, is refused' => sub {
+    my %cb = map { $_ => query_of(provider_callback(bob => $pw{bob})) } qw(a b c);
+    ok +(grep { $cb{$_}{code} && $cb{$_}{state} } keys %cb) == 3, 'three sign-ins at the provider';
+    my $callback = sub {
+        my ($code, $state) = @_;
+        return api(GET => '/api/auth/callback?code=' . uri_escape($code) . '&state=' . uri_escape($state),
+            headers => { Accept => 'application/json' });
+    };
+
+    # One sign-in's state with another's code: the PKCE verifier (and the
+    # nonce) belong to the other sign-in.
+    my $mixed = $callback->($cb{a}{code}, $cb{b}{state});
+    is $mixed->{status}, 401, 'a code from another sign-in: 401';
+    is $mixed->{json}{error}, 'sign_in_failed', '... sign_in_failed';
+    ok !state_row($cb{b}{state}), '... and that state is used up';
+    unlike $mixed->{content}, qr/\Q$cb{a}{code}\E/, '... without echoing the code';
+
+    my $done = $callback->($cb{c}{code}, $cb{c}{state});
+    is $done->{status}, 302, 'a code with its own state signs in';
+
+    my $fresh = query_of(api(GET => '/api/auth/login')->{headers}{location})->{state};
+    my $replay = $callback->($cb{c}{code}, $fresh);
+    is $replay->{status}, 401, 'the same code again, with a fresh state: 401';
+    is $replay->{json}{error}, 'sign_in_failed', '... sign_in_failed';
+    is $dbh->selectrow_array('SELECT COUNT(*) FROM sso_sessions WHERE user_id = ? AND created_at >= ?', undef,
+        $sub{bob}, $start), 2, 'bob has two sessions: the sign-in above and this one';
+};
 
 subtest 'the set cookie\'s attributes on the plain-http stack' => sub {
     my $state = query_of(api(GET => '/api/auth/login')->{headers}{location})->{state};
