@@ -3,7 +3,7 @@
 #
 #   make              build nexus-fcgi, nexusctl (in build/)
 #   make run          build, then run MariaDB + the pool + nginx on 127.0.0.1:4260 (Ctrl-C stops)
-#   make check        unit tests, OpenAPI lint, integration tests against a throwaway stack
+#   make check        unit tests, lint, integration tests against a throwaway stack, browser tests
 #   make deps         install the Debian packages listed in debian/control
 #   make unit         unit tests only;  make integration  integration tests only
 #   make lint         the layer check (tools/check-layers) and the OpenAPI lint;  make bench  the wrk benchmark (needs `make run`)
@@ -59,7 +59,7 @@ lint: .deps-checked
 integration: build
 	NEXUS_BUILD=$(abspath $(BUILD)) t/run-integration
 
-check: unit lint integration
+check: unit lint integration browser-test
 
 bench:
 	bench/run
