@@ -29,22 +29,9 @@ using Nexus::writeFileAtomically;
 using NexusTest::contains;
 using NexusTest::thrown;
 
+using NexusTest::contentOf;
+using NexusTest::modeOf;
 namespace {
-
-mode_t modeOf(const std::string& path)
-{
-	struct stat st;
-	CPPUNIT_ASSERT_EQUAL(0, ::stat(path.c_str(), &st));
-	return st.st_mode & 07777;
-}
-
-std::string contentOf(const std::string& path)
-{
-	std::ifstream in(path);
-	std::ostringstream out;
-	out << in.rdbuf();
-	return out.str();
-}
 
 AtomicWriteOptions createOnly()
 {

@@ -31,6 +31,8 @@ static_assert(std::is_nothrow_move_assignable<Keyring>::value, "");
 using NexusTest::contains;
 using NexusTest::thrown;
 
+using NexusTest::contentOf;
+using NexusTest::modeOf;
 namespace {
 
 std::string base64(const std::string& data)
@@ -44,21 +46,6 @@ std::string base64(const std::string& data)
 
 const std::string kKeyA(32, 'A');
 const std::string kKeyB(32, 'B');
-
-mode_t modeOf(const std::string& path)
-{
-	struct stat st;
-	CPPUNIT_ASSERT_EQUAL(0, ::stat(path.c_str(), &st));
-	return st.st_mode & 07777;
-}
-
-std::string contentOf(const std::string& path)
-{
-	std::ifstream in(path);
-	std::ostringstream out;
-	out << in.rdbuf();
-	return out.str();
-}
 
 } // namespace
 

@@ -13,17 +13,7 @@ using Nexus::Oidc::Pkce;
 
 using NexusTest::thrown;
 
-namespace {
-
-bool isBase64UrlAlphabet(const std::string& s)
-{
-	for (char c : s)
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
-			return false;
-	return true;
-}
-
-} // namespace
+using NexusTest::isBase64UrlAlphabet;
 
 class OidcPkceTest : public CppUnit::TestFixture
 {

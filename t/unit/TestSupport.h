@@ -4,7 +4,12 @@
 #include <cppunit/Asserter.h>
 #include <cppunit/Message.h>
 #include <cppunit/SourceLine.h>
+#include <cppunit/TestAssert.h>
 
+#include <sys/stat.h>
+
+#include <fstream>
+#include <sstream>
 #include <string>
 
 namespace NexusTest {
@@ -29,6 +34,32 @@ template <typename E, typename F> E thrown(F f, const CppUnit::SourceLine& line)
 inline std::string sourceDir()
 {
 	return NEXUS_SOURCE_DIR;
+}
+
+/// The permission bits of the file at path (the test fails when it cannot stat it).
+inline mode_t modeOf(const std::string& path)
+{
+	struct stat st;
+	CPPUNIT_ASSERT_EQUAL(0, ::stat(path.c_str(), &st));
+	return st.st_mode & 07777;
+}
+
+/// The whole content of the file at path ("" when it cannot be read).
+inline std::string contentOf(const std::string& path)
+{
+	std::ifstream in(path);
+	std::ostringstream out;
+	out << in.rdbuf();
+	return out.str();
+}
+
+/// True when s holds only base64url characters (A-Z, a-z, 0-9, '-', '_').
+inline bool isBase64UrlAlphabet(const std::string& s)
+{
+	for (char c : s)
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
+			return false;
+	return true;
 }
 
 inline bool contains(const std::string& haystack, const std::string& needle)

@@ -3,6 +3,8 @@
 #include "util/Base64.h"
 #include "util/Hex.h"
 
+#include "TestSupport.h"
+
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <set>
@@ -11,17 +13,7 @@
 using Nexus::Digest;
 using Nexus::Auth::Token;
 
-namespace {
-
-bool isBase64UrlAlphabet(const std::string& s)
-{
-	for (char c : s)
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
-			return false;
-	return true;
-}
-
-} // namespace
+using NexusTest::isBase64UrlAlphabet;
 
 class TokenTest : public CppUnit::TestFixture
 {
