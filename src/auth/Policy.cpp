@@ -17,32 +17,38 @@ std::string Principal::label() const
 	return "anonymous";
 }
 
-void Policy::check(Access access, const Principal& principal, const std::string& slug, bool loopback)
+void Policy::check(Access access, const Principal& principal, const RequestFacts& facts)
 {
 	if (access == Access::Public || principal.isAdmin()) return;
-	if (access == Access::AdminOrLocal && principal.isAnonymous() && loopback) return;
+	if (access == Access::AdminOrLocal && principal.isAnonymous() && facts.loopback) return;
 	if (principal.isAnonymous()) throw Http::Unauthorized("a bearer token is required");
+	const bool adminUser = principal.isUser() && principal.role == Principal::Role::Admin;
 	switch (access)
 	{
 	case Access::Agent:
+		if (principal.isAgent() || adminUser) return;
+		break;
+	case Access::AgentToken:
 		if (principal.isAgent()) return;
+		if (principal.isUser())
+			throw Http::Forbidden("this route answers agent and admin tokens only, not a browser session");
 		break;
 	case Access::Reader:
-		// Signed-in users of either role read what the UI shows. An SSO admin
-		// (Principal::Role::Admin) is deliberately no Admin here yet: opening
-		// Admin routes and writes to a cookie-authenticated browser needs a
-		// CSRF token on every form and an Origin check first (the UI's work);
-		// that rule goes in this switch, under Access::Admin.
 		if (principal.isAgent() || principal.isUser()) return;
 		break;
 	case Access::AgentSelf:
-		if (principal.isAgent() && principal.name == slug) return;
+		if (principal.isAgent() && principal.name == facts.slug) return;
 		if (principal.isAgent()) throw Http::Forbidden("this token belongs to another agent");
+		if (adminUser && facts.read) return;
 		break;
 	case Access::Admin:
 	case Access::AdminOrLocal:
+		if (adminUser) return;
+		break;
 	case Access::Public: break;
 	}
+	if (principal.isUser() && !adminUser)
+		throw Http::Forbidden("this needs the admin role; you are signed in as a viewer");
 	throw Http::Forbidden("this route needs " + std::string(name(access)) + " access");
 }
 
@@ -52,6 +58,7 @@ const char* Policy::name(Access access)
 	{
 	case Access::Public: return "public";
 	case Access::Agent: return "agent";
+	case Access::AgentToken: return "agent-token";
 	case Access::Reader: return "reader";
 	case Access::AgentSelf: return "agent-self";
 	case Access::Admin: return "admin";

@@ -9,14 +9,36 @@ namespace Auth {
 
 /// The access rule a route declares. One table (the router's) holds the
 /// rule of every route; Policy::check is the only place that applies them.
+///
+/// Who passes, by principal (a signed-in "admin user" is an SSO user with
+/// the admin role; a "viewer" one with the viewer role; either one's writes
+/// also need the CSRF token and Origin, checked by the Service):
+///
+///   rule          admin token   agent token         admin user     viewer
+///   Public        yes           yes                 yes            yes
+///   Reader        yes           yes                 yes            yes
+///   Agent         yes           yes                 yes            no
+///   AgentToken    yes           yes                 no             no
+///   AgentSelf     yes           its own :slug       reads only     no
+///   Admin         yes           no                  yes            no
+///   AdminOrLocal  yes           no                  yes            no     (or no token from loopback)
 enum class Access
 {
 	Public,      ///< anyone, no token needed
-	Agent,       ///< any agent token, or admin
-	Reader,      ///< any agent token, admin, or a signed-in (SSO) user: the UI's reads
-	AgentSelf,   ///< the token of the agent named by the route's :slug, or admin
-	Admin,       ///< the admin token only
-	AdminOrLocal ///< the admin token, or no token at all from a loopback address (metrics scrapers)
+	Agent,       ///< any agent token, the admin token, or a signed-in admin
+	AgentToken,  ///< an agent token or the admin token, never a browser session (secret values, agents' own writes)
+	Reader,      ///< any agent token, admin, or any signed-in user: the UI's reads
+	AgentSelf,   ///< the token of the agent named by the route's :slug, or admin (a signed-in admin: reads only)
+	Admin,       ///< the admin token, or a signed-in admin
+	AdminOrLocal ///< Admin, or no token at all from a loopback address (metrics scrapers)
+};
+
+/// What Policy::check needs to know about the request besides its principal.
+struct RequestFacts
+{
+	std::string slug;      ///< the route's :slug parameter (AgentSelf)
+	bool loopback = false; ///< the client address is a loopback one (AdminOrLocal)
+	bool read = true;      ///< the method is GET or HEAD (AgentSelf for a signed-in admin)
 };
 
 class Policy
@@ -24,9 +46,7 @@ class Policy
 public:
 	/// Throws Unauthorized when a token is needed and the principal is
 	/// anonymous, Forbidden when a known principal is not allowed.
-	/// slug: the route's :slug parameter (AgentSelf only); loopback: the
-	/// client address is a loopback one (AdminOrLocal only).
-	static void check(Access access, const Principal& principal, const std::string& slug, bool loopback = false);
+	static void check(Access access, const Principal& principal, const RequestFacts& facts);
 
 	static const char* name(Access access);
 };

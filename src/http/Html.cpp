@@ -71,27 +71,24 @@ std::string escape(const std::string& text)
 	return out;
 }
 
-Response page(int status, const std::string& title, const std::string& bodyHtml)
+Response page(int status, const std::string& title, const std::string& bodyHtml, const std::string& headerHtml)
 {
 	std::string html = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 	                   "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>";
 	html += escape(title);
-	html += " · Nexus</title>\n<style>\n"
-	        "body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:72rem;padding:0 1rem;color:#1d1d1f}\n"
-	        "table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.35rem .6rem;"
-	        "border-bottom:1px solid #ddd;vertical-align:top}\n"
-	        "th{background:#f4f4f6}code{font-size:.92em}.muted{color:#6e6e73}form{margin:1rem 0}\n"
-	        "</style>\n</head>\n<body>\n<h1>";
+	html += " · Nexus</title>\n<link rel=\"stylesheet\" href=\"" + std::string(kStylesheet) + "\">\n<script src=\"" +
+	        std::string(kScript) + "\" defer></script>\n</head>\n<body>\n";
+	html += headerHtml;
+	html += "<main>\n<h1>";
 	html += escape(title);
 	html += "</h1>\n";
 	html += bodyHtml;
-	html += "</body>\n</html>\n";
+	html += "</main>\n</body>\n</html>\n";
 	Response response(status, "text/html; charset=utf-8", std::move(html));
-	response.addHeader("Content-Security-Policy",
-	                   "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; "
-	                   "base-uri 'none'");
+	response.addHeader("Content-Security-Policy", kContentSecurityPolicy);
 	response.addHeader("X-Content-Type-Options", "nosniff");
 	response.addHeader("Referrer-Policy", "no-referrer");
+	response.addHeader("X-Frame-Options", "DENY");
 	return response;
 }
 

@@ -40,7 +40,7 @@ std::string Page::nextLink(const Request& request, const std::string& lastKey) c
 	return "<" + nextUrl(request, lastKey) + ">; rel=\"next\"";
 }
 
-std::string Page::nextUrl(const Request& request, const std::string& lastKey) const
+std::string Page::firstUrl(const Request& request)
 {
 	std::string query;
 	const std::string& qs = request.queryString();
@@ -51,8 +51,30 @@ std::string Page::nextUrl(const Request& request, const std::string& lastKey) co
 		if (amp == std::string::npos) amp = qs.size();
 		const std::string pair = qs.substr(pos, amp - pos);
 		const std::string name = pair.substr(0, pair.find('='));
-		if (!pair.empty() && name != "after" && name != "limit") query += pair + "&";
+		if (!pair.empty() && name != "after") query += (query.empty() ? "" : "&") + pair;
 		pos = amp + 1;
+	}
+	return query.empty() ? request.path() : request.path() + "?" + query;
+}
+
+std::string Page::nextUrl(const Request& request, const std::string& lastKey) const
+{
+	const std::string first = firstUrl(request);
+	std::string query;
+	const auto mark = first.find('?');
+	if (mark != std::string::npos)
+	{
+		// firstUrl kept limit; nextUrl sets it again below.
+		const std::string qs = first.substr(mark + 1);
+		std::size_t pos = 0;
+		while (pos < qs.size())
+		{
+			auto amp = qs.find('&', pos);
+			if (amp == std::string::npos) amp = qs.size();
+			const std::string pair = qs.substr(pos, amp - pos);
+			if (pair.substr(0, pair.find('=')) != "limit") query += pair + "&";
+			pos = amp + 1;
+		}
 	}
 	query += "limit=" + std::to_string(_limit) + "&after=" + Base64::encode(lastKey, Base64::kUrl);
 	return request.path() + "?" + query;

@@ -59,6 +59,8 @@ public:
 	/// The Link header value for the next page: the same request with
 	/// after=<cursor of lastKey> (other query parameters kept).
 	std::string nextLink(const Request& request, const std::string& lastKey) const;
+	/// The URL (path and query) of the first page: the request without after.
+	static std::string firstUrl(const Request& request);
 	/// The URL (path and query) of that next page.
 	std::string nextUrl(const Request& request, const std::string& lastKey) const;
 

@@ -87,6 +87,22 @@ const std::string& Request::pathParam(const std::string& name) const
 	return it == _pathParams.end() ? empty : it->second;
 }
 
+std::optional<std::string> Request::formField(const std::string& name) const
+{
+	std::size_t pos = 0;
+	while (pos < _body.size())
+	{
+		auto amp = _body.find('&', pos);
+		if (amp == std::string::npos) amp = _body.size();
+		const std::string pair = _body.substr(pos, amp - pos);
+		const auto eq = pair.find('=');
+		if (percentDecode(pair.substr(0, eq), true, "the form") == name)
+			return eq == std::string::npos ? std::string() : percentDecode(pair.substr(eq + 1), true, "the form");
+		pos = amp + 1;
+	}
+	return std::nullopt;
+}
+
 std::string Request::origin() const
 {
 	const auto host = header("host");

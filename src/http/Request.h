@@ -79,6 +79,11 @@ public:
 	/// nullopt. Values are taken as sent, without decoding.
 	std::optional<std::string> cookie(const std::string& name) const;
 
+	/// A field of an application/x-www-form-urlencoded body (the first of
+	/// that name), decoded; nullopt when the body has none. Throws
+	/// BadRequest on a malformed percent-escape.
+	std::optional<std::string> formField(const std::string& name) const;
+
 	/// The media type of the body without parameters, lower-cased ("application/json").
 	std::string mediaType() const;
 

@@ -51,7 +51,7 @@ const char* const kSlugRule = "lower-case letters, digits and '-', starting with
 /// through its route's AgentSelf access.
 void requireOwn(const Principal& principal, const std::string& agent)
 {
-	if (principal.isAgent()) Auth::Policy::check(Access::AgentSelf, principal, agent);
+	if (principal.isAgent()) Auth::Policy::check(Access::AgentSelf, principal, {agent});
 }
 
 /// The agent's row id: the token's own, else looked up (404 naming it).
@@ -267,9 +267,9 @@ Response search(const Request& request, const Principal& principal)
 
 void registerRoutes(Routing::Router& router, const Settings& settings)
 {
-	router.add("POST", "/api/memories/collect", Access::Agent,
+	router.add("POST", "/api/memories/collect", Access::AgentToken,
 	           [&settings](const Request& r, const Principal& p) { return collect(r, p, settings); });
-	router.add("GET", "/api/memories/list", Access::Reader,
+	router.add("GET", "/api/memories/list", Access::Agent,
 	           [](const Request& r, const Principal& p) { return list(r, p); });
 	// :slug, not :agent, so that the policy's AgentSelf check applies to it.
 	router.add("GET", "/api/memories/download/:slug/:date", Access::AgentSelf,

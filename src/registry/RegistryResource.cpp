@@ -98,9 +98,9 @@ Poco::JSON::Object::Ptr toJson(const ModelEntry& model)
 
 void registerRoutes(Routing::Router& router, const Settings&)
 {
-	router.add("GET", "/api/registry/models", Access::Agent,
+	router.add("GET", "/api/registry/models", Access::Reader,
 	           [](const Request& r, const Principal&) { return listModels(r); });
-	router.add("GET", "/api/registry/models/:slug", Access::Agent,
+	router.add("GET", "/api/registry/models/:slug", Access::Reader,
 	           [](const Request& r, const Principal&) { return getFamily(r); });
 	router.add("POST", "/api/registry/models", Access::Agent,
 	           [](const Request& r, const Principal& p) { return upsertModel(r, p); });

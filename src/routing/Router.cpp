@@ -38,7 +38,8 @@ void Router::setVerifiedFastPath(const std::string& method, const std::string& p
 	for (auto& r : _routes)
 	{
 		if (r.method != method || r.pattern != pattern) continue;
-		if (r.access != Auth::Access::AgentSelf && r.access != Auth::Access::Agent)
+		if (r.access != Auth::Access::AgentSelf && r.access != Auth::Access::Agent &&
+		    r.access != Auth::Access::AgentToken)
 			throw std::logic_error("a verified fast path needs an Agent or AgentSelf route");
 		r.verifiedFastPath = std::move(fastPath);
 		return;

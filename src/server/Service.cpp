@@ -15,6 +15,8 @@
 #include "profiles/ProfilesResource.h"
 #include "registry/RegistryResource.h"
 #include "sso/SsoResource.h"
+#include "ui/Csrf.h"
+#include "ui/Page.h"
 #include "util/Time.h"
 #include "vault/VaultResource.h"
 
@@ -121,6 +123,7 @@ Response Service::handle(Request& request) const
 
 Response Service::dispatch(Request& request, Outcome& outcome) const
 {
+	Auth::Principal principal;
 	try
 	{
 		const auto match = _router.match(request.method(), request.segments());
@@ -138,19 +141,30 @@ Response Service::dispatch(Request& request, Outcome& outcome) const
 			}
 		}
 		const Auth::Access access = match.route->access;
-		const Auth::Principal principal =
+		principal =
 		    access == Auth::Access::Public ? Auth::Principal::anonymous() : authenticate(_authenticator, request);
 		outcome.principal = principal.label();
+		const bool read = request.method() == "GET" || request.method() == "HEAD";
 		// A browser that opens a UI page without a session is sent to sign in;
 		// API clients (a bearer, or not asking for HTML) get the JSON 401.
-		if (access == Auth::Access::Reader && principal.isAnonymous() && _settings.sso.enabled() &&
-		    (request.method() == "GET" || request.method() == "HEAD") && Http::Html::wanted(request))
+		if (access != Auth::Access::Public && principal.isAnonymous() && _settings.sso.enabled() && read &&
+		    Http::Html::wanted(request))
 			return Sso::SsoResource::redirectToGate(request);
-		Auth::Policy::check(access, principal, request.pathParam("slug"), isLoopback(request.clientAddress()));
+		Auth::Policy::check(access, principal, {request.pathParam("slug"), isLoopback(request.clientAddress()), read});
+		// A change a session cookie authenticates must come from one of our
+		// pages (ui/Csrf.h); bearer tokens are not sent by browsers on their own.
+		if (principal.isUser() && !read) Ui::Csrf::check(request);
 		return match.route->handler(request, principal);
 	}
 	catch (const Http::HttpError& e)
 	{
+		// A person in the browser gets the error as a page of the UI.
+		if (Http::Html::wanted(request) && (principal.isUser() || e.status() == 404))
+		{
+			Response page = Ui::errorPage(request, principal, e.status(), e.code(), e.what());
+			for (const auto& [name, value] : e.headers()) page.addHeader(name, value);
+			return page;
+		}
 		return Response::error(e);
 	}
 	catch (const sql::SQLException& e)

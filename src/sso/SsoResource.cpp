@@ -1,7 +1,6 @@
 #include "sso/SsoResource.h"
 
 #include "audit/AuditLog.h"
-#include "auth/Token.h"
 #include "config/Settings.h"
 #include "http/HttpError.h"
 #include "http/Json.h"
@@ -10,10 +9,11 @@
 #include "routing/Router.h"
 #include "sso/Provider.h"
 #include "sso/ReturnTo.h"
-#include "sso/SessionCookie.h"
 #include "sso/SessionStore.h"
 #include "sso/SignInPages.h"
 #include "sso/SignInRules.h"
+#include "ui/Csrf.h"
+#include "ui/SessionCookie.h"
 #include "util/Hex.h"
 #include "util/Random.h"
 #include "vault/Envelope.h"
@@ -31,6 +31,7 @@ using Auth::Access;
 using Auth::Principal;
 using Http::Request;
 using Http::Response;
+using Ui::SessionCookie;
 
 namespace {
 
@@ -84,25 +85,6 @@ void auditRefused(const Request& request, const Principal& principal, const std:
 	{
 		logger().warning("request %s: refused sign-in not audited: %s", request.requestId(), std::string(e.what()));
 	}
-}
-
-/// The fields of an application/x-www-form-urlencoded body: the first value of name.
-std::optional<std::string> formField(const Request& request, const std::string& name)
-{
-	const std::string& body = request.body();
-	std::size_t pos = 0;
-	while (pos < body.size())
-	{
-		auto amp = body.find('&', pos);
-		if (amp == std::string::npos) amp = body.size();
-		const std::string pair = body.substr(pos, amp - pos);
-		const auto eq = pair.find('=');
-		if (Request::percentDecode(pair.substr(0, eq), true, "the form") == name)
-			return eq == std::string::npos ? std::string()
-			                               : Request::percentDecode(pair.substr(eq + 1), true, "the form");
-		pos = amp + 1;
-	}
-	return std::nullopt;
 }
 
 std::optional<Session> liveSession(const Request& request, const SsoSettings& settings)
@@ -369,14 +351,14 @@ Response SsoResource::logout(const Request& request, bool form)
 	const auto cookie = SessionCookie::value(request);
 	if (form)
 	{
-		const std::string origin = request.origin();
-		const auto sent = request.header("origin");
-		if (origin.empty() || !sent || *sent != origin)
-			return SignInPages::failure(request, 403, "forbidden", "the sign-out form must be sent from this site");
-		const auto token = formField(request, "csrf");
-		if (cookie && (!token || !Auth::Token::constantTimeEquals(*token, SessionCookie::csrfToken(*cookie))))
-			return SignInPages::failure(request, 403, "forbidden",
-			                            "the sign-out form's CSRF token is missing or wrong; reload the page");
+		try
+		{
+			Ui::Csrf::check(request);
+		}
+		catch (const Http::HttpError& e)
+		{
+			return SignInPages::failure(request, e.status(), e.code(), e.what());
+		}
 	}
 	std::optional<Session> session;
 	if (cookie) session = SessionStore::remove(SessionCookie::hash(*cookie));

@@ -130,13 +130,15 @@ Response listSecrets(const Request& request, const Principal& principal, const V
 /// Answers a read of secret (already looked up for principal): 403 when its
 /// profile may not read it, else the decrypted value. Every outcome is
 /// audited first; an audit failure is a 503 and the value does not leave.
+/// action: "secret.read" (an agent's or the admin token's GET) or
+/// "secret.reveal" (an admin's reveal in the UI).
 Response deliver(const Request& request, const Principal& principal, const SecretRecord& secret,
-                 const Settings& settings)
+                 const Settings& settings, const char* action = "secret.read")
 {
 	const std::uint64_t id = secret.meta.id;
 	if (!secret.readable)
 	{
-		AuditLog::record(request, principal, "secret.read", target(id), Outcome::Denied);
+		AuditLog::record(request, principal, action, target(id), Outcome::Denied);
 		throw Http::Forbidden("this agent's profile may not read secret " + std::to_string(id));
 	}
 
@@ -152,14 +154,14 @@ Response deliver(const Request& request, const Principal& principal, const Secre
 	{
 		Poco::Logger::get("vault").error("secret %s version %u cannot be opened: %s", std::to_string(id),
 		                                 secret.meta.version, std::string(e.what()));
-		AuditLog::record(request, principal, "secret.read", target(id), Outcome::Error);
+		AuditLog::record(request, principal, action, target(id), Outcome::Error);
 		throw Http::HttpError(500, "undecryptable",
 		                      "secret " + std::to_string(id) +
 		                          " cannot be decrypted: the stored record fails its "
 		                          "integrity check or its key is not in the keyring; the failure is audited");
 	}
 	// Fail closed: the value leaves only after its read is durably recorded.
-	AuditLog::record(request, principal, "secret.read", target(id), Outcome::Ok);
+	AuditLog::record(request, principal, action, target(id), Outcome::Ok);
 
 	auto o = Http::Json::object();
 	o->set("id", id);
@@ -179,6 +181,19 @@ Response readSecret(const Request& request, const Principal& principal, const Se
 	const auto secret = VaultStore::read(id, agent);
 	if (!secret) throw Http::NotFound("no secret " + std::to_string(id));
 	return deliver(request, principal, *secret, settings);
+}
+
+/// An admin's reveal of one value from the UI: a POST (never cached,
+/// prefetched or sent on by a link), audited as "secret.reveal".
+Response revealSecret(const Request& request, const Principal& principal, const Settings& settings)
+{
+	const std::uint64_t id = secretId(request);
+	const auto secret = VaultStore::read(id, std::nullopt);
+	if (!secret) throw Http::NotFound("no secret " + std::to_string(id));
+	Response response = deliver(request, principal, *secret, settings, "secret.reveal");
+	response.addHeader("Cache-Control", "no-store");
+	response.addHeader("Pragma", "no-cache");
+	return response;
 }
 
 /// The hottest read: with an agent token, one query checks the token and
@@ -230,8 +245,9 @@ Response uiSecrets(const Request& request, const Principal& principal)
 {
 	Viewer viewer;
 	if (auto profile = request.query("profile"); profile && !profile->empty()) viewer.profile = *profile;
-	Response response = listSecrets(request, principal, viewer, Http::Html::wanted(request));
-	response.addHeader("Vary", "Accept, Authorization");
+	const bool html = Http::Html::wanted(request);
+	Response response = listSecrets(request, principal, viewer, html);
+	if (!html) response.addHeader("Vary", "Accept, Authorization, Cookie");
 	return response;
 }
 
@@ -243,7 +259,7 @@ void registerRoutes(Routing::Router& router, const Settings& settings)
 	           [](const Request& r, const Principal& p) { return listSecrets(r, p, Viewer()); });
 	router.add("POST", "/api/vault/secrets", Access::Admin,
 	           [&settings](const Request& r, const Principal& p) { return createSecret(r, p, settings); });
-	router.add("GET", "/api/vault/secrets/:id", Access::Agent,
+	router.add("GET", "/api/vault/secrets/:id", Access::AgentToken,
 	           [&settings](const Request& r, const Principal& p) { return readSecret(r, p, settings); });
 	router.setVerifiedFastPath("GET", "/api/vault/secrets/:id", [&settings](const Request& r, const std::string& hash) {
 		return readSecretWithToken(r, hash, settings);
@@ -254,6 +270,8 @@ void registerRoutes(Routing::Router& router, const Settings& settings)
 	           [](const Request& r, const Principal& p) { return deleteSecret(r, p); });
 	router.add("GET", "/api/secrets", Access::Reader,
 	           [](const Request& r, const Principal& p) { return uiSecrets(r, p); });
+	router.add("POST", "/api/secrets/:id/reveal", Access::Admin,
+	           [&settings](const Request& r, const Principal& p) { return revealSecret(r, p, settings); });
 }
 
 } // namespace Vault

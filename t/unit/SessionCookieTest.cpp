@@ -1,6 +1,6 @@
 // SessionCookie: __Host- with Secure over https, a plain name only over
 // http, a strict shape, and a CSRF token derived from the value.
-#include "sso/SessionCookie.h"
+#include "ui/SessionCookie.h"
 #include "http/Request.h"
 
 #include <cppunit/extensions/HelperMacros.h>
@@ -8,7 +8,7 @@
 #include <string>
 
 using Nexus::Http::Request;
-using Nexus::Sso::SessionCookie;
+using Nexus::Ui::SessionCookie;
 
 namespace {
 

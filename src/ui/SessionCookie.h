@@ -8,7 +8,7 @@ namespace Http {
 class Request;
 }
 
-namespace Sso {
+namespace Ui {
 
 /// The browser's session cookie: 256 random bits (base64url), of which the
 /// database keeps only the SHA-256 (hash()).
@@ -52,5 +52,5 @@ public:
 	static std::string csrfToken(const std::string& value);
 };
 
-} // namespace Sso
+} // namespace Ui
 } // namespace Nexus

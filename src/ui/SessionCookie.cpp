@@ -1,4 +1,4 @@
-#include "sso/SessionCookie.h"
+#include "ui/SessionCookie.h"
 
 #include "http/Request.h"
 #include "util/Base64.h"
@@ -10,7 +10,7 @@
 #include <cctype>
 
 namespace Nexus {
-namespace Sso {
+namespace Ui {
 
 namespace {
 
@@ -68,5 +68,5 @@ std::string SessionCookie::csrfToken(const std::string& value)
 	return Base64::encode(std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()), Base64::kUrl);
 }
 
-} // namespace Sso
+} // namespace Ui
 } // namespace Nexus
