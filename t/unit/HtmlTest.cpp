@@ -95,7 +95,12 @@ public:
 		CPPUNIT_ASSERT(contains(response.body(), "<title>A &lt;b&gt; title · Nexus</title>"));
 		CPPUNIT_ASSERT(contains(response.body(), "<p>body</p>"));
 		CPPUNIT_ASSERT(contains(response.header("Content-Security-Policy"), "default-src 'none'"));
-		CPPUNIT_ASSERT(!contains(response.header("Content-Security-Policy"), "script-src"));
+		// Script and style only from this site's /static/, nothing inline.
+		CPPUNIT_ASSERT(contains(response.header("Content-Security-Policy"), "script-src 'self'"));
+		CPPUNIT_ASSERT(contains(response.header("Content-Security-Policy"), "style-src 'self'"));
+		CPPUNIT_ASSERT(!contains(response.header("Content-Security-Policy"), "unsafe-inline"));
+		CPPUNIT_ASSERT(contains(response.body(), "<link rel=\"stylesheet\" href=\"/static/nexus.css\">"));
+		CPPUNIT_ASSERT(!contains(response.body(), "<style"));
 		CPPUNIT_ASSERT_EQUAL(std::string("nosniff"), response.header("X-Content-Type-Options"));
 	}
 };

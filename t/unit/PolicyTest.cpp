@@ -18,11 +18,12 @@ namespace {
 const std::string kSlug = "bob";
 
 /// The outcome of Policy::check: 0 for pass, else the error's status.
-int outcome(Access access, const Principal& principal, const std::string& slug = kSlug, bool loopback = false)
+int outcome(Access access, const Principal& principal, const std::string& slug = kSlug, bool loopback = false,
+            bool read = true)
 {
 	try
 	{
-		Policy::check(access, principal, slug, loopback);
+		Policy::check(access, principal, {slug, loopback, read});
 		return 0;
 	}
 	catch (const HttpError& e)
@@ -36,7 +37,7 @@ HttpError error(Access access, const Principal& principal, const CppUnit::Source
 {
 	try
 	{
-		Policy::check(access, principal, kSlug);
+		Policy::check(access, principal, {kSlug});
 	}
 	catch (const HttpError& e)
 	{
@@ -50,6 +51,7 @@ const Principal kSelf = Principal::agent(7, kSlug);
 const Principal kOther = Principal::agent(8, "eve");
 const Principal kAdmin = Principal::admin();
 const Principal kUser = Principal::user("alice");
+const Principal kAdminUser = Principal::user("carol", Principal::Role::Admin);
 
 const int kPass = 0;
 const int kUnauthorized = 401;
@@ -65,6 +67,7 @@ class PolicyTest : public CppUnit::TestFixture
 	CPPUNIT_TEST(testAgentSelf);
 	CPPUNIT_TEST(testAdmin);
 	CPPUNIT_TEST(testTable);
+	CPPUNIT_TEST(testViewerIsToldWhy);
 	CPPUNIT_TEST(testUnauthorizedHasChallenge);
 	CPPUNIT_TEST(testForbiddenHasNoChallenge);
 	CPPUNIT_TEST(testAgentSelfComparesWholeSlug);
@@ -110,24 +113,54 @@ public:
 
 	void testTable()
 	{
-		// Rows: access; columns: anonymous, agent for :slug, another agent, admin, SSO user.
+		// Rows: access; columns: anonymous, agent for :slug, another agent,
+		// admin token, viewer user, admin user; for a read (GET) and a write.
 		struct Row
 		{
 			Access access;
-			int expected[5];
+			int read[6];
+			int write[6];
 		};
 		const Row table[] = {
-		    {Access::Public, {kPass, kPass, kPass, kPass, kPass}},
-		    {Access::Agent, {kUnauthorized, kPass, kPass, kPass, kForbidden}},
-		    {Access::Reader, {kUnauthorized, kPass, kPass, kPass, kPass}},
-		    {Access::AgentSelf, {kUnauthorized, kPass, kForbidden, kPass, kForbidden}},
-		    {Access::Admin, {kUnauthorized, kForbidden, kForbidden, kPass, kForbidden}},
+		    {Access::Public, {kPass, kPass, kPass, kPass, kPass, kPass}, {kPass, kPass, kPass, kPass, kPass, kPass}},
+		    {Access::Agent,
+		     {kUnauthorized, kPass, kPass, kPass, kForbidden, kPass},
+		     {kUnauthorized, kPass, kPass, kPass, kForbidden, kPass}},
+		    {Access::AgentToken,
+		     {kUnauthorized, kPass, kPass, kPass, kForbidden, kForbidden},
+		     {kUnauthorized, kPass, kPass, kPass, kForbidden, kForbidden}},
+		    {Access::Reader,
+		     {kUnauthorized, kPass, kPass, kPass, kPass, kPass},
+		     {kUnauthorized, kPass, kPass, kPass, kPass, kPass}},
+		    {Access::AgentSelf,
+		     {kUnauthorized, kPass, kForbidden, kPass, kForbidden, kPass},
+		     {kUnauthorized, kPass, kForbidden, kPass, kForbidden, kForbidden}},
+		    {Access::Admin,
+		     {kUnauthorized, kForbidden, kForbidden, kPass, kForbidden, kPass},
+		     {kUnauthorized, kForbidden, kForbidden, kPass, kForbidden, kPass}},
+		    {Access::AdminOrLocal,
+		     {kUnauthorized, kForbidden, kForbidden, kPass, kForbidden, kPass},
+		     {kUnauthorized, kForbidden, kForbidden, kPass, kForbidden, kPass}},
 		};
-		const Principal* principals[] = {&kAnonymous, &kSelf, &kOther, &kAdmin, &kUser};
+		const Principal* principals[] = {&kAnonymous, &kSelf, &kOther, &kAdmin, &kUser, &kAdminUser};
 		for (const auto& row : table)
-			for (int i = 0; i < 5; ++i)
-				CPPUNIT_ASSERT_EQUAL_MESSAGE(std::string(Policy::name(row.access)) + " / " + principals[i]->label(),
-				                             row.expected[i], outcome(row.access, *principals[i]));
+			for (int i = 0; i < 6; ++i)
+			{
+				const std::string what = std::string(Policy::name(row.access)) + " / " + principals[i]->label();
+				CPPUNIT_ASSERT_EQUAL_MESSAGE(what + " read", row.read[i],
+				                             outcome(row.access, *principals[i], kSlug, false, true));
+				CPPUNIT_ASSERT_EQUAL_MESSAGE(what + " write", row.write[i],
+				                             outcome(row.access, *principals[i], kSlug, false, false));
+			}
+	}
+
+	void testViewerIsToldWhy()
+	{
+		const HttpError e = error(Access::Admin, kUser, CPPUNIT_SOURCELINE());
+		CPPUNIT_ASSERT_EQUAL(403, e.status());
+		CPPUNIT_ASSERT(std::string(e.what()).find("admin role") != std::string::npos);
+		const HttpError value = error(Access::AgentToken, kAdminUser, CPPUNIT_SOURCELINE());
+		CPPUNIT_ASSERT(std::string(value.what()).find("browser session") != std::string::npos);
 	}
 
 	void testUnauthorizedHasChallenge()
@@ -165,7 +198,7 @@ public:
 
 	void testUserPrincipal()
 	{
-		// An SSO user is known (403, not 401): it may use the UI's reads but
+		// An SSO viewer is known (403, not 401): it may use the UI's reads but
 		// holds no agent or admin rights.
 		const Principal alice = Principal::user("alice");
 		CPPUNIT_ASSERT(alice.isUser() && !alice.isAgent() && !alice.isAdmin() && !alice.isAnonymous());
@@ -182,6 +215,7 @@ public:
 		CPPUNIT_ASSERT_EQUAL(kPass, outcome(Access::AdminOrLocal, kAnonymous, kSlug, true));
 		CPPUNIT_ASSERT_EQUAL(kForbidden, outcome(Access::AdminOrLocal, kSelf, kSlug, true));
 		CPPUNIT_ASSERT_EQUAL(kForbidden, outcome(Access::AdminOrLocal, kUser, kSlug, true));
+		CPPUNIT_ASSERT_EQUAL(kPass, outcome(Access::AdminOrLocal, kAdminUser, kSlug, true));
 		CPPUNIT_ASSERT_EQUAL(kPass, outcome(Access::AdminOrLocal, kAdmin, kSlug, true));
 		CPPUNIT_ASSERT_EQUAL(kUnauthorized, outcome(Access::AdminOrLocal, kAnonymous, kSlug, false));
 		// The loopback flag opens nothing else.
@@ -194,6 +228,7 @@ public:
 	{
 		CPPUNIT_ASSERT_EQUAL(std::string("public"), std::string(Policy::name(Access::Public)));
 		CPPUNIT_ASSERT_EQUAL(std::string("agent"), std::string(Policy::name(Access::Agent)));
+		CPPUNIT_ASSERT_EQUAL(std::string("agent-token"), std::string(Policy::name(Access::AgentToken)));
 		CPPUNIT_ASSERT_EQUAL(std::string("reader"), std::string(Policy::name(Access::Reader)));
 		CPPUNIT_ASSERT_EQUAL(std::string("agent-self"), std::string(Policy::name(Access::AgentSelf)));
 		CPPUNIT_ASSERT_EQUAL(std::string("admin"), std::string(Policy::name(Access::Admin)));
