@@ -191,7 +191,12 @@ std::string pager(const Http::Request& request, const std::string& nextUrl)
 std::string when(const std::string& rfc3339)
 {
 	if (rfc3339.empty()) return "—";
-	return "<time datetime=\"" + escape(rfc3339) + "\">" + escape(rfc3339) + "</time>";
+	// "2026-12-01T23:35:01.619Z" reads as "2026-12-01 23:35:01 UTC"; the
+	// exact instant stays in datetime (and the tooltip).
+	std::string shown = rfc3339;
+	if (shown.size() >= 19 && shown[10] == 'T') shown = shown.substr(0, 10) + " " + shown.substr(11, 8) + " UTC";
+	return "<time datetime=\"" + escape(rfc3339) + "\" title=\"" + escape(rfc3339) + "\">" + escape(shown) +
+	       "</time>";
 }
 
 } // namespace Ui
