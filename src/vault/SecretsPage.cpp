@@ -18,13 +18,13 @@ std::string createForm(const Http::Request& request)
 	std::string html = "<details id=\"new-secret\"><summary>New secret</summary>\n";
 	html += Ui::formStart(request, "POST", "/api/vault/secrets", {"create-secret", "", "/api/secrets", "", "", ""});
 	html += "<div class=\"grid2\">\n";
-	html += Ui::field({"scope", "Scope", "", "string", "text", "infrastructure", "a short word", {}, true});
-	html += Ui::field({"name", "Name", "", "string", "text", "db/password", "words separated by '/'", {}, true});
+	html += Ui::field({"scope", "Scope", "", "string", "text", "infrastructure", "a short word", {}, true, false, 4});
+	html += Ui::field({"name", "Name", "", "string", "text", "db/password", "words separated by '/'", {}, true, false, 4});
 	html += "</div>\n";
 	html += Ui::field(
 	    {"value", "Value", "", "string", "password", "", "encrypted at rest; never shown in lists", {}, true});
 	html += Ui::field({"allowed_profiles", "Allowed profiles", "", "list", "text", "Prod-Reliable, Dev",
-	                   "comma-separated; empty: every agent may read it"});
+	                   "comma-separated; empty: every agent may read it", {}, false, false, 4});
 	html += Ui::formEnd("Create secret");
 	html += "</details>\n";
 	return html;
@@ -61,8 +61,8 @@ Http::Response secretsPage(const Http::Request& request, const Auth::Principal& 
 	                   "one by id, and every read is audited.";
 	body += admin ? " As an admin you may reveal a value: that read is audited too.</p>\n" : "</p>\n";
 	body += Ui::filterForm(request, "/api/secrets",
-	                       {{"profile", "Readable by profile", "", "", "text", "every profile"},
-	                        {"scope", "Scope", "", "", "text", "every scope"}});
+	                       {{"profile", "Readable by profile", "", "", "text", "every profile", "", {}, false, false, 4},
+	                        {"scope", "Scope", "", "", "text", "every scope", "", {}, false, false, 4}});
 	if (profile) body += "<p>Unrestricted secrets and those allowing <strong>" + escape(*profile) + "</strong>.</p>\n";
 	if (admin) body += createForm(request);
 	if (rows.empty())
