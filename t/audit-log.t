@@ -128,7 +128,7 @@ my @create;    # the token.create requests
     is_deeply rows_of($r), [], '... not audited (nothing was presented)';
 
     my $agent_token = issue_token(new_agent(slug => unique_slug('audit-other')))->{token};
-    $r = api(GET => '/api/agents', token => $agent_token);
+    $r = api(GET => '/api/assignments', token => $agent_token);
     is $r->{status}, 403, "a valid agent token on an admin route: 403";
     is_deeply rows_of($r), [], '... not a failed authentication';
 

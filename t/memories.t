@@ -110,8 +110,10 @@ subtest 'collect: who may' => sub {
     like $r->{headers}{'www-authenticate'} // '', qr/^Bearer/, '... with WWW-Authenticate';
     error_is collect($unknown_token, $body), 401, 'unauthorized', 'an unknown token: 401';
     error_is collect($other_token, $body), 403, 'forbidden', "another agent's token: 403", qr/another agent/;
-    error_is api(POST => '/api/memories/collect', user => 'alice', json => $body), 401, 'unauthorized',
-        'a signed-in user (no token): 401';
+    error_is api(POST => '/api/memories/collect', user => 'alice', json => $body), 403, 'forbidden',
+        'a signed-in viewer (no token): 403', qr/not a browser session/;
+    error_is api(POST => '/api/memories/collect', user => 'alice', role => 'admin', json => $body), 403, 'forbidden',
+        'a signed-in admin (no token): 403 too (agents write their own memories)', qr/not a browser session/;
     is stored_count($owner), $before, 'nothing was stored';
     error_is collect($admin, { agent => 'no-such-agent-' . unique_slug('x'), content => 'x' }), 404, 'not_found',
         'admin, unknown agent: 404 naming it', qr/no agent 'no-such-agent-/;
@@ -252,8 +254,11 @@ subtest 'download: only the agent itself or the admin' => sub {
     error_is api(GET => $path), 401, 'unauthorized', 'no token: 401';
     error_is api(GET => $path, token => $unknown_token), 401, 'unauthorized', 'unknown token: 401';
     error_is api(GET => $path, token => $other_token), 403, 'forbidden', "another agent's token: 403";
-    error_is api(GET => $path, user => 'alice', headers => { Accept => $browser }), 401, 'unauthorized',
-        'a signed-in user: 401 (contents are not for the UI)';
+    error_is api(GET => $path, user => 'alice', headers => { Accept => 'application/json' }), 403, 'forbidden',
+        'a signed-in viewer: 403 (contents are for admins)';
+    my $r = api(GET => $path, user => 'alice', role => 'admin', headers => { Accept => 'application/json' });
+    is $r->{status}, 200, 'a signed-in admin: 200 (a read)';
+    is $r->{headers}{'content-disposition'}, qq{attachment; filename="$owner-2026-07-01.md"}, '... the markdown';
     is api(GET => $path, token => $owner_token)->{status}, 200, 'its own token: 200';
     is api(GET => $path, token => $admin)->{status}, 200, 'admin: 200';
 };
@@ -359,14 +364,15 @@ subtest 'list: who sees what' => sub {
     my ($rows) = all_pages('/api/memories/list?from=2026-07-01&to=2026-07-01&limit=1000', token => $admin);
     my %agents = map { $_->{agent} => 1 } @$rows;
     ok $agents{$owner} && $agents{$other}, 'admin: every agent';
-    ($rows) = all_pages('/api/memories/list?from=2026-07-01&to=2026-07-01&limit=1000', user => 'alice',
+    ($rows) = all_pages('/api/memories/list?from=2026-07-01&to=2026-07-01&limit=1000', user => 'alice', role => 'admin',
         headers => { Accept => 'application/json' });
     %agents = map { $_->{agent} => 1 } @$rows;
-    ok $agents{$owner} && $agents{$other}, 'a signed-in user (asking for JSON): every agent';
+    ok $agents{$owner} && $agents{$other}, 'a signed-in admin (asking for JSON): every agent';
     ok !grep({ exists $_->{content} } @$rows), '... metadata only';
-    $r = api(GET => "/api/memories/list?agent=$owner", user => 'alice');
-    like $r->{headers}{'content-type'}, qr{^application/json}, 'a user without Accept gets JSON';
-    $r = api(GET => '/api/memories/list', token => $owner_token, user => 'alice', headers => { Accept => $browser });
+    $r = api(GET => "/api/memories/list?agent=$owner", user => 'alice', role => 'admin');
+    like $r->{headers}{'content-type'}, qr{^application/json}, 'an admin user without Accept gets JSON';
+    error_is api(GET => "/api/memories/list?agent=$owner", user => 'alice'), 403, 'forbidden', 'a signed-in viewer: 403';
+    $r = api(GET => '/api/memories/list', token => $owner_token, user => 'alice', role => 'admin', headers => { Accept => $browser });
     like $r->{headers}{'content-type'}, qr{^application/json}, 'a bearer gets JSON even with a browser Accept';
     ok !grep({ $_->{agent} ne $owner } @{ $r->{json} }), '... and the token wins over the session';
     error_is api(GET => '/api/memories/list', headers => { 'X-Nexus-Sso-User' => 'mallory' }), 401,
@@ -376,22 +382,23 @@ subtest 'list: who sees what' => sub {
     like $r->{headers}{location} // '', qr{^/api/auth/nexus-gate\?return_to=%2Fapi%2Fmemories%2Flist$}, '... at the gate';
 };
 
-subtest 'list: an HTML page for a signed-in browser' => sub {
-    my $r = api(GET => "/api/memories/list?agent=$owner", user => 'alice', headers => { Accept => $browser });
+subtest 'list: an HTML page for a signed-in admin' => sub {
+    # The pages themselves: t/ui-pages-memories.t.
+    my %as_admin = (user => 'alice', role => 'admin', headers => { Accept => $browser });
+    my $r = api(GET => "/api/memories/list?agent=$owner", %as_admin);
     is $r->{status}, 200, 'status 200';
     like $r->{headers}{'content-type'}, qr{^text/html; charset=utf-8}, 'text/html';
     like $r->{body}, qr/^<!DOCTYPE html>/, 'a whole document';
-    like $r->{body}, qr{Signed in as <strong>user:alice</strong>}, 'names the user';
-    like $r->{body}, qr{<th>agent</th><th>date</th><th>entries</th><th>bytes</th><th>updated</th>}, 'the columns';
-    like $r->{body}, qr{<td><code>\Q$owner\E</code></td><td>2026-07-01</td><td>\d+</td><td>\d+</td>}, 'a row per file';
-    like $r->{body}, qr{<code>GET /api/memories/download/\Q$owner\E/2026-07-01</code>}, 'the download path (a session may not follow it: contents need a token)';
-    like $r->{body}, qr{name="agent" value="\Q$owner\E"}, 'the filter shows the agent';
+    like $r->{body}, qr{<span id="nexus-user" title="signed in as">alice</span>}, 'names the user';
+    like $r->{body}, qr{<th>agent</th><th>day</th><th class="num">entries</th><th class="num">size</th><th>updated</th>}, 'the columns';
+    like $r->{body}, qr{<td><a href="/api/memories/list\?agent=\Q$owner\E"><code>\Q$owner\E</code></a></td><td><a href="/api/memories/download/\Q$owner\E/2026-07-01">2026-07-01</a></td><td class="num">\d+</td>},
+        'a row per file, linking to the day';
+    like $r->{body}, qr{name="agent"[^>]*value="\Q$owner\E"}, 'the filter shows the agent';
     unlike $r->{body}, qr/Remember the ollama host/, 'never a content';
     like $r->{headers}{'content-security-policy'}, qr/default-src 'none'/, 'a CSP that allows no script';
     like $r->{headers}{vary} // '', qr/Accept/, 'Vary';
 
-    $r = api(GET => qq{/api/memories/list?agent=$owner&limit=1&note="><script>alert(1)</script>}, user => 'alice',
-        headers => { Accept => $browser });
+    $r = api(GET => qq{/api/memories/list?agent=$owner&limit=1&note="><script>alert(1)</script>}, %as_admin);
     is $r->{status}, 200, 'a page with markup in the query string';
     my ($next) = $r->{body} =~ /<a rel="next" href="([^"]+)"/;
     ok $next, '... has a next-page link';
@@ -401,9 +408,13 @@ subtest 'list: an HTML page for a signed-in browser' => sub {
     $next =~ s/&quot;/"/g;
     $next =~ s/&lt;/</g;
     $next =~ s/&gt;/>/g;
-    my $second = api(GET => $next, user => 'alice', headers => { Accept => $browser });
+    my $second = api(GET => $next, %as_admin);
     is $second->{status}, 200, 'the next page answers';
-    like $second->{body}, qr{<td><code>\Q$owner\E</code></td>}, '... with another file';
+    like $second->{body}, qr{<td><a href="/api/memories/list\?agent=\Q$owner\E"><code>\Q$owner\E</code></a></td>}, '... with another file';
+
+    $r = api(GET => "/api/memories/list?agent=$owner", user => 'alice', headers => { Accept => $browser });
+    is $r->{status}, 403, 'a viewer: 403';
+    like $r->{headers}{'content-type'}, qr{^text/html}, '... as a page';
 };
 
 # --- search ----------------------------------------------------------------------------
@@ -516,8 +527,10 @@ subtest 'search: the same access rule as list' => sub {
     error_is api(GET => "/api/memories/search?query=$word"), 401, 'unauthorized', 'no token: 401';
     error_is api(GET => "/api/memories/search?query=$word", token => $unknown_token), 401, 'unauthorized',
         'unknown token: 401';
-    error_is api(GET => "/api/memories/search?query=$word", user => 'alice'), 401, 'unauthorized',
-        'a signed-in user: 401 (search is not a UI route)';
+    error_is api(GET => "/api/memories/search?query=$word", user => 'alice'), 403, 'forbidden',
+        'a signed-in viewer: 403';
+    $r = api(GET => "/api/memories/search?query=$word", user => 'alice', role => 'admin');
+    is_deeply [ sort map { $_->{agent} } @{ $r->{json} } ], [ sort $owner, $other ], 'a signed-in admin: every agent';
 };
 
 # --- every route, every caller ------------------------------------------------------------
@@ -525,19 +538,21 @@ subtest 'search: the same access rule as list' => sub {
 subtest 'every route as every caller' => sub {
     my $day = '2027-05-05';
     collect_ok($owner, $owner_token, 'for the access walk', $day);
-    my %token = (none => undef, unknown => $unknown_token, other => $other_token, own => $owner_token, admin => $admin, user => undef);
+    my %token = (none => undef, unknown => $unknown_token, other => $other_token, own => $owner_token, admin => $admin);
+    my %user = (viewer => [ user => 'alice' ], sso_admin => [ user => 'alice', role => 'admin' ]);
     my @routes = (
-        # method, path, body, expected: none unknown other own user admin
-        [ POST => '/api/memories/collect', { agent => $owner, content => 'walk', date => $day }, [ 401, 401, 403, 201, 401, 201 ] ],
-        [ GET => "/api/memories/list?agent=$owner", undef, [ 401, 401, 403, 200, 200, 200 ] ],
-        [ GET => "/api/memories/download/$owner/$day", undef, [ 401, 401, 403, 200, 401, 200 ] ],
-        [ GET => "/api/memories/search?agent=$owner&query=walk", undef, [ 401, 401, 403, 200, 401, 200 ] ],
+        # method, path, body, expected: none unknown other own viewer sso_admin admin
+        # (the admin user's collect is refused before its CSRF token would be asked for)
+        [ POST => '/api/memories/collect', { agent => $owner, content => 'walk', date => $day }, [ 401, 401, 403, 201, 403, 403, 201 ] ],
+        [ GET => "/api/memories/list?agent=$owner", undef, [ 401, 401, 403, 200, 403, 200, 200 ] ],
+        [ GET => "/api/memories/download/$owner/$day", undef, [ 401, 401, 403, 200, 403, 200, 200 ] ],
+        [ GET => "/api/memories/search?agent=$owner&query=walk", undef, [ 401, 401, 403, 200, 403, 200, 200 ] ],
     );
     for my $route (@routes) {
         my ($method, $path, $body, $want) = @$route;
         my $i = 0;
-        for my $who (qw(none unknown other own user admin)) {
-            my $r = api($method => $path, token => $token{$who}, ($who eq 'user' ? (user => 'alice') : ()),
+        for my $who (qw(none unknown other own viewer sso_admin admin)) {
+            my $r = api($method => $path, token => $token{$who}, @{ $user{$who} || [] },
                 (defined $body ? (json => $body) : ()));
             is $r->{status}, $want->[ $i++ ], "$method $path as $who" or diag $r->{body};
         }

@@ -1,6 +1,10 @@
 #include "admin/AuditResource.h"
 
+#include "admin/AuditPage.h"
+#include "admin/StatusStore.h"
 #include "audit/AuditStore.h"
+#include "audit/Verifier.h"
+#include "http/Html.h"
 #include "http/HttpError.h"
 #include "http/Json.h"
 #include "http/Pagination.h"
@@ -60,7 +64,9 @@ Poco::JSON::Object::Ptr toJson(const Entry& e)
 	return o;
 }
 
-Response listAuditLog(const Request& request)
+/// The log as JSON or, for a browser, as the UI's page. Only the page
+/// looks at ?verify=1 (a walk of the whole log, see AuditPage.h).
+Response listAuditLog(const Request& request, const Auth::Principal& principal)
 {
 	const auto page = Http::Page::from(request);
 	AuditStore::Filter filter;
@@ -71,8 +77,14 @@ Response listAuditLog(const Request& request)
 	filter.until = timeParameter(request, "until");
 	if (filter.since && filter.until && *filter.since > *filter.until)
 		throw Http::BadRequest("query parameter 'since' must not be later than 'until'");
-	return page.respond(AuditStore::list(filter, page.fetch(), page.afterId()), request, toJson,
-	                    [](const Entry& e) { return std::to_string(e.id); });
+	auto rows = AuditStore::list(filter, page.fetch(), page.afterId());
+	if (Http::Html::wanted(request))
+	{
+		std::optional<Audit::Verifier> verified;
+		if (request.query("verify") == "1") verified = Audit::Verifier::verifyDatabase();
+		return auditPage(request, principal, std::move(rows), page, StatusStore::auditHead(), verified);
+	}
+	return page.respond(std::move(rows), request, toJson, [](const Entry& e) { return std::to_string(e.id); });
 }
 
 } // namespace
@@ -80,7 +92,7 @@ Response listAuditLog(const Request& request)
 void registerAuditLogRoutes(Routing::Router& router, const Settings&)
 {
 	router.add("GET", "/admin/audit-log", Access::Admin,
-	           [](const Request& r, const Auth::Principal&) { return listAuditLog(r); });
+	           [](const Request& r, const Auth::Principal& p) { return listAuditLog(r, p); });
 }
 
 } // namespace Admin

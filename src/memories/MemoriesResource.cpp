@@ -175,35 +175,32 @@ Response list(const Request& request, const Principal& principal)
 	const auto page = Http::Page::from(request);
 	const DayRange range = rangeOf(request, principal);
 	auto rows = MemoryStore::days(range, page.fetch(), cursorFrom(page));
-	Response response;
-	if (Http::Html::wanted(request))
-	{
-		const bool more = page.trim(rows);
-		response = memoriesPage(request, principal, rows,
-		                        more ? std::optional<std::string>(page.nextUrl(request, cursorOf(rows.back())))
-		                             : std::nullopt);
-	}
-	else
-		response = page.respond(
-		    std::move(rows), request, [](const DayFile& f) { return toJson(f); }, cursorOf);
+	if (Http::Html::wanted(request)) return listPage(request, principal, std::move(rows), page);
+	Response response = page.respond(
+	    std::move(rows), request, [](const DayFile& f) { return toJson(f); }, cursorOf);
 	response.addHeader("Vary", "Accept, Authorization");
 	return response;
 }
 
-/// One agent's day as a markdown document (an attachment) or as JSON. The
-/// route's AgentSelf access has checked the token against :slug.
-Response download(const Request& request)
+/// One agent's day as a markdown document (an attachment), as JSON, or,
+/// for a browser that names no format, as a page. An explicit ?format=
+/// wins over the negotiation: the page's download link says
+/// ?format=markdown, and the browser following it sends Accept: text/html.
+/// The route's AgentSelf access has checked the token against :slug.
+Response download(const Request& request, const Principal& principal)
 {
 	const std::string& agent = request.pathParam("slug");
 	const std::string& day = request.pathParam("date");
 	if (!Time::isDate(day)) throw Http::BadRequest(invalidDay("path parameter 'date'"));
-	const std::string format = parameter(request, "format").value_or("markdown");
-	if (format != "markdown" && format != "json")
+	const auto asked = parameter(request, "format");
+	const std::string format = asked.value_or(Http::Html::wanted(request) ? "html" : "markdown");
+	if (format != "markdown" && format != "json" && (asked || format != "html"))
 		throw Http::BadRequest("query parameter 'format' must be markdown (the default) or json");
 	if (!Http::Validate::slug(agent)) throw Http::NotFound("no agent '" + agent + "'");
 
 	const auto entries = MemoryStore::day(agent, day);
 	if (entries.empty()) throw Http::NotFound("agent '" + agent + "' has no memories on " + day);
+	if (format == "html") return dayPage(request, principal, agent, day, entries);
 	if (format == "json")
 	{
 		Poco::JSON::Array::Ptr array = new Poco::JSON::Array;
@@ -241,23 +238,27 @@ Db::FullTextQuery searchQuery(const std::string& text)
 	}
 }
 
-/// Full-text search, best match first. Pages by rank: the cursor is the
-/// number of hits already shown.
+/// Full-text search, best match first, as JSON or, for a browser, as a
+/// page (which without ?query= shows just the search form). Pages by rank:
+/// the cursor is the number of hits already shown.
 Response search(const Request& request, const Principal& principal)
 {
 	const auto page = Http::Page::from(request);
+	const bool html = Http::Html::wanted(request);
 	const auto text = parameter(request, "query");
-	if (!text) throw Http::BadRequest("query parameter 'query' is required");
-	const Db::FullTextQuery query = searchQuery(*text);
+	if (!text && !html) throw Http::BadRequest("query parameter 'query' is required");
+	const std::optional<Db::FullTextQuery> query =
+	    text ? std::optional<Db::FullTextQuery>(searchQuery(*text)) : std::nullopt;
 	const DayRange range = rangeOf(request, principal);
 	const std::uint64_t offset = page.afterId();
-	auto hits = MemoryStore::search(range, query, page.fetch(), offset);
+	auto hits = query ? MemoryStore::search(range, *query, page.fetch(), offset) : std::vector<Hit>();
 	const std::string next = std::to_string(offset + page.limit());
+	if (html) return searchPage(request, principal, query, std::move(hits), page, next);
 	return page.respond(
 	    std::move(hits), request,
 	    [&query](const Hit& h) {
 		    auto o = toJson(h.entry);
-		    o->set("snippet", Snippet::make(h.window, query.words(), h.clippedStart, h.clippedEnd));
+		    o->set("snippet", Snippet::make(h.window, query->words(), h.clippedStart, h.clippedEnd));
 		    return o;
 	    },
 	    [&next](const Hit&) -> const std::string& { return next; });
@@ -273,7 +274,7 @@ void registerRoutes(Routing::Router& router, const Settings& settings)
 	           [](const Request& r, const Principal& p) { return list(r, p); });
 	// :slug, not :agent, so that the policy's AgentSelf check applies to it.
 	router.add("GET", "/api/memories/download/:slug/:date", Access::AgentSelf,
-	           [](const Request& r, const Principal&) { return download(r); });
+	           [](const Request& r, const Principal& p) { return download(r, p); });
 	router.add("GET", "/api/memories/search", Access::Agent,
 	           [](const Request& r, const Principal& p) { return search(r, p); });
 }

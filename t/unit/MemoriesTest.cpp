@@ -1,5 +1,6 @@
 // Memories without a database: days, the markdown of a day and search
 // snippets (search words: FullTextQueryTest).
+#include "memories/MemoriesPage.h"
 #include "memories/MemoryDocument.h"
 #include "memories/Snippet.h"
 
@@ -52,6 +53,9 @@ class MemoriesTest : public CppUnit::TestFixture
 	CPPUNIT_TEST(testSnippetWithoutMatch);
 	CPPUNIT_TEST(testSnippetClippedWindow);
 	CPPUNIT_TEST(testSnippetKeepsUtf8Whole);
+	CPPUNIT_TEST(testMarkedHtmlMarksWordsIgnoringCase);
+	CPPUNIT_TEST(testMarkedHtmlEscapesEverything);
+	CPPUNIT_TEST(testMarkedHtmlPrefersTheLongestWord);
 	CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -134,6 +138,34 @@ public:
 		const std::string inner = s.substr(3, s.size() - 6);
 		CPPUNIT_ASSERT_EQUAL(std::string("\xc3\xa9"), inner.substr(0, 2));
 		CPPUNIT_ASSERT_EQUAL(std::string("\xe2\x82\xac"), inner.substr(inner.size() - 3));
+	}
+
+	void testMarkedHtmlMarksWordsIgnoringCase()
+	{
+		using Nexus::Memories::markedHtml;
+		CPPUNIT_ASSERT_EQUAL(std::string("The <mark>Ollama</mark> box; <mark>ollama</mark>s and a <mark>GPU</mark>"),
+		                     markedHtml("The Ollama box; ollamas and a GPU", {"ollama", "gpu"}));
+		CPPUNIT_ASSERT_EQUAL(std::string("nothing here"), markedHtml("nothing here", {"ollama"}));
+		// ASCII case only: "CAFÉ" is not "café" to the marker.
+		CPPUNIT_ASSERT_EQUAL(std::string("<mark>caf\xC3\xA9</mark> <mark>CAF</mark>\xC3\x89"),
+		                     markedHtml("caf\xC3\xA9 CAF\xC3\x89", {"caf\xC3\xA9", "caf"}));
+	}
+
+	void testMarkedHtmlEscapesEverything()
+	{
+		using Nexus::Memories::markedHtml;
+		CPPUNIT_ASSERT_EQUAL(std::string("&lt;script&gt;<mark>alert</mark>(1)&lt;/script&gt; &amp; &quot;x&quot;"),
+		                     markedHtml("<script>alert(1)</script> & \"x\"", {"alert"}));
+		// A word of markup characters is marked and escaped, never let through.
+		CPPUNIT_ASSERT_EQUAL(std::string("a <mark>&lt;b&gt;</mark> c"), markedHtml("a <b> c", {"<b>"}));
+		CPPUNIT_ASSERT(!contains(markedHtml("<img src=x onerror=alert(1)>", {"img", "src"}), "<img"));
+	}
+
+	void testMarkedHtmlPrefersTheLongestWord()
+	{
+		using Nexus::Memories::markedHtml;
+		CPPUNIT_ASSERT_EQUAL(std::string("<mark>ollamas</mark>"), markedHtml("ollamas", {"oll", "ollamas"}));
+		CPPUNIT_ASSERT_EQUAL(std::string(""), markedHtml("", {"x"}));
 	}
 };
 
