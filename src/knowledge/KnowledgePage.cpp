@@ -56,7 +56,7 @@ int rowsFor(const std::string& text)
 }
 
 /// The kinds as links, the current one marked.
-std::string kindLinks(const std::optional<std::string>& current)
+std::string kindLinks(const std::optional<std::string>& current, bool admin)
 {
 	std::string html = "<p class=\"kinds\" id=\"knowledge-kinds\">Kinds: ";
 	bool first = true;
@@ -70,6 +70,7 @@ std::string kindLinks(const std::optional<std::string>& current)
 			html += "<a href=\"" + escape(kindHref(kind)) + "\">" + escape(kind) + "</a>";
 	}
 	if (current) html += " · <a href=\"/api/knowledge\">every kind</a>";
+	if (!current && admin) html += " <span class=\"muted\">(open a kind to add an entry)</span>";
 	return html + "</p>\n";
 }
 
@@ -161,7 +162,7 @@ Http::Response entitiesPage(const Request& request, const Auth::Principal& princ
 	std::string body = "<p class=\"muted\">What the agents know about servers, domains, infrastructure, projects "
 	                   "and each other. Search matches every word, as a prefix, in titles, content, names, tags, "
 	                   "links and spec values.</p>\n";
-	body += kindLinks(kind);
+	body += kindLinks(kind, Ui::isAdmin(principal));
 	std::vector<Ui::Field> filters;
 	if (!kind)
 	{

@@ -9,6 +9,8 @@
 #include <Poco/String.h>
 #include <Poco/Timestamp.h>
 
+#include <algorithm>
+
 namespace Nexus {
 namespace Profiles {
 
@@ -20,6 +22,16 @@ namespace {
 
 /// How many assigned agents the profile page names.
 const std::size_t kShownAgents = 100;
+
+/// A JSON textarea's height: its lines, within these bounds.
+const int kMinJsonRows = 3;
+const int kMaxJsonRows = 16;
+
+int rowsFor(const std::string& text)
+{
+	const auto lines = static_cast<int>(std::count(text.begin(), text.end(), '\n')) + 2;
+	return std::max(kMinJsonRows, std::min(kMaxJsonRows, lines));
+}
 
 const char* const kFallbacksExample =
     R"(["openai/gpt-4o-mini", {"model": "anthropic/claude-3-5-haiku", "on": ["rate_limit"]}])";
@@ -116,7 +128,7 @@ std::string editForm(const Request& request, const Profile& p)
 	                    "json",          "textarea",  kFallbacksExample,
 	                    errorClassHint()};
 	fallbacks.emptyAsNull = true;
-	fallbacks.rows = 4;
+	fallbacks.rows = rowsFor(fallbacks.value);
 	html += Ui::field(fallbacks);
 	html += "<div class=\"grid2\">\n";
 	Ui::Field gateway{"gateway",
@@ -143,7 +155,7 @@ std::string editForm(const Request& request, const Profile& p)
 	                     "{}",
 	                     "a JSON object, passed through to the model"};
 	parameters.emptyAsNull = true;
-	parameters.rows = 4;
+	parameters.rows = rowsFor(parameters.value);
 	html += Ui::field(parameters);
 	html += Ui::formEnd("Save changes");
 	return html;

@@ -13,6 +13,8 @@
 #include <Poco/String.h>
 #include <Poco/Timestamp.h>
 
+#include <algorithm>
+
 namespace Nexus {
 namespace Registry {
 
@@ -48,23 +50,59 @@ std::string modalitiesCell(const ModelEntry& m)
 	return escape(join(m.inputModalities)) + " → " + escape(join(m.outputModalities));
 }
 
-/// Prompt and completion prices (USD per million tokens) as "$2.5 / $10".
-std::string pricingCell(const ModelEntry& m)
+/// The stored pricing object (empty when it is not one).
+Poco::JSON::Object::Ptr pricingOf(const ModelEntry& m)
 {
 	try
 	{
-		const auto pricing = Http::Json::parseStored(m.pricingJson).extract<Poco::JSON::Object::Ptr>();
-		const auto price = [&](const char* key) {
-			return pricing->has(key) ? "$" + pricing->get(key).toString() : std::string("—");
-		};
-		if (!pricing->has("prompt") && !pricing->has("completion")) return "<span class=\"muted\">—</span>";
-		return "<span title=\"USD per million tokens: prompt / completion\">" + escape(price("prompt")) + " / " +
-		       escape(price("completion")) + "</span>";
+		return Http::Json::parseStored(m.pricingJson).extract<Poco::JSON::Object::Ptr>();
 	}
 	catch (const Poco::Exception&)
 	{
-		return "<span class=\"muted\">?</span>";
+		return Http::Json::object();
 	}
+}
+
+/// Prompt and completion prices (USD per million tokens) as "$2.5 / $10".
+std::string pricingCell(const ModelEntry& m)
+{
+	const auto pricing = pricingOf(m);
+	if (!pricing->has("prompt") && !pricing->has("completion")) return "<span class=\"muted\">—</span>";
+	const auto price = [&](const char* key) {
+		return pricing->has(key) ? "$" + pricing->get(key).toString() : std::string("—");
+	};
+	return "<span class=\"nowrap\" title=\"USD per million tokens: prompt / completion\">" + escape(price("prompt")) +
+	       " / " + escape(price("completion")) + "</span>";
+}
+
+/// Every price of the entry, named.
+std::string pricingFacts(const ModelEntry& m)
+{
+	const auto pricing = pricingOf(m);
+	std::string html;
+	for (const char* key : {"prompt", "completion", "cache_read", "cache_write"})
+	{
+		if (!pricing->has(key)) continue;
+		std::string name = key;
+		std::replace(name.begin(), name.end(), '_', ' ');
+		html += (html.empty() ? "" : " · ") + escape(name) + " $" + escape(pricing->get(key).toString());
+	}
+	return html.empty() ? "<span class=\"muted\">unknown</span>"
+	                    : html + " <small class=\"muted\">per million tokens</small>";
+}
+
+/// The supported parameters as a comma-separated list.
+std::string parametersOf(const ModelEntry& m)
+{
+	std::string list;
+	try
+	{
+		const auto array = Http::Json::parseStored(m.supportedParametersJson).extract<Poco::JSON::Array::Ptr>();
+		for (const auto& p : *array) list += (list.empty() ? "" : ", ") + p.toString();
+	}
+	catch (const Poco::Exception&)
+	{}
+	return list;
 }
 
 /// The deprecation date; one on or before today is marked.
@@ -100,10 +138,25 @@ std::string modelFields(const ModelEntry& m, bool known)
 	                   "int", "number", "128000", "tokens"});
 	html += Ui::field({"max_output_tokens", "Max output tokens",
 	                   m.maxOutputTokens ? std::to_string(*m.maxOutputTokens) : "", "int", "number", "16384"});
-	html += Ui::field({"input_modalities", "Input modalities", join(m.inputModalities), "list", "text", "text, image",
-	                   "of " + ModelInput::modalityList() + "; empty: text"});
-	html += Ui::field(
-	    {"output_modalities", "Output modalities", join(m.outputModalities), "list", "text", "text", "empty: text"});
+	// A list field is always sent (empty as []), so a new entry starts with "text".
+	html += Ui::field({"input_modalities",
+	                   "Input modalities",
+	                   known ? join(m.inputModalities) : "text",
+	                   "list",
+	                   "text",
+	                   "text, image",
+	                   "comma-separated, of " + ModelInput::modalityList(),
+	                   {},
+	                   true});
+	html += Ui::field({"output_modalities",
+	                   "Output modalities",
+	                   known ? join(m.outputModalities) : "text",
+	                   "list",
+	                   "text",
+	                   "text",
+	                   "comma-separated",
+	                   {},
+	                   true});
 	html += "</div>\n";
 	Ui::Field pricing{"pricing",
 	                  "Pricing",
@@ -114,17 +167,7 @@ std::string modelFields(const ModelEntry& m, bool known)
 	                  "USD per million tokens: prompt, completion, cache_read, cache_write"};
 	pricing.rows = 3;
 	html += Ui::field(pricing);
-	std::string parameters;
-	if (known)
-	{
-		try
-		{
-			const auto array = Http::Json::parseStored(m.supportedParametersJson).extract<Poco::JSON::Array::Ptr>();
-			for (const auto& p : *array) parameters += (parameters.empty() ? "" : ", ") + p.toString();
-		}
-		catch (const Poco::Exception&)
-		{}
-	}
+	const std::string parameters = known ? parametersOf(m) : std::string();
 	html += Ui::field(
 	    {"supported_parameters", "Supported parameters", parameters, "list", "text", "temperature, max_tokens, tools"});
 	Ui::Field metadata{
@@ -188,8 +231,11 @@ std::string entryFacts(const ModelEntry& m, const std::string& today)
 	html += "<dt>Context length</dt><dd>" + number(m.contextLength) + "</dd>\n";
 	html += "<dt>Max output tokens</dt><dd>" + number(m.maxOutputTokens) + "</dd>\n";
 	html += "<dt>Modalities</dt><dd>" + modalitiesCell(m) + "</dd>\n";
-	html += "<dt>Pricing</dt><dd>" + pricingCell(m) + "</dd>\n";
-	html += "<dt>Supported parameters</dt><dd><code>" + escape(m.supportedParametersJson) + "</code></dd>\n";
+	html += "<dt>Pricing</dt><dd>" + pricingFacts(m) + "</dd>\n";
+	const std::string parameters = parametersOf(m);
+	html += "<dt>Supported parameters</dt><dd>" +
+	        (parameters.empty() ? std::string("<span class=\"muted\">none listed</span>") : escape(parameters)) +
+	        "</dd>\n";
 	html += "<dt>Deprecation</dt><dd>" + deprecationCell(m, today) + "</dd>\n";
 	if (m.metadataJson != "{}")
 		html += "<dt>Metadata</dt><dd><pre>" + escape(Ui::prettyJson(m.metadataJson)) + "</pre></dd>\n";
