@@ -15,6 +15,9 @@
 // children take the answer's fields) or goes to data-next ({field} takes a
 // field of the answer) or reloads the page. On an error the API's message is
 // shown in the form's .form-error. data-confirm asks first.
+//
+// data-api may name fields of the form as {field} (PUT /api/knowledge/server/{name}):
+// their values, percent-encoded, go into the path instead of the body.
 'use strict';
 
 (function () {
@@ -48,14 +51,27 @@
     return label ? label.firstChild.textContent.trim() : el.name;
   }
 
+  // data-api with its {field} placeholders filled from the form; used
+  // collects the names of the fields that went into the path.
+  function apiPath(form, used) {
+    return form.dataset.api.replace(/\{(\w+)\}/g, (_, name) => {
+      const el = form.elements.namedItem(name);
+      const value = el && typeof el.value === 'string' ? el.value.trim() : '';
+      if (value === '') throw new Error(`${el ? labelOf(el) : name} is required`);
+      used.add(name);
+      return encodeURIComponent(value);
+    });
+  }
+
   function build(form) {
-    let url = form.dataset.api;
+    const used = new Set();
+    let url = apiPath(form, used);
     const query = new URLSearchParams();
     const body = {};
     let yaml = null;
     let csrf = '';
     for (const el of form.elements) {
-      if (!el.name || el.disabled) continue;
+      if (!el.name || el.disabled || used.has(el.name)) continue;
       if (el.name === 'csrf') { csrf = el.value; continue; }
       if (el.name === 'yaml' && form.dataset.body === 'yaml') { yaml = el.value; continue; }
       if (el.dataset.type === 'query') {

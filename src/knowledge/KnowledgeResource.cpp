@@ -2,9 +2,11 @@
 
 #include "audit/AuditLog.h"
 #include "config/Settings.h"
+#include "http/Html.h"
 #include "http/HttpError.h"
 #include "http/Json.h"
 #include "http/Pagination.h"
+#include "knowledge/KnowledgePage.h"
 #include "knowledge/KnowledgeStore.h"
 #include "knowledge/KnowledgeYaml.h"
 #include "routing/Router.h"
@@ -118,29 +120,40 @@ Response entityResponse(int status, const Entity& entity, Format format)
 	return Response::json(status, *entity.toJson());
 }
 
-Response listEntities(const Request& request, std::vector<std::string> kinds)
+/// A list as JSON, as YAML (?format=yaml) or, for a browser that asked for
+/// neither, as the UI's page (pageKind: the kind of /api/knowledge/:kind).
+Response listEntities(const Request& request, const Principal& principal, std::vector<std::string> kinds,
+                      const std::optional<std::string>& pageKind = std::nullopt)
 {
 	const Format format = formatOf(request);
+	const bool html = Http::Html::wanted(request) && !request.query("format");
 	const auto page = Http::Page::from(request);
 	KnowledgeStore::Filter filter;
 	filter.kinds = std::move(kinds);
 	filter.search = searchParameter(request);
 	auto rows = KnowledgeStore::list(filter, page.fetch(), page.after());
 	const auto cursor = [](const KnowledgeStore::Row& row) { return row.cursor; };
-	if (format == Format::Json)
-		return page.respond(
+	if (format == Format::Json && !html)
+	{
+		Response response = page.respond(
 		    std::move(rows), request, [](const KnowledgeStore::Row& row) { return row.entity.toJson(); }, cursor);
+		response.addHeader("Vary", "Accept, Authorization, Cookie");
+		return response;
+	}
 
 	const bool more = page.trim(rows);
 	std::vector<Entity> entities;
 	entities.reserve(rows.size());
 	for (auto& row : rows) entities.push_back(std::move(row.entity));
+	if (html)
+		return entitiesPage(request, principal, pageKind, entities,
+		                    more ? page.nextUrl(request, rows.back().cursor) : "");
 	Response response(200, kYamlType, KnowledgeYaml::emitStream(entities, true));
 	if (more) response.addHeader("Link", page.nextLink(request, rows.back().cursor));
 	return response;
 }
 
-Response listOfKind(const Request& request)
+Response listOfKind(const Request& request, const Principal& principal)
 {
 	const std::string& kind = request.pathParam("kind");
 	if (!Kinds::isKind(kind))
@@ -148,16 +161,20 @@ Response listOfKind(const Request& request)
 	if (const auto other = request.query("kind"); other && !other->empty())
 		throw Http::BadRequest("query parameter 'kind' does not go with /api/knowledge/" + kind +
 		                       " (the path names the kind); use /api/knowledge?kind=...");
-	return listEntities(request, {kind});
+	return listEntities(request, principal, {kind}, kind);
 }
 
-Response getEntity(const Request& request)
+/// The entity as JSON, YAML or, for a browser that asked for neither, as the UI's page.
+Response getEntity(const Request& request, const Principal& principal)
 {
 	const Format format = formatOf(request);
 	const Key key = keyOf(request);
 	const auto entity = KnowledgeStore::find(key.kind, key.name);
 	if (!entity) throw Http::NotFound("no " + key.kind + " '" + key.name + "' in the knowledge base");
-	return entityResponse(200, *entity, format);
+	if (Http::Html::wanted(request) && !request.query("format")) return entityPage(request, principal, *entity);
+	Response response = entityResponse(200, *entity, format);
+	if (format == Format::Json) response.addHeader("Vary", "Accept, Authorization, Cookie");
+	return response;
 }
 
 /// The body of a PUT, as JSON (the API's flat form) or YAML (the envelope).
@@ -219,11 +236,11 @@ Response deleteEntity(const Request& request, const Principal& principal)
 void registerRoutes(Routing::Router& router, const Settings& settings)
 {
 	router.add("GET", "/api/knowledge", Access::Reader,
-	           [](const Request& r, const Principal&) { return listEntities(r, kindsParameter(r)); });
+	           [](const Request& r, const Principal& p) { return listEntities(r, p, kindsParameter(r)); });
 	router.add("GET", "/api/knowledge/:kind", Access::Reader,
-	           [](const Request& r, const Principal&) { return listOfKind(r); });
+	           [](const Request& r, const Principal& p) { return listOfKind(r, p); });
 	router.add("GET", "/api/knowledge/:kind/:name", Access::Reader,
-	           [](const Request& r, const Principal&) { return getEntity(r); });
+	           [](const Request& r, const Principal& p) { return getEntity(r, p); });
 	router.add("PUT", "/api/knowledge/:kind/:name", Access::Admin,
 	           [&settings](const Request& r, const Principal& p) { return putEntity(r, p, settings); });
 	router.add("DELETE", "/api/knowledge/:kind/:name", Access::Admin,

@@ -108,6 +108,26 @@ std::optional<Profile> ProfileStore::findAssigned(std::uint64_t agentId)
 	});
 }
 
+std::map<std::uint64_t, std::size_t> ProfileStore::assignedCounts(const std::string& afterName,
+                                                                  const std::string& lastName)
+{
+	return Database::run([&] {
+		auto& st = Database::prepare("SELECT a.profile_id, COUNT(*) FROM assignments a JOIN profiles p ON p.id = "
+		                             "a.profile_id WHERE p.name > ? AND p.name <= ? GROUP BY a.profile_id");
+		st.setString(1, afterName);
+		st.setString(2, lastName);
+		std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
+		std::map<std::uint64_t, std::size_t> counts;
+		while (rs->next()) counts[rs->getUInt64(1)] = static_cast<std::size_t>(rs->getUInt64(2));
+		return counts;
+	});
+}
+
+std::vector<std::string> ProfileStore::assignedAgents(std::uint64_t profileId)
+{
+	return Database::run([&] { return agentsOf(profileId); });
+}
+
 Profile ProfileStore::create(const Profile& profile)
 {
 	return Database::run([&] {

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,6 +22,14 @@ public:
 	static std::optional<Profile> find(const std::string& name);
 	/// The profile assigned to the agent, if any.
 	static std::optional<Profile> findAssigned(std::uint64_t agentId);
+
+	/// How many agents are assigned to each profile whose name sorts after
+	/// afterName and up to lastName (a page of list()), by profile id; a
+	/// profile without agents is left out. One query.
+	static std::map<std::uint64_t, std::size_t> assignedCounts(const std::string& afterName,
+	                                                           const std::string& lastName);
+	/// The slugs of the agents assigned to the profile (by id), in order.
+	static std::vector<std::string> assignedAgents(std::uint64_t profileId);
 
 	/// Inserts profile (version 1, both times now) and returns it as stored.
 	/// Throws Conflict when the name is taken.

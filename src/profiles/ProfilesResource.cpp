@@ -2,10 +2,12 @@
 
 #include "audit/AuditLog.h"
 #include "config/Settings.h"
+#include "http/Html.h"
 #include "http/HttpError.h"
 #include "http/Json.h"
 #include "http/Pagination.h"
 #include "profiles/ProfileStore.h"
+#include "profiles/ProfilesPage.h"
 #include "registry/ModelStore.h"
 #include "registry/RegistryResource.h"
 #include "routing/Router.h"
@@ -92,21 +94,55 @@ RegistryView check(const Profile& p, const Settings& settings)
 	return registry;
 }
 
-Response listProfiles(const Request& request)
+/// A browser's list: the page's profiles with their warnings and agent counts.
+Response profilesHtml(const Request& request, const Principal& principal, const Http::Page& page,
+                      std::vector<Profile> profiles)
+{
+	const bool more = page.trim(profiles);
+	const RegistryView registry = registryFor(profiles);
+	const auto counts = profiles.empty() ? std::map<std::uint64_t, std::size_t>()
+	                                     : ProfileStore::assignedCounts(page.after(), profiles.back().name);
+	std::vector<ProfileRow> rows;
+	rows.reserve(profiles.size());
+	const std::string day = today();
+	for (auto& p : profiles)
+	{
+		ProfileRow row;
+		row.warnings = warnings(p, registry, day);
+		const auto count = counts.find(p.id);
+		row.agents = count == counts.end() ? 0 : count->second;
+		row.profile = std::move(p);
+		rows.push_back(std::move(row));
+	}
+	return profilesPage(request, principal, rows, more ? page.nextUrl(request, rows.back().profile.name) : "");
+}
+
+/// The profiles as JSON or, for a browser, as the UI's page.
+Response listProfiles(const Request& request, const Principal& principal)
 {
 	const auto page = Http::Page::from(request);
 	auto profiles = ProfileStore::list(page.fetch(), page.after());
+	if (Http::Html::wanted(request)) return profilesHtml(request, principal, page, std::move(profiles));
 	const RegistryView registry = registryFor(profiles);
-	return page.respond(
+	Response response = page.respond(
 	    std::move(profiles), request, [&registry](const Profile& p) { return toJson(p, registry); },
 	    [](const Profile& p) { return p.name; });
+	response.addHeader("Vary", "Accept, Authorization, Cookie");
+	return response;
 }
 
-Response getProfile(const Request& request)
+/// The profile as JSON or, for a browser, as the UI's page.
+Response getProfile(const Request& request, const Principal& principal)
 {
 	auto profile = ProfileStore::find(nameParam(request));
 	if (!profile) noProfile(nameParam(request));
-	return Response::json(200, *toJson(*profile, registryFor({*profile})));
+	const RegistryView registry = registryFor({*profile});
+	if (Http::Html::wanted(request))
+		return profilePage(request, principal, *profile, warnings(*profile, registry, today()), registry,
+		                   ProfileStore::assignedAgents(profile->id));
+	Response response = Response::json(200, *toJson(*profile, registry));
+	response.addHeader("Vary", "Accept, Authorization, Cookie");
+	return response;
 }
 
 Response createProfile(const Request& request, const Principal& principal, const Settings& settings)
@@ -200,11 +236,11 @@ Poco::JSON::Object::Ptr effectiveConfiguration(std::uint64_t agentId, const Poco
 void registerRoutes(Routing::Router& router, const Settings& settings)
 {
 	router.add("GET", "/api/profiles", Access::Reader,
-	           [](const Request& r, const Principal&) { return listProfiles(r); });
+	           [](const Request& r, const Principal& p) { return listProfiles(r, p); });
 	router.add("POST", "/api/profiles", Access::Admin,
 	           [&settings](const Request& r, const Principal& p) { return createProfile(r, p, settings); });
 	router.add("GET", "/api/profiles/:name", Access::Reader,
-	           [](const Request& r, const Principal&) { return getProfile(r); });
+	           [](const Request& r, const Principal& p) { return getProfile(r, p); });
 	router.add("PUT", "/api/profiles/:name", Access::Admin,
 	           [&settings](const Request& r, const Principal& p) { return updateProfile(r, p, settings); });
 	router.add("DELETE", "/api/profiles/:name", Access::Admin,

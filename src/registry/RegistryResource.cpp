@@ -1,10 +1,12 @@
 #include "registry/RegistryResource.h"
 
 #include "audit/AuditLog.h"
+#include "http/Html.h"
 #include "http/HttpError.h"
 #include "http/Json.h"
 #include "http/Pagination.h"
 #include "registry/ModelInput.h"
+#include "registry/RegistryPage.h"
 #include "routing/Router.h"
 #include "util/Time.h"
 
@@ -25,7 +27,8 @@ std::string target(const std::string& modelId)
 	return "model:" + modelId;
 }
 
-Response listModels(const Request& request)
+/// The entries as JSON or, for a browser, as the UI's page.
+Response listModels(const Request& request, const Principal& principal)
 {
 	const auto page = Http::Page::from(request);
 	ModelFilter filter;
@@ -36,21 +39,33 @@ Response listModels(const Request& request)
 			throw Http::BadRequest("query parameter 'modality' must be one of: " + ModelInput::modalityList());
 		filter.modality = *modality;
 	}
-	return page.respond(ModelStore::list(filter, page.fetch(), page.afterId()), request, toJson,
-	                    [](const ModelEntry& m) { return std::to_string(m.id); });
+	auto rows = ModelStore::list(filter, page.fetch(), page.afterId());
+	if (Http::Html::wanted(request))
+	{
+		const bool more = page.trim(rows);
+		return modelsPage(request, principal, rows, more ? page.nextUrl(request, std::to_string(rows.back().id)) : "");
+	}
+	Response response =
+	    page.respond(std::move(rows), request, toJson, [](const ModelEntry& m) { return std::to_string(m.id); });
+	response.addHeader("Vary", "Accept, Authorization, Cookie");
+	return response;
 }
 
-Response getFamily(const Request& request)
+/// The family as JSON or, for a browser, as the UI's page.
+Response getFamily(const Request& request, const Principal& principal)
 {
 	const std::string& slug = request.pathParam("slug");
 	const auto models = ModelStore::family(slug);
 	if (models.empty()) throw Http::NotFound("no model family '" + slug + "' in the registry");
+	if (Http::Html::wanted(request)) return familyPage(request, principal, slug, models);
 	Poco::JSON::Array::Ptr array = new Poco::JSON::Array;
 	for (const auto& model : models) array->add(toJson(model));
 	auto o = Http::Json::object();
 	o->set("slug", slug);
 	o->set("models", array);
-	return Response::json(200, *o);
+	Response response = Response::json(200, *o);
+	response.addHeader("Vary", "Accept, Authorization, Cookie");
+	return response;
 }
 
 Response upsertModel(const Request& request, const Principal& principal)
@@ -99,9 +114,9 @@ Poco::JSON::Object::Ptr toJson(const ModelEntry& model)
 void registerRoutes(Routing::Router& router, const Settings&)
 {
 	router.add("GET", "/api/registry/models", Access::Reader,
-	           [](const Request& r, const Principal&) { return listModels(r); });
+	           [](const Request& r, const Principal& p) { return listModels(r, p); });
 	router.add("GET", "/api/registry/models/:slug", Access::Reader,
-	           [](const Request& r, const Principal&) { return getFamily(r); });
+	           [](const Request& r, const Principal& p) { return getFamily(r, p); });
 	router.add("POST", "/api/registry/models", Access::Agent,
 	           [](const Request& r, const Principal& p) { return upsertModel(r, p); });
 	router.add("DELETE", "/api/registry/models/:slug/:modelId", Access::Agent,

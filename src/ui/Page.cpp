@@ -142,27 +142,32 @@ std::string field(const Field& f)
 	std::string common = attribute("name", f.name) + attribute("data-type", f.kind) +
 	                     attribute("placeholder", f.placeholder) + (f.required ? " required" : "") +
 	                     (f.emptyAsNull ? " data-empty=\"null\"" : "");
-	std::string control;
-	if (f.input == "textarea")
-		control = "<textarea" + common + " rows=\"" + std::to_string(f.rows) + "\" spellcheck=\"false\">" +
-		          escape(f.value) + "</textarea>";
-	else if (f.input == "checkbox")
-		return "<label class=\"check\"><input type=\"checkbox\"" + common + (f.value == "true" ? " checked" : "") +
-		       "> " + escape(f.label) + "</label>\n" +
-		       (f.hint.empty() ? "" : "<small class=\"hint\">" + escape(f.hint) + "</small>\n");
-	else if (f.input == "select")
-	{
-		control = "<select" + common + ">";
-		for (const auto& option : f.options)
-			control +=
-			    "<option" + std::string(option == f.value ? " selected" : "") + ">" + escape(option) + "</option>";
-		control += "</select>";
-	}
+	std::string html;
+	if (f.input == "checkbox")
+		html = "<label class=\"check\"><input type=\"checkbox\"" + common + (f.value == "true" ? " checked" : "") +
+		       "> " + escape(f.label) + "</label>\n";
 	else
-		control = "<input type=\"" + escape(f.input) + "\"" + common + attribute("value", f.value) + ">";
-	std::string html = "<label>" + escape(f.label) + control + "</label>\n";
-	if (!f.hint.empty()) html += "<small class=\"hint\">" + escape(f.hint) + "</small>\n";
-	return html;
+	{
+		std::string control;
+		if (f.input == "textarea")
+			control = "<textarea" + common + " rows=\"" + std::to_string(f.rows) + "\" spellcheck=\"false\">" +
+			          escape(f.value) + "</textarea>";
+		else if (f.input == "select")
+		{
+			control = "<select" + common + ">";
+			// An empty option (no filter) shows as a dash.
+			for (const auto& option : f.options)
+				control += "<option" + std::string(option == f.value ? " selected" : "") +
+				           (option.empty() ? " value=\"\">—" : ">" + escape(option)) + "</option>";
+			control += "</select>";
+		}
+		else
+			control = "<input type=\"" + escape(f.input) + "\"" + common + attribute("value", f.value) + ">";
+		html = "<label>" + escape(f.label) + control + "</label>\n";
+	}
+	if (f.hint.empty()) return html;
+	// One element with its hint, so that a grid (.grid2) keeps them together.
+	return "<div class=\"field\">" + html + "<small class=\"hint\">" + escape(f.hint) + "</small></div>\n";
 }
 
 std::string filterForm(const Http::Request& request, const std::string& action, const std::vector<Field>& fields)
@@ -195,8 +200,7 @@ std::string when(const std::string& rfc3339)
 	// exact instant stays in datetime (and the tooltip).
 	std::string shown = rfc3339;
 	if (shown.size() >= 19 && shown[10] == 'T') shown = shown.substr(0, 10) + " " + shown.substr(11, 8) + " UTC";
-	return "<time datetime=\"" + escape(rfc3339) + "\" title=\"" + escape(rfc3339) + "\">" + escape(shown) +
-	       "</time>";
+	return "<time datetime=\"" + escape(rfc3339) + "\" title=\"" + escape(rfc3339) + "\">" + escape(shown) + "</time>";
 }
 
 } // namespace Ui

@@ -76,7 +76,9 @@ std::string formEnd(const std::string& submitLabel, const std::string& buttonCla
 /// One labelled form field. kind says how nexus.js puts it in the JSON body:
 /// "string" (empty: left out, or null with emptyAsNull), "list" (split at
 /// commas and new lines), "json" (parsed), "int", "bool" (a checkbox), or
-/// "query" (added to the URL as ?name=value instead).
+/// "query" (added to the URL as ?name=value instead). Every member after
+/// value has a default (also "= {}", for -Wmissing-field-initializers), so a
+/// braced list may stop after any of them.
 struct Field
 {
 	std::string name;
@@ -84,9 +86,9 @@ struct Field
 	std::string value;
 	std::string kind = "string";
 	std::string input = "text"; ///< text, number, password, date, textarea, checkbox, select
-	std::string placeholder;
-	std::string hint;                 ///< a line of help under the field
-	std::vector<std::string> options; ///< select only
+	std::string placeholder = {};
+	std::string hint = {};                 ///< a line of help under the field
+	std::vector<std::string> options = {}; ///< select only
 	bool required = false;
 	bool emptyAsNull = false;
 	int rows = 4; ///< textarea only
