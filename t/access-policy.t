@@ -49,13 +49,14 @@ sub registration { return { slug => unique_slug('ap-reg'), name => 'Policy', sco
 
 # The rules of src/auth/Policy.h as nginx and Nexus apply them. nginx's gate
 # covers every route but the public ones (snippets/nexus-locations.conf), so
-# a signed-in user is known everywhere: a viewer passes Reader routes only
-# (403 elsewhere); an admin user passes Reader, Agent, Admin, AdminOrLocal
+# a signed-in user is known everywhere: a viewer passes Reader and SignedIn
+# routes only (403 elsewhere); agent tokens do not pass SignedIn ones; an admin user passes Reader, Agent, Admin, AdminOrLocal
 # and AgentSelf reads, never AgentToken routes nor AgentSelf writes, and
 # every write of theirs needs the CSRF token and this site's Origin.
 #                          none   unknown other  self   viewer |admin user: no CSRF, foreign Origin, both right| admin
 my %PUBLIC     = %{ expect(qw(allow  allow   allow  allow  allow     allow   allow   allow     allow)) };    # a session cookie is no identity here, so no CSRF rule either
 my %READER     = %{ expect(qw(401    401     allow  allow  allow     -       -       allow     allow)) };    # reads only
+my %SIGNED_IN  = %{ expect(qw(401    401     403    403    allow     -       -       allow     allow)) };    # people and the admin: reads only
 my %AGENT      = %{ expect(qw(401    401     allow  allow  403       403     403     allow     allow)) };
 my %AGENT_TOKEN = %{ expect(qw(401   401     allow  allow  403       -       -       403       allow)) };    # secret values: reads only
 my %ADMIN      = %{ expect(qw(401    401     403    403    403       403     403     allow     allow)) };
@@ -99,7 +100,7 @@ my @ROUTES = (
     [ GET    => '/api/auth/nexus-gate',             undef,                                                   \%PUBLIC ],
     [ GET    => '/api/auth/verify',                 undef,                                                   \%PUBLIC ],
     [ POST   => '/api/agents/register',             \&registration,                                          \%PUBLIC ],
-    [ GET    => '/api/agents',                      undef,                                                   \%READER ],
+    [ GET    => '/api/agents',                      undef,                                                   \%SIGNED_IN ],
     [ GET    => '/api/agents/{slug}/profile',       undef,                                                   \%PUBLIC ],
     [ POST   => '/api/agents/{slug}/heartbeat',     { status => 'ok', version => '1', meta => { k => 1 } },  \%OWN_WRITE ],
     [ PUT    => '/api/agents/{slug}/token',         undef,                                                   \%ADMIN,          'token.create' ],

@@ -70,7 +70,8 @@ subtest 'status: the numbers move' => sub {
 subtest 'status: access' => sub {
     error_is api(GET => '/admin/status'), 401, 'unauthorized', 'no token: 401';
     error_is api(GET => '/admin/status', token => $agent_token), 403, 'forbidden', 'an agent: 403';
-    error_is api(GET => '/admin/status', user => 'alice'), 401, 'unauthorized', 'a session is no identity here: 401';
+    error_is api(GET => '/admin/status', user => 'alice'), 403, 'forbidden', 'a signed-in viewer: 403';
+    is api(GET => '/admin/status', user => 'status-admin', role => 'admin')->{status}, 200, 'a signed-in admin reads it';
 };
 
 subtest 'metrics: text format and access' => sub {

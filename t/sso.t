@@ -181,7 +181,7 @@ for my $case ([ alice => 'admin' ], [ bob => 'viewer' ], [ carol => 'viewer' ]) 
         is $visited->[-1][0], "$base/api/secrets?scope=none", 'back at return_to';
         is $res->{status}, 200, 'the page answers';
         like $res->{headers}{'content-type'}, qr{^text/html}, '... as HTML';
-        like $res->{content}, qr/\Quser:$sub{$user}\E/, "... signed in as $user";
+        like $res->{content}, qr/data-user-id="\Q$sub{$user}\E"/, "... signed in as $user";
         my $cookie = $jar->{$base_hostport}{nexus_session};
         like $cookie // '', qr/^[A-Za-z0-9_-]{43}$/, 'a 256-bit session cookie';
         my $row = $dbh->selectrow_hashref('SELECT * FROM sso_sessions WHERE token_hash = ?', undef, sha256_hex($cookie));

@@ -6,6 +6,7 @@ use strict;
 use warnings;
 use utf8;
 use Test::More;
+use Digest::SHA;
 use NexusTest;
 
 binmode Test::More->builder->$_, ':encoding(UTF-8)' for qw(output failure_output todo_output);
@@ -37,12 +38,15 @@ subtest 'a signed-in browser gets an HTML page' => sub {
     is $r->{status}, 200, 'status 200';
     like $r->{headers}{'content-type'}, qr{^text/html; charset=utf-8}, 'text/html';
     like $r->{body}, qr/^<!DOCTYPE html>/, 'a whole document';
-    like $r->{body}, qr/Signed in as <strong>user:alice<\/strong>/, 'names the user';
+    like $r->{body}, qr/<span id="nexus-user"[^>]* data-user-id="alice">/, 'names the user';
     like $r->{body}, qr{<code>ui/$_</code>}, "lists ui/$_" for qw(open prod other);
     unlike $r->{body}, qr/ui-value-/, 'no value on the page';
     like $r->{body}, qr/Prod &lt;Reliable&gt; &amp; \Q$tag\E/, 'profile names are escaped';
     unlike $r->{body}, qr/<Reliable>/, '... never raw';
-    like $r->{headers}{'content-security-policy'}, qr/default-src 'none'/, 'a CSP that allows no script';
+    like $r->{headers}{'content-security-policy'}, qr/default-src 'none'; script-src 'self'; style-src 'self'/,
+        'a CSP that allows script and style from this site only';
+    unlike $r->{headers}{'content-security-policy'}, qr/unsafe-inline/, '... nothing inline';
+    unlike $r->{body}, qr/<script>|<style|style="/, 'no inline script or style on the page';
     is $r->{headers}{'x-content-type-options'}, 'nosniff', 'nosniff';
     like $r->{headers}{vary}, qr/Accept/, 'Vary: Accept';
     is $r->{headers}{'cache-control'}, 'no-store', 'not cached';
@@ -102,24 +106,39 @@ subtest 'no session, a forged identity, a bad cookie' => sub {
     error_is api(GET => '/api/secrets', headers => { Cookie => "nexus_session=$expired" }), 401, 'unauthorized', 'an expired session: no identity';
 };
 
-subtest 'viewers and admins read the same page; the role is no admin token' => sub {
+subtest 'viewers and admins read the same list; only an admin changes it, with the CSRF token' => sub {
     for my $role (qw(viewer admin)) {
         my $r = api(GET => "/api/secrets?scope=$scope", user => "ui-$role", role => $role, headers => { Accept => 'application/json' });
         is $r->{status}, 200, "a signed-in $role reads the list";
         is_deeply names($r), [qw(ui/open ui/other ui/prod)], "... all names, no values ($role)";
-        error_is api(GET => '/api/agents', user => "ui-$role", role => $role), 401, 'unauthorized', "an admin route stays closed to a signed-in $role";
-        error_is api(POST => '/api/vault/secrets', user => "ui-$role", role => $role,
-            json => { scope => $scope, name => "ui/$role-write", value => 'v', allowed_profiles => [] }), 401, 'unauthorized',
-            "a write stays closed to a signed-in $role";
     }
+    error_is api(GET => '/admin/audit-log', user => 'ui-viewer'), 403, 'forbidden', 'an admin route is closed to a viewer';
+    is api(GET => '/admin/audit-log?limit=1', user => 'ui-admin', role => 'admin')->{status}, 200, '... open to an admin';
+    my $write = { scope => $scope, name => 'ui/role-write', value => 'v', allowed_profiles => [] };
+    error_is api(POST => '/api/vault/secrets', user => 'ui-viewer', json => $write), 403, 'forbidden', 'a viewer may not write';
+    error_is api(POST => '/api/vault/secrets', user => 'ui-admin', role => 'admin', json => $write), 403, 'forbidden',
+        'an admin without the CSRF token and Origin may not either';
+    my $cookie = session_cookie('ui-admin', 'admin');
+    (my $csrf = Digest::SHA::sha256_base64('nexus-csrf:' . ($cookie =~ s/^[^=]+=//r))) =~ tr{+/}{-_};
+    my $r = api(POST => '/api/vault/secrets', headers => { Cookie => $cookie, Origin => base_url(), 'X-CSRF-Token' => $csrf },
+        json => $write);
+    is $r->{status}, 201, 'with both, the admin creates a secret' or diag $r->{body};
+    my $row = $dbh->selectrow_hashref('SELECT principal, outcome FROM audit_log WHERE action = ? AND target = ?', undef,
+        'secret.create', "secret:$r->{json}{id}");
+    is $row->{principal}, 'user:ui-admin', '... audited under the user';
 };
 
-subtest 'a session is no identity outside the UI routes' => sub {
-    error_is api(GET => "/api/vault/secrets?scope=$scope", user => 'alice'), 401, 'unauthorized', '/api/vault/secrets';
-    error_is api(GET => "/api/vault/secrets/$id{open}", user => 'alice'), 401, 'unauthorized', 'a secret\'s value';
-    error_is api(GET => '/api/agents', user => 'alice'), 401, 'unauthorized', 'an admin route';
-    my $reads = $dbh->selectrow_array('SELECT COUNT(*) FROM audit_log WHERE principal = ?', undef, 'user:alice');
-    is $reads, 0, 'the user never read a secret';
+subtest 'what a session never does' => sub {
+    error_is api(GET => "/api/vault/secrets?scope=$scope", user => 'alice'), 403, 'forbidden', 'a viewer lists no agent view';
+    error_is api(GET => "/api/vault/secrets/$id{open}", user => 'alice'), 403, 'forbidden', 'a viewer reads no value';
+    my $r = api(GET => "/api/vault/secrets/$id{open}", user => 'ui-admin', role => 'admin');
+    error_is $r, 403, 'forbidden', 'an admin session reads no value through the agents\' route either';
+    like $r->{json}{message}, qr/browser session/, '... and is told why';
+    unlike $r->{body}, qr/ui-value-/, '... no value in the answer';
+    error_is api(GET => '/api/agents', user => 'alice', token => $agent_token), 403, 'forbidden',
+        'with a bearer token, the token decides (an agent lists no agents)';
+    my $reads = $dbh->selectrow_array("SELECT COUNT(*) FROM audit_log WHERE principal IN ('user:alice', 'user:ui-admin') AND action = 'secret.read'");
+    is $reads, 0, 'no session ever read a secret';
 };
 
 done_testing();

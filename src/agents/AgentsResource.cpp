@@ -200,7 +200,7 @@ Response publicProfile(const Request& request, const Settings& settings)
 
 void registerRoutes(Routing::Router& router, const Settings& settings)
 {
-	router.add("GET", "/api/agents", Access::Reader,
+	router.add("GET", "/api/agents", Access::SignedIn,
 	           [&settings](const Request& r, const Auth::Principal&) { return listAgents(r, settings); });
 	router.add("POST", "/api/agents/register", Access::Public,
 	           [&settings](const Request& r, const Auth::Principal&) { return registerAgent(r, settings); });

@@ -17,7 +17,7 @@ const std::size_t kMaxUserLength = 256;
 /// The SSO user id nginx passed, checked: printable ASCII, no spaces. roles:
 /// the comma-separated roles nginx passed with it; "admin" among them makes
 /// an admin user, anything else a viewer.
-Principal ssoUser(const std::string& id, const std::string& roles)
+Principal ssoUser(const std::string& id, const std::string& roles, const std::string& encodedName)
 {
 	bool printable = id.size() <= kMaxUserLength;
 	for (unsigned char c : id) printable = printable && c > 0x20 && c < 0x7f;
@@ -31,7 +31,17 @@ Principal ssoUser(const std::string& id, const std::string& roles)
 		if (Poco::trim(roles.substr(start, comma - start)) == "admin") role = Principal::Role::Admin;
 		start = comma + 1;
 	}
-	return Principal::user(id, role);
+	Principal user = Principal::user(id, role);
+	try
+	{
+		user.displayName = Http::Request::percentDecode(encodedName, false, "the SSO name");
+		if (user.displayName.size() > kMaxUserLength) user.displayName.clear();
+	}
+	catch (const Http::HttpError&)
+	{
+		user.displayName.clear(); // only a label: the id still identifies the user
+	}
+	return user;
 }
 } // namespace
 
@@ -65,7 +75,7 @@ Principal Authenticator::authenticate(const Http::Request& request) const
 {
 	const auto token = bearer(request);
 	if (!token)
-		return request.ssoUser().empty() ? Principal::anonymous() : ssoUser(request.ssoUser(), request.ssoRoles());
+		return request.ssoUser().empty() ? Principal::anonymous() : ssoUser(request.ssoUser(), request.ssoRoles(), request.ssoName());
 	const std::string hash = Digest::sha256Hex(*token);
 	if (!_adminTokenHash.empty() && Token::constantTimeEquals(hash, _adminTokenHash)) return Principal::admin();
 	if (token->rfind(Token::kAgentPrefix, 0) == 0)

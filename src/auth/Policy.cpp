@@ -36,6 +36,9 @@ void Policy::check(Access access, const Principal& principal, const RequestFacts
 	case Access::Reader:
 		if (principal.isAgent() || principal.isUser()) return;
 		break;
+	case Access::SignedIn:
+		if (principal.isUser()) return;
+		break;
 	case Access::AgentSelf:
 		if (principal.isAgent() && principal.name == facts.slug) return;
 		if (principal.isAgent()) throw Http::Forbidden("this token belongs to another agent");
@@ -60,6 +63,7 @@ const char* Policy::name(Access access)
 	case Access::Agent: return "agent";
 	case Access::AgentToken: return "agent-token";
 	case Access::Reader: return "reader";
+	case Access::SignedIn: return "signed-in";
 	case Access::AgentSelf: return "agent-self";
 	case Access::Admin: return "admin";
 	case Access::AdminOrLocal: return "admin-or-local";

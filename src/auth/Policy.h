@@ -17,6 +17,7 @@ namespace Auth {
 ///   rule          admin token   agent token         admin user     viewer
 ///   Public        yes           yes                 yes            yes
 ///   Reader        yes           yes                 yes            yes
+///   SignedIn      yes           no                  yes            yes
 ///   Agent         yes           yes                 yes            no
 ///   AgentToken    yes           yes                 no             no
 ///   AgentSelf     yes           its own :slug       reads only     no
@@ -28,6 +29,7 @@ enum class Access
 	Agent,       ///< any agent token, the admin token, or a signed-in admin
 	AgentToken,  ///< an agent token or the admin token, never a browser session (secret values, agents' own writes)
 	Reader,      ///< any agent token, admin, or any signed-in user: the UI's reads
+	SignedIn,    ///< the admin token or any signed-in user, no agent token (the UI's reads of admin data)
 	AgentSelf,   ///< the token of the agent named by the route's :slug, or admin (a signed-in admin: reads only)
 	Admin,       ///< the admin token, or a signed-in admin
 	AdminOrLocal ///< Admin, or no token at all from a loopback address (metrics scrapers)

@@ -32,6 +32,7 @@ struct Principal
 	std::uint64_t agentId = 0; ///< Agent: its row id.
 	std::string name;          ///< Agent: its slug; User: the SSO user id.
 	Role role = Role::Viewer;  ///< User only.
+	std::string displayName = {}; ///< User only: the name the provider gave, for the UI (may be "").
 
 	static Principal anonymous() { return {}; }
 	static Principal admin() { return {Kind::Admin, 0, "admin"}; }

@@ -71,13 +71,15 @@ std::string escape(const std::string& text)
 	return out;
 }
 
-Response page(int status, const std::string& title, const std::string& bodyHtml, const std::string& headerHtml)
+Response page(int status, const std::string& title, const std::string& bodyHtml, const std::string& headerHtml,
+              bool withScript)
 {
 	std::string html = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 	                   "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>";
 	html += escape(title);
-	html += " · Nexus</title>\n<link rel=\"stylesheet\" href=\"" + std::string(kStylesheet) + "\">\n<script src=\"" +
-	        std::string(kScript) + "\" defer></script>\n</head>\n<body>\n";
+	html += " · Nexus</title>\n<link rel=\"stylesheet\" href=\"" + std::string(kStylesheet) + "\">\n";
+	if (withScript) html += "<script src=\"" + std::string(kScript) + "\" defer></script>\n";
+	html += "</head>\n<body>\n";
 	html += headerHtml;
 	html += "<main>\n<h1>";
 	html += escape(title);

@@ -39,7 +39,9 @@ constexpr const char* kContentSecurityPolicy =
 /// navigation bar, or nothing), then title as the h1 and bodyHtml, with the
 /// policy above. title is plain text (escaped here); headerHtml and bodyHtml
 /// are trusted markup whose every interpolated value went through escape().
-Response page(int status, const std::string& title, const std::string& bodyHtml, const std::string& headerHtml = {});
+/// withScript adds kScript (the UI's forms need it; the sign-in pages do not).
+Response page(int status, const std::string& title, const std::string& bodyHtml, const std::string& headerHtml = {},
+              bool withScript = false);
 
 } // namespace Html
 } // namespace Http

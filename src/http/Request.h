@@ -59,6 +59,11 @@ public:
 	const std::string& ssoRoles() const { return _ssoRoles; }
 	void setSsoRoles(std::string roles) { _ssoRoles = std::move(roles); }
 
+	/// The signed-in user's display name as the gate passed it
+	/// (NEXUS_SSO_NAME, percent-encoded UTF-8); "" when none.
+	const std::string& ssoName() const { return _ssoName; }
+	void setSsoName(std::string name) { _ssoName = std::move(name); }
+
 	/// "http" or "https": how the client reached nginx (REQUEST_SCHEME);
 	/// "" when nginx did not say.
 	const std::string& scheme() const { return _scheme; }
@@ -106,6 +111,7 @@ private:
 	std::string _clientAddress;
 	std::string _ssoUser;
 	std::string _ssoRoles;
+	std::string _ssoName;
 	std::string _scheme;
 	std::string _serverPort;
 };

@@ -51,6 +51,7 @@ std::optional<Http::Request> FcgiAdapter::read(FCGX_Request& fcgi, std::size_t m
 	request.setClientAddress(param(fcgi, "REMOTE_ADDR"));
 	request.setSsoUser(param(fcgi, "NEXUS_SSO_USER"));
 	request.setSsoRoles(param(fcgi, "NEXUS_SSO_ROLES"));
+	request.setSsoName(param(fcgi, "NEXUS_SSO_NAME"));
 	request.setScheme(param(fcgi, "REQUEST_SCHEME"));
 	request.setServerPort(param(fcgi, "SERVER_PORT"));
 

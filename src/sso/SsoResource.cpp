@@ -433,6 +433,9 @@ Response SsoResource::verify(const Request& request) const
 	{
 		response.addHeader("X-Nexus-Sso-User", session->user.userId);
 		response.addHeader("X-Nexus-Sso-Roles", session->user.role);
+		// Percent-encoded: a header value is no place for a name's UTF-8 or controls.
+		if (!session->user.name.empty())
+			response.addHeader("X-Nexus-Sso-Name", Request::percentEncode(session->user.name));
 	}
 	return response;
 }

@@ -28,7 +28,7 @@ class Provider;
 ///   GET  /api/auth/logout             ends the session (the spec's route)
 ///   POST /api/auth/logout             the same, for a form: CSRF token and Origin checked
 ///   GET  /api/auth/nexus-gate         the sign-in page a browser without a session is sent to
-///   GET  /api/auth/verify             nginx's validator: 204, with X-Nexus-Sso-User/-Roles for a live session
+///   GET  /api/auth/verify             nginx's validator: 204, with X-Nexus-Sso-User/-Roles/-Name for a live session
 ///
 /// Every route is Public in the policy table: each reads the session cookie
 /// itself. With sso.issuer empty all but verify answer 404 and verify

@@ -57,8 +57,9 @@ std::string header(const Http::Request& request, const Auth::Principal& principa
 	html += "</nav>\n";
 	if (principal.isUser())
 	{
-		html += "<div class=\"who\"><span id=\"nexus-user\" title=\"signed in as\">" + escape(principal.name) +
-		        "</span> <span class=\"role role-" + Auth::Principal::roleName(principal.role) + "\">" +
+		const std::string& shown = principal.displayName.empty() ? principal.name : principal.displayName;
+		html += "<div class=\"who\"><span id=\"nexus-user\" title=\"signed in as " + escape(principal.name) +
+		        "\" data-user-id=\"" + escape(principal.name) + "\">" + escape(shown) + "</span> <span class=\"role role-" + Auth::Principal::roleName(principal.role) + "\">" +
 		        Auth::Principal::roleName(principal.role) + "</span>";
 		html += "<form method=\"post\" action=\"/api/auth/logout\" class=\"inline\">" + csrfInput(request) +
 		        "<button type=\"submit\" id=\"nexus-sign-out\" class=\"link\">Sign out</button></form></div>\n";
@@ -83,7 +84,7 @@ bool isAdmin(const Auth::Principal& principal)
 Http::Response page(const Http::Request& request, const Auth::Principal& principal, Section section,
                     const std::string& title, const std::string& bodyHtml, int status)
 {
-	Http::Response response = Http::Html::page(status, title, bodyHtml, header(request, principal, section));
+	Http::Response response = Http::Html::page(status, title, bodyHtml, header(request, principal, section), true);
 	response.addHeader("Vary", "Accept, Authorization, Cookie");
 	return response;
 }

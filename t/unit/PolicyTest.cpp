@@ -132,6 +132,9 @@ public:
 		    {Access::Reader,
 		     {kUnauthorized, kPass, kPass, kPass, kPass, kPass},
 		     {kUnauthorized, kPass, kPass, kPass, kPass, kPass}},
+		    {Access::SignedIn,
+		     {kUnauthorized, kForbidden, kForbidden, kPass, kPass, kPass},
+		     {kUnauthorized, kForbidden, kForbidden, kPass, kPass, kPass}},
 		    {Access::AgentSelf,
 		     {kUnauthorized, kPass, kForbidden, kPass, kForbidden, kPass},
 		     {kUnauthorized, kPass, kForbidden, kPass, kForbidden, kForbidden}},
@@ -230,6 +233,7 @@ public:
 		CPPUNIT_ASSERT_EQUAL(std::string("agent"), std::string(Policy::name(Access::Agent)));
 		CPPUNIT_ASSERT_EQUAL(std::string("agent-token"), std::string(Policy::name(Access::AgentToken)));
 		CPPUNIT_ASSERT_EQUAL(std::string("reader"), std::string(Policy::name(Access::Reader)));
+		CPPUNIT_ASSERT_EQUAL(std::string("signed-in"), std::string(Policy::name(Access::SignedIn)));
 		CPPUNIT_ASSERT_EQUAL(std::string("agent-self"), std::string(Policy::name(Access::AgentSelf)));
 		CPPUNIT_ASSERT_EQUAL(std::string("admin"), std::string(Policy::name(Access::Admin)));
 	}

@@ -30,7 +30,7 @@ const std::set<Row>& expected()
 	    {"POST", "/api/auth/logout", Access::Public},
 	    {"GET", "/api/auth/nexus-gate", Access::Public},
 	    {"GET", "/api/auth/verify", Access::Public},
-	    {"GET", "/api/agents", Access::Reader},
+	    {"GET", "/api/agents", Access::SignedIn},
 	    {"POST", "/api/agents/register", Access::Public},
 	    {"GET", "/api/agents/:slug/profile", Access::Public},
 	    {"POST", "/api/agents/:slug/heartbeat", Access::AgentSelf},
