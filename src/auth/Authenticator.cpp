@@ -75,7 +75,8 @@ Principal Authenticator::authenticate(const Http::Request& request) const
 {
 	const auto token = bearer(request);
 	if (!token)
-		return request.ssoUser().empty() ? Principal::anonymous() : ssoUser(request.ssoUser(), request.ssoRoles(), request.ssoName());
+		return request.ssoUser().empty() ? Principal::anonymous()
+		                                 : ssoUser(request.ssoUser(), request.ssoRoles(), request.ssoName());
 	const std::string hash = Digest::sha256Hex(*token);
 	if (!_adminTokenHash.empty() && Token::constantTimeEquals(hash, _adminTokenHash)) return Principal::admin();
 	if (token->rfind(Token::kAgentPrefix, 0) == 0)

@@ -29,9 +29,9 @@ struct Principal
 	};
 
 	Kind kind = Kind::Anonymous;
-	std::uint64_t agentId = 0; ///< Agent: its row id.
-	std::string name;          ///< Agent: its slug; User: the SSO user id.
-	Role role = Role::Viewer;  ///< User only.
+	std::uint64_t agentId = 0;    ///< Agent: its row id.
+	std::string name;             ///< Agent: its slug; User: the SSO user id.
+	Role role = Role::Viewer;     ///< User only.
 	std::string displayName = {}; ///< User only: the name the provider gave, for the UI (may be "").
 
 	static Principal anonymous() { return {}; }

@@ -59,7 +59,8 @@ std::string header(const Http::Request& request, const Auth::Principal& principa
 	{
 		const std::string& shown = principal.displayName.empty() ? principal.name : principal.displayName;
 		html += "<div class=\"who\"><span id=\"nexus-user\" title=\"signed in as " + escape(principal.name) +
-		        "\" data-user-id=\"" + escape(principal.name) + "\">" + escape(shown) + "</span> <span class=\"role role-" + Auth::Principal::roleName(principal.role) + "\">" +
+		        "\" data-user-id=\"" + escape(principal.name) + "\">" + escape(shown) +
+		        "</span> <span class=\"role role-" + Auth::Principal::roleName(principal.role) + "\">" +
 		        Auth::Principal::roleName(principal.role) + "</span>";
 		html += "<form method=\"post\" action=\"/api/auth/logout\" class=\"inline\">" + csrfInput(request) +
 		        "<button type=\"submit\" id=\"nexus-sign-out\" class=\"link\">Sign out</button></form></div>\n";

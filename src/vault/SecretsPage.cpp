@@ -19,12 +19,22 @@ std::string createForm(const Http::Request& request)
 	html += Ui::formStart(request, "POST", "/api/vault/secrets", {"create-secret", "", "/api/secrets", "", "", ""});
 	html += "<div class=\"grid2\">\n";
 	html += Ui::field({"scope", "Scope", "", "string", "text", "infrastructure", "a short word", {}, true, false, 4});
-	html += Ui::field({"name", "Name", "", "string", "text", "db/password", "words separated by '/'", {}, true, false, 4});
+	html +=
+	    Ui::field({"name", "Name", "", "string", "text", "db/password", "words separated by '/'", {}, true, false, 4});
 	html += "</div>\n";
 	html += Ui::field(
 	    {"value", "Value", "", "string", "password", "", "encrypted at rest; never shown in lists", {}, true});
-	html += Ui::field({"allowed_profiles", "Allowed profiles", "", "list", "text", "Prod-Reliable, Dev",
-	                   "comma-separated; empty: every agent may read it", {}, false, false, 4});
+	html += Ui::field({"allowed_profiles",
+	                   "Allowed profiles",
+	                   "",
+	                   "list",
+	                   "text",
+	                   "Prod-Reliable, Dev",
+	                   "comma-separated; empty: every agent may read it",
+	                   {},
+	                   false,
+	                   false,
+	                   4});
 	html += Ui::formEnd("Create secret");
 	html += "</details>\n";
 	return html;
@@ -60,9 +70,10 @@ Http::Response secretsPage(const Http::Request& request, const Auth::Principal& 
 	std::string body = "<p class=\"muted\">Secrets are encrypted at rest. Lists never hold a value; an agent reads "
 	                   "one by id, and every read is audited.";
 	body += admin ? " As an admin you may reveal a value: that read is audited too.</p>\n" : "</p>\n";
-	body += Ui::filterForm(request, "/api/secrets",
-	                       {{"profile", "Readable by profile", "", "", "text", "every profile", "", {}, false, false, 4},
-	                        {"scope", "Scope", "", "", "text", "every scope", "", {}, false, false, 4}});
+	body +=
+	    Ui::filterForm(request, "/api/secrets",
+	                   {{"profile", "Readable by profile", "", "", "text", "every profile", "", {}, false, false, 4},
+	                    {"scope", "Scope", "", "", "text", "every scope", "", {}, false, false, 4}});
 	if (profile) body += "<p>Unrestricted secrets and those allowing <strong>" + escape(*profile) + "</strong>.</p>\n";
 	if (admin) body += createForm(request);
 	if (rows.empty())
