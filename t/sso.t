@@ -181,7 +181,7 @@ for my $case ([ alice => 'admin' ], [ bob => 'viewer' ], [ carol => 'viewer' ]) 
         is $visited->[-1][0], "$base/api/secrets?scope=none", 'back at return_to';
         is $res->{status}, 200, 'the page answers';
         like $res->{headers}{'content-type'}, qr{^text/html}, '... as HTML';
-        like $res->{content}, qr/\Quser:$sub{$user}\E/, "... signed in as $user";
+        like $res->{content}, qr{<span id="nexus-user"[^>]*>\Q$sub{$user}\E</span>}, "... signed in as $user";
         my $cookie = $jar->{$base_hostport}{nexus_session};
         like $cookie // '', qr/^[A-Za-z0-9_-]{43}$/, 'a 256-bit session cookie';
         my $row = $dbh->selectrow_hashref('SELECT * FROM sso_sessions WHERE token_hash = ?', undef, sha256_hex($cookie));
@@ -282,7 +282,8 @@ subtest 'the gate page' => sub {
     is $r->{status}, 200, 'status 200';
     like $r->{headers}{'content-type'}, qr{^text/html}, 'HTML';
     like $r->{headers}{'content-security-policy'}, qr/default-src 'none'/, 'strict CSP';
-    unlike $r->{body}, qr/<script|<b>/, 'no script, the path escaped';
+    unlike $r->{body}, qr{<script(?! src="/static/nexus\.js" defer></script>)}, 'no script but the site\'s own';
+    unlike $r->{body}, qr/<b>/, 'the path escaped';
     like $r->{body}, qr/Sign in with the test IdP/, 'Sign in with <provider>';
     like $r->{body}, qr{href="/api/auth/login\?return_to=%2Fapi%2Fsecrets%3Fq%3D%3Cb%3E%22x%22%3C%2Fb%3E"}, 'the link keeps return_to';
     like $r->{body}, qr{/api/secrets\?q=&lt;b&gt;&quot;x&quot;&lt;/b&gt;}, 'says where it goes back to';
