@@ -2,8 +2,10 @@
 # Browser sign-in without a browser (src/sso, /api/auth): the login's
 # redirect and state row, return_to checks, the callback's refusals, full
 # sign-ins at the stack's local provider (tools/idp) through its login form,
-# /me, the gate's validator, sign-out (GET, and POST with its CSRF token and
-# Origin check) and the audit rows. The test stack runs the local provider
+# ID tokens Nexus must refuse (the provider misbehaving on request: expired,
+# another nonce, audience or issuer, a foreign signature, none), /me, the
+# gate's validator, sign-out (GET, and POST with its CSRF token and Origin
+# check) and the audit rows. The test stack runs the local provider
 # (tools/devstack); a stack pointed at another provider cannot run the full
 # sign-ins, and this test says so and fails.
 use strict;
@@ -228,6 +230,111 @@ subtest 'a code from another sign-in, or used twice, is refused' => sub {
         $sub{bob}, $start), 2, 'bob has two sessions: the sign-in above and this one';
 };
 
+# --- ID tokens Nexus must refuse --------------------------------------------------
+
+# The provider's misbehaviour switch (t/idp/idp.mjs, "Misbehaviour on
+# request"): misbehave(HOW) spoils every ID token it hands out as HOW says,
+# until the returned guard is gone: at the end of the subtest that holds it,
+# also when that subtest dies. END removes a switch anything else left on.
+sub idp_env {
+    my ($key) = @_;
+    open my $fh, '<', stack_env('NEXUS_RUN_DIR') . '/idp/idp.env' or return undef;
+    while (<$fh>) { return $1 if /^\Q$key\E=(.*)$/ }
+    return undef;
+}
+my $misbehave_file = idp_env('IDP_MISBEHAVE_FILE');
+END { unlink $misbehave_file if $misbehave_file }
+sub misbehave {
+    my ($how) = @_;
+    die "no IDP_MISBEHAVE_FILE in the local provider's idp.env (is it the stack's provider?)\n" unless $misbehave_file;
+    # Whole or not at all: the provider reads the file at every token request.
+    open my $fh, '>', "$misbehave_file.new" or die "cannot write $misbehave_file.new: $!\n";
+    print $fh "$how\n";
+    close $fh or die "cannot write $misbehave_file.new: $!\n";
+    rename "$misbehave_file.new", $misbehave_file or die "cannot rename to $misbehave_file: $!\n";
+    return bless { file => $misbehave_file }, 'Misbehaviour';
+}
+sub Misbehaviour::DESTROY { unlink $_[0]{file} }
+
+sub sessions_of { $dbh->selectrow_array('SELECT COUNT(*) FROM sso_sessions WHERE user_id = ?', undef, $_[0]) }
+
+# The pool log's "ID token refused" line of the request with that id.
+sub refusal_logged {
+    my ($request_id) = @_;
+    my $line;
+    wait_until(5, sub {
+        open my $fh, '<', stack_env('NEXUS_LOG') or return;
+        ($line) = grep { index($_, "request $request_id: ID token refused: ") >= 0 } <$fh>;
+        return $line;
+    });
+    return $line // '';
+}
+
+# What every refused ID token leaves behind, whether the callback answered
+# JSON or a page (res: api()'s answer or browse()'s, code: the callback's).
+sub refused_without_trace {
+    my ($res, $code, $reason) = @_;
+    my $body = $res->{body} // $res->{content} // '';
+    ok !exists $res->{headers}{'set-cookie'}, 'no Set-Cookie';
+    unlike $body, qr/eyJ[\w-]*\./, 'no JWT in the answer';
+    unlike $body, qr/\Q$code\E/, '... nor the code';
+    unlike $body, qr/\Q$sub{bob}\E/, '... nor a claim of the token';
+    my $rows = $dbh->selectall_arrayref('SELECT principal, action, target, outcome FROM audit_log WHERE request_id = ?',
+        { Slice => {} }, $res->{headers}{'x-request-id'});
+    is_deeply $rows,
+        [ { principal => 'anonymous', action => 'sso.sign_in', target => 'sso:token_rejected', outcome => 'denied' } ],
+        'one audit row: the refused sign-in';
+    my $logged = refusal_logged($res->{headers}{'x-request-id'});
+    like $logged, $reason, 'the pool log says which check refused it' or diag "log line: $logged";
+    unlike $logged, qr/eyJ[\w-]*\./, '... without the token';
+}
+
+my @refused = (
+    [ expired => 'that has expired', qr/the ID token has expired/ ],
+    [ nonce => 'with another nonce than the login\'s', qr/the ID token's nonce is not this login's/ ],
+    [ audience => 'for another client', qr/the ID token's aud does not name this client/ ],
+    [ issuer => 'from another issuer', qr/the ID token's iss .*another-issuer.* is not the issuer/ ],
+    [ signature => 'signed by a key not in the JWKS (same kid)', qr/the ID token's signature does not verify/ ],
+    [ unsigned => 'that is unsigned (alg none)', qr/the ID token's algorithm .*none.* is not accepted/ ],
+);
+for my $case (@refused) {
+    my ($how, $what, $reason) = @$case;
+    subtest "an ID token $what is refused: 401, no session, audited ($how)" => sub {
+        my $switch = misbehave($how);
+        my $before = sessions_of($sub{bob});
+
+        my $callback = provider_callback(bob => $pw{bob});
+        my $r = api(GET => substr($callback, length $base), headers => { Accept => 'application/json' });
+        error_is $r, 401, 'sign_in_failed', 'JSON: 401 sign_in_failed', qr/did not pass Nexus's checks/;
+        refused_without_trace($r, query_of($callback)->{code}, $reason);
+
+        my ($page, $jar, $visited) = sign_in(bob => $pw{bob});
+        like $visited->[-1][0], qr{^\Q$base\E/api/auth/callback\?}, 'a browser: the sign-in ends at the callback';
+        is $page->{status}, 401, '... with 401';
+        like $page->{headers}{'content-type'}, qr{^text/html}, '... on a page';
+        like $page->{content},
+            qr{<p id="nexus-sign-in-error">the sign-in provider&#39;s answer did not pass Nexus&#39;s checks; start again</p>},
+            '... that says the answer did not pass the checks';
+        like $page->{headers}{'content-security-policy'} // '', qr/default-src 'none'/, '... with a strict CSP';
+        ok !exists $jar->{$base_hostport}{nexus_session}, '... and leaves no session cookie';
+        refused_without_trace($page, query_of($visited->[-1][0])->{code}, $reason);
+
+        is sessions_of($sub{bob}), $before, 'no session was made';
+    };
+    ok $misbehave_file && !-e $misbehave_file, "the switch is off again after the $how subtest";
+}
+
+subtest 'with the switch off the provider behaves again: bob signs in' => sub {
+    my $before = sessions_of($sub{bob});
+    my ($res, $jar) = sign_in(bob => $pw{bob});
+    is $res->{status}, 200, 'back at return_to';
+    my $cookie = $jar->{$base_hostport}{nexus_session};
+    like $cookie // '', qr/^[A-Za-z0-9_-]{43}$/, 'with a session cookie';
+    is api(GET => '/api/auth/me', headers => { Cookie => "nexus_session=$cookie" })->{json}{userId}, $sub{bob},
+        '... of bob\'s';
+    is sessions_of($sub{bob}), $before + 1, '... and one more session';
+};
+
 subtest 'the set cookie\'s attributes on the plain-http stack' => sub {
     my $state = query_of(api(GET => '/api/auth/login')->{headers}{location})->{state};
     ok $state, 'a login';
@@ -282,7 +389,8 @@ subtest 'the gate page' => sub {
     is $r->{status}, 200, 'status 200';
     like $r->{headers}{'content-type'}, qr{^text/html}, 'HTML';
     like $r->{headers}{'content-security-policy'}, qr/default-src 'none'/, 'strict CSP';
-    unlike $r->{body}, qr/<script|<b>/, 'no script, the path escaped';
+    unlike $r->{body}, qr/<script/, 'no script (the sign-in pages need none)';
+    unlike $r->{body}, qr/<b>/, 'the path escaped';
     like $r->{body}, qr/Sign in with the test IdP/, 'Sign in with <provider>';
     like $r->{body}, qr{href="/api/auth/login\?return_to=%2Fapi%2Fsecrets%3Fq%3D%3Cb%3E%22x%22%3C%2Fb%3E"}, 'the link keeps return_to';
     like $r->{body}, qr{/api/secrets\?q=&lt;b&gt;&quot;x&quot;&lt;/b&gt;}, 'says where it goes back to';

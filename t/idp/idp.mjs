@@ -19,6 +19,7 @@
 //   --users FILE                    [IDP_USERS] users.json beside this file
 //   --pid-file FILE                 [IDP_PID_FILE] written at start, removed at exit
 //   --parent-pid PID                stop when process PID is gone (a test run that was killed)
+//   --misbehave-file FILE           [IDP_MISBEHAVE_FILE] the misbehaviour switch (below); none: never
 //   --verbose                       [IDP_VERBOSE=1] log every request (errors are always logged)
 //
 // The client: token_endpoint_auth_method client_secret_basic, grant
@@ -42,6 +43,21 @@
 // stays signed in; the end is the post_logout_redirect_uri, or a page with
 // #idp-logged-out when none was given.
 //
+// Misbehaviour on request, for tests of the relying party's refusals: at
+// every token request the idp reads the misbehave file (tools/idp makes it
+// DIR/misbehave and removes it at start). Absent or empty, all is normal;
+// otherwise its one word says how the ID token in the token response is
+// spoilt (the code, the grant and the access token stay genuine):
+//   expired    iat two hours and exp one hour ago (beyond any clock leeway)
+//   audience   aud (and azp, if any) another client
+//   issuer     iss another issuer
+//   nonce      another nonce than the authorization request's
+//   signature  the claims intact, signed by a key not in the JWKS (same alg and kid)
+//   unsigned   alg none, no signature
+// The spoilt claims are re-signed with the idp's own key (jose, which
+// oidc-provider uses too). Another word answers the token request with 500.
+// The file is read anew at each request: a test flips it without a restart.
+//
 // Ready: prints "idp: listening on http://HOST:PORT" on stdout. SIGTERM or
 // SIGINT: stops and exits 0.
 
@@ -52,6 +68,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
+import {
+  SignJWT, UnsecuredJWT, decodeJwt, decodeProtectedHeader,
+} from 'jose';
 import Provider from 'oidc-provider';
 // The stock in-memory store, by a subclass: the provider warns at every
 // start when handed the class itself, and memory is what a test OP wants.
@@ -79,6 +98,7 @@ function options() {
         users: { type: 'string' },
         'pid-file': { type: 'string' },
         'parent-pid': { type: 'string' },
+        'misbehave-file': { type: 'string' },
         verbose: { type: 'boolean' },
         help: { type: 'boolean' },
       },
@@ -106,6 +126,7 @@ function options() {
     users: parsed.users ?? env.IDP_USERS ?? path.join(here, 'users.json'),
     pidFile: parsed['pid-file'] ?? env.IDP_PID_FILE,
     parentPid: parsed['parent-pid'],
+    misbehaveFile: parsed['misbehave-file'] ?? env.IDP_MISBEHAVE_FILE,
     verbose: parsed.verbose ?? env.IDP_VERBOSE === '1',
   };
   if (o.port === undefined || !/^\d+$/.test(o.port) || Number(o.port) > 65535) fail('--port N is required (0..65535)');
@@ -230,6 +251,71 @@ function avatar(user) {
 <text x="48" y="62" font-family="sans-serif" font-size="44" fill="#fff" text-anchor="middle">${esc(user.username[0].toUpperCase())}</text>
 </svg>
 `;
+}
+
+// --- misbehaviour on request (the header's "Misbehaviour on request") --------
+
+// How each word spoils the ID token's claims (now: seconds since the epoch).
+const spoilers = {
+  expired: (claims, now) => ({ ...claims, iat: now - 7200, exp: now - 3600 }),
+  audience: (claims) => ({ ...claims, aud: 'another-client', ...(claims.azp ? { azp: 'another-client' } : {}) }),
+  issuer: (claims) => ({ ...claims, iss: 'http://127.0.0.1:9/another-issuer' }),
+  nonce: (claims) => ({ ...claims, nonce: crypto.randomBytes(32).toString('base64url') }),
+  signature: (claims) => claims,
+  unsigned: (claims) => claims,
+};
+
+// The misbehave file's word; undefined when there is no file or no word.
+function misbehaviour(file) {
+  try {
+    return fs.readFileSync(file, 'utf8').trim().split(/\s+/)[0] || undefined;
+  } catch (err) {
+    if (err.code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+// Keys that are in no JWKS of ours, one per algorithm, made when first needed.
+const strangers = new Map();
+function strangerKey(alg) {
+  if (!strangers.has(alg)) {
+    const { privateKey } = alg === 'ES256'
+      ? crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      : crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+    strangers.set(alg, privateKey);
+  }
+  return strangers.get(alg);
+}
+
+// idToken spoilt as the word how says, re-signed with its own key from keys
+// (the provider's private JWKs) unless how is signature or unsigned.
+async function spoil(idToken, how, keys) {
+  const header = decodeProtectedHeader(idToken);
+  const claims = spoilers[how](decodeJwt(idToken), Math.floor(Date.now() / 1000));
+  if (how === 'unsigned') return new UnsecuredJWT(claims).encode();
+  if (how === 'signature') return new SignJWT(claims).setProtectedHeader(header).sign(strangerKey(header.alg));
+  const own = keys.find((k) => k.kid === header.kid);
+  if (!own) throw new Error(`the ID token's kid ${header.kid} is none of the provider's keys`);
+  return new SignJWT(claims).setProtectedHeader(header).sign(crypto.createPrivateKey({ key: own, format: 'jwk' }));
+}
+
+// The provider middleware behind the switch: once the token endpoint has
+// answered, the id_token of its JSON body is replaced by a spoilt one.
+function misbehaving(file, keys) {
+  return async (ctx, next) => {
+    await next();
+    if (ctx.oidc?.route !== 'token' || ctx.status !== 200 || typeof ctx.body?.id_token !== 'string') return;
+    const how = misbehaviour(file);
+    if (!how) return;
+    if (!Object.hasOwn(spoilers, how)) {
+      log(`misbehave: unknown word "${how}" in ${file}: the token request fails`);
+      ctx.status = 500;
+      ctx.body = { error: 'server_error', error_description: `unknown misbehaviour "${how}" in ${file}` };
+      return;
+    }
+    ctx.body = { ...ctx.body, id_token: await spoil(ctx.body.id_token, how, keys) };
+    log(`misbehave: this token response's ID token is spoilt: ${how}`);
+  };
 }
 
 const opts = options();
@@ -437,6 +523,7 @@ ${form}
       + `${err.error_detail ? ` (${err.error_detail})` : ''}`));
   }
   p.on('server_error', (ctx, err) => log(`server_error: ${err.stack ?? err}`));
+  if (opts.misbehaveFile) p.use(misbehaving(opts.misbehaveFile, [rsa, ec]));
   return p;
 }
 
