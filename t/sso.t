@@ -202,6 +202,22 @@ for my $case ([ alice => 'admin' ], [ bob => 'viewer' ], [ carol => 'viewer' ]) 
     };
 }
 
+subtest 'a sign-in with another role than last time is audited as a role change' => sub {
+    my $known = $dbh->selectrow_hashref('SELECT role FROM sso_users WHERE user_id = ?', undef, $sub{carol});
+    is $known->{role}, 'viewer', 'carol is known as a viewer from his sign-in';
+    # As if carol had been an admin before (sso.admin_* changed since): the
+    # fixture is our own table; the next sign-in brings the provider's truth.
+    $dbh->do('UPDATE sso_users SET role = ? WHERE user_id = ?', undef, 'admin', $sub{carol});
+    my ($res) = sign_in('carol', $pw{carol}, '/api/secrets');
+    is $res->{status}, 200, 'carol signs in again';
+    my $rows = audit_rows('sso.role_change', "user:$sub{carol}");
+    is scalar(@$rows), 1, 'one sso.role_change row';
+    is $rows->[0]{target}, 'role:admin->viewer', '... naming both roles';
+    is $dbh->selectrow_array('SELECT role FROM sso_users WHERE user_id = ?', undef, $sub{carol}), 'viewer', 'the role is stored';
+    ($res) = sign_in('carol', $pw{carol}, '/api/secrets');
+    is scalar(@{ audit_rows('sso.role_change', "user:$sub{carol}") }), 1, 'the same role again: no new row';
+};
+
 subtest 'a code from another sign-in, or used twice, is refused' => sub {
     my %cb = map { $_ => query_of(provider_callback(bob => $pw{bob})) } qw(a b c);
     ok +(grep { $cb{$_}{code} && $cb{$_}{state} } keys %cb) == 3, 'three sign-ins at the provider';

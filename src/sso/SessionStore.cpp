@@ -80,6 +80,31 @@ std::optional<LoginState> SessionStore::takeLoginState(const std::string& stateH
 	});
 }
 
+std::optional<std::string> SessionStore::recordSignIn(const std::string& userId, const std::string& role,
+                                                      const Poco::Timestamp& now)
+{
+	return Database::run([&]() -> std::optional<std::string> {
+		Db::Transaction tx;
+		std::optional<std::string> previous;
+		{
+			auto& st = Database::prepare("SELECT role FROM sso_users WHERE user_id = ? FOR UPDATE");
+			st.setString(1, userId);
+			std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
+			if (rs->next()) previous = rs->getString(1);
+		}
+		auto& st = Database::prepare("INSERT INTO sso_users (user_id, role, first_seen_at, last_sign_in_at) "
+		                             "VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE role = VALUES(role), "
+		                             "last_sign_in_at = VALUES(last_sign_in_at)");
+		st.setString(1, userId);
+		st.setString(2, role);
+		st.setString(3, Time::toSql(now));
+		st.setString(4, Time::toSql(now));
+		st.executeUpdate();
+		tx.commit();
+		return previous;
+	});
+}
+
 std::uint64_t SessionStore::createSession(const std::string& tokenHash, const SessionUser& user,
                                           const std::string& idTokenRecord, const Poco::Timestamp& now,
                                           const Poco::Timestamp& expiresAt)

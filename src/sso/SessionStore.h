@@ -53,6 +53,11 @@ public:
 	/// (unknown, already used, or expired): each state works once.
 	static std::optional<LoginState> takeLoginState(const std::string& stateHash, const Poco::Timestamp& now);
 
+	/// Records that userId signed in now with role; returns the role of
+	/// their previous sign-in (nullopt for a first one).
+	static std::optional<std::string> recordSignIn(const std::string& userId, const std::string& role,
+	                                               const Poco::Timestamp& now);
+
 	/// Creates a session; returns its id.
 	static std::uint64_t createSession(const std::string& tokenHash, const SessionUser& user,
 	                                   const std::string& idTokenRecord, const Poco::Timestamp& now,

@@ -37,6 +37,7 @@ namespace {
 
 const char* const kSignIn = "sso.sign_in";
 const char* const kSignOut = "sso.sign_out";
+const char* const kRoleChange = "sso.role_change";
 /// The longest state parameter looked up (ours are 43 characters).
 const std::size_t kMaxStateLength = 256;
 
@@ -321,6 +322,12 @@ Response SsoResource::callback(const Request& request)
 		                 std::string(e.what()));
 	}
 	const Principal principal = principalOf(user);
+	// A role that differs from the user's last sign-in is a change of who may
+	// do what: its own audit row, the target naming both roles.
+	const auto previousRole = SessionStore::recordSignIn(user.userId, user.role, now);
+	if (previousRole && *previousRole != user.role)
+		Audit::AuditLog::record(request, principal, kRoleChange, "role:" + *previousRole + "->" + user.role,
+		                        Audit::Outcome::Ok);
 	const auto id =
 	    SessionStore::createSession(tokenHash, user, record, now, secondsAfter(now, _settings.sso.sessionLifetimeS));
 	Audit::AuditLog::record(request, principal, kSignIn, "sso-session:" + std::to_string(id), Audit::Outcome::Ok);
