@@ -8,7 +8,8 @@
 //     body, Content-Type application/yaml). A field's data-type says how:
 //     string (default; empty is left out, or null with data-empty="null"),
 //     list (split at commas and new lines), json (parsed), int, bool (a
-//     checkbox), query (added to the URL instead);
+//     checkbox), query (added to the URL instead), path (put in data-api
+//     where it says {name}, percent-encoded: data-api="/api/x/{slug}");
 //   - the hidden "csrf" field as the X-CSRF-Token header (the browser adds
 //     Origin itself);
 // then, on success: fills the element named by data-show (its [data-field]
@@ -51,6 +52,7 @@
   function build(form) {
     let url = form.dataset.api;
     const query = new URLSearchParams();
+    const path = {};
     const body = {};
     let yaml = null;
     let csrf = '';
@@ -58,6 +60,7 @@
       if (!el.name || el.disabled) continue;
       if (el.name === 'csrf') { csrf = el.value; continue; }
       if (el.name === 'yaml' && form.dataset.body === 'yaml') { yaml = el.value; continue; }
+      if (el.dataset.type === 'path') { path[el.name] = el.value.trim(); continue; }
       if (el.dataset.type === 'query') {
         if (el.type === 'checkbox' ? el.checked : el.value !== '') query.set(el.name, el.type === 'checkbox' ? 'true' : el.value);
         continue;
@@ -65,6 +68,11 @@
       const v = fieldValue(el);
       if (v !== null) body[el.name] = v.value;
     }
+    url = url.replace(/\{(\w+)\}/g, (whole, name) => {
+      if (!(name in path)) return whole;
+      if (path[name] === '') throw new Error(`${labelOf(form.elements[name])} is needed`);
+      return encodeURIComponent(path[name]);
+    });
     if (query.toString()) url += (url.includes('?') ? '&' : '?') + query.toString();
     const method = (form.dataset.method || 'POST').toUpperCase();
     const headers = { Accept: 'application/json', 'X-CSRF-Token': csrf };

@@ -195,8 +195,7 @@ std::string when(const std::string& rfc3339)
 	// exact instant stays in datetime (and the tooltip).
 	std::string shown = rfc3339;
 	if (shown.size() >= 19 && shown[10] == 'T') shown = shown.substr(0, 10) + " " + shown.substr(11, 8) + " UTC";
-	return "<time datetime=\"" + escape(rfc3339) + "\" title=\"" + escape(rfc3339) + "\">" + escape(shown) +
-	       "</time>";
+	return "<time datetime=\"" + escape(rfc3339) + "\" title=\"" + escape(rfc3339) + "\">" + escape(shown) + "</time>";
 }
 
 } // namespace Ui

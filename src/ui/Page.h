@@ -75,8 +75,9 @@ std::string formEnd(const std::string& submitLabel, const std::string& buttonCla
 
 /// One labelled form field. kind says how nexus.js puts it in the JSON body:
 /// "string" (empty: left out, or null with emptyAsNull), "list" (split at
-/// commas and new lines), "json" (parsed), "int", "bool" (a checkbox), or
-/// "query" (added to the URL as ?name=value instead).
+/// commas and new lines), "json" (parsed), "int", "bool" (a checkbox),
+/// "query" (added to the URL as ?name=value instead), or "path" (put in the
+/// form's path where it says {name}, percent-encoded, instead).
 struct Field
 {
 	std::string name;
