@@ -73,10 +73,11 @@ my @ROUTES = (
     # method    path                                body                                                     expected
     [ GET    => '/healthz',                         undef,                                                   \%PUBLIC ],
     [ GET    => '/readyz',                          undef,                                                   \%PUBLIC ],
+    [ GET    => '/',                                undef,                                                   \%READER ],
     [ GET    => '/api/auth/nexus-gate',             undef,                                                   \%PUBLIC ],
     [ GET    => '/api/auth/verify',                 undef,                                                   \%PUBLIC ],
     [ POST   => '/api/agents/register',             \&registration,                                          \%PUBLIC ],
-    [ GET    => '/api/agents',                      undef,                                                   \%ADMIN ],
+    [ GET    => '/api/agents',                      undef,                                                   \%READER ],
     [ GET    => '/api/agents/{slug}/profile',       undef,                                                   \%PUBLIC ],
     [ POST   => '/api/agents/{slug}/heartbeat',     { status => 'ok', version => '1', meta => { k => 1 } },  \%AGENT_SELF ],
     [ PUT    => '/api/agents/{slug}/token',         undef,                                                   \%ADMIN ],

@@ -139,8 +139,11 @@ subtest 'the agents page for an admin' => sub {
     unlike $r->{body}, qr{<b>Agent</b>}, '... never raw';
     like $row, qr{href="/api/profiles/[^"]+">\Q$esc_profile\E</a>}, 'its profile, escaped, linked';
     like $row, qr{ok · v9\.8\.7}, 'the heartbeat status and version';
-    like $row, qr{title="SHA-256 of the token: $issued->{token_hash}"}, 'its active token hash';
-    like $row, qr{data-method="DELETE" data-api="/api/agents/\Q$live\E/token/$issued->{token_hash}"}, 'a revoke form for it';
+    like $row, qr{<a href="#tokens-\Q$live\E"[^>]*>1</a>}, 'its token count, linked to its tokens';
+    like $r->{body}, qr{id="tokens"}, 'the table of active tokens';
+    my ($tokens) = $r->{body} =~ m{(<tr id="tokens-\Q$live\E">.*?</tr>)}s;
+    like $tokens // '', qr{<code class="token-hash">$issued->{token_hash}</code>}, 'its active token\'s hash';
+    like $tokens // '', qr{data-method="DELETE" data-api="/api/agents/\Q$live\E/token/$issued->{token_hash}" data-confirm=}, 'a revoke form for it, confirmed';
     like $row, qr{<form class="api inline" id="token-\Q$live\E" data-method="PUT" data-api="/api/agents/\Q$live\E/token" data-confirm="[^"]+" data-show="new-token-\Q$live\E">},
         'the rotate form (confirmed, its answer shown in place)';
     like $row, qr{<select name="grace" data-type="query"}, '... with the grace choice';
@@ -157,7 +160,7 @@ subtest 'the agents page for a viewer: the list, no forms, no hashes' => sub {
     my $r = page_as(viewer => '/api/agents?limit=1000');
     is_page($r, 'viewer at /api/agents');
     like $r->{body}, qr{<tr id="agent-\Q$live\E">}, 'the agents';
-    unlike $r->{body}, qr{register-form|id="token-|data-method|new-token-}, 'no admin forms';
+    unlike $r->{body}, qr{register-form|id="token-|id="tokens|data-method|new-token-}, 'no admin forms, no token list';
     unlike $r->{body}, qr{\Q$issued->{token_hash}\E}, 'no token hash';
 };
 
@@ -284,7 +287,7 @@ subtest 'issuing a token from the page: CSRF token and Origin, audited under the
     is $beat->{status}, 200, 'the new token works';
 
     my $page = page_as(admin => '/api/agents?limit=1000');
-    like $page->{body}, qr{title="SHA-256 of the token: $r->{json}{token_hash}"}, 'the page now lists its hash';
+    like $page->{body}, qr{<code class="token-hash">$r->{json}{token_hash}</code>}, 'the page now lists its hash';
 
     my $revoke = "/api/agents/$quiet/token/$r->{json}{token_hash}";
     error_is api(DELETE => $revoke, headers => { Cookie => $cookie{admin}, Origin => $base }), 403, 'forbidden', 'revoke without a CSRF token', qr/CSRF/;

@@ -143,10 +143,15 @@ std::string agentCards(const Object::Ptr& agents, const Settings& settings)
 {
 	const std::string since = "heartbeat in the last " + std::to_string(settings.agentsOfflineAfterS) + " s";
 	std::string html = "<h2>Agents</h2>\n<div class=\"cards\" id=\"agent-cards\">\n";
-	html += card("card-online", "<span class=\"ok\">" + figure(agents, "online") + "</span>",
-	             "online <small class=\"muted\">(" + escape(since) + ")</small>", "/api/agents");
-	html += card("card-offline", "<span class=\"bad\">" + figure(agents, "offline") + "</span>",
-	             "offline <small class=\"muted\">(quiet since)</small>", "/api/agents");
+	// Green when some are online, red when some went quiet; zero is plain.
+	auto tinted = [&agents](const std::string& key, const char* tint) {
+		const std::string n = figure(agents, key);
+		return n == "0" || n == "—" ? n : "<span class=\"" + std::string(tint) + "\">" + n + "</span>";
+	};
+	html += card("card-online", tinted("online", "ok"), "online <small class=\"muted\">(" + escape(since) + ")</small>",
+	             "/api/agents");
+	html += card("card-offline", tinted("offline", "bad"), "offline <small class=\"muted\">(went quiet)</small>",
+	             "/api/agents");
 	html += card("card-never", figure(agents, "never_seen"),
 	             "never seen <small class=\"muted\">(no heartbeat yet)</small>", "/api/agents");
 	html += "</div>\n";

@@ -62,25 +62,23 @@ std::string cards(const Object::Ptr& status)
 {
 	const auto pool = status->getObject("pool");
 	const auto database = status->getObject("database");
-	const auto audit = status->getObject("audit");
 	const auto live = pool ? pool->getArray("live_workers") : nullptr;
 	std::string html = "<div class=\"cards\" id=\"status-cards\">\n";
 	html += card("card-version", text(status, "version"), "version");
-	html += card("card-uptime", escape(duration(number(status, "uptime_s"))), "up since the master started");
+	html += card("card-uptime", escape(duration(number(status, "uptime_s"))), "uptime (the master)");
 	html += card("card-workers", std::to_string(live ? live->size() : 0) + " / " + text(pool, "workers"),
 	             "workers alive / configured");
 	html += card("card-requests", text(pool, "requests_served"), "requests served");
 	html += card("card-database",
 	             reachable(database) ? "<span class=\"ok\">reachable</span>" : "<span class=\"bad\">unreachable</span>",
 	             "database");
-	html += card("card-audit", text(audit, "head_seq"), "audit chain head (sealed rows)");
 	html += "</div>\n";
 	return html;
 }
 
 std::string poolPanel(const Object::Ptr& pool)
 {
-	std::string html = "<dl class=\"facts\">\n";
+	std::string html = "<div class=\"grid2\">\n<dl class=\"facts\">\n";
 	html += fact("master pid", text(pool, "master_pid"));
 	html += fact("generation", text(pool, "generation"));
 	html += fact("workers configured", text(pool, "workers"));
@@ -90,7 +88,7 @@ std::string poolPanel(const Object::Ptr& pool)
 	html += fact("recycles (max requests, deadline)", text(pool, "recycles"));
 	html += "</dl>\n";
 	const auto live = pool ? pool->getArray("live_workers") : nullptr;
-	if (!live || live->size() == 0) return html + "<p class=\"bad\">No live worker.</p>\n";
+	if (!live || live->size() == 0) return html + "<p class=\"bad\">No live worker.</p>\n</div>\n";
 	html += "<table id=\"workers\">\n<thead><tr><th class=\"num\">pid</th><th>started</th><th>up</th><th "
 	        "class=\"num\">requests</th><th class=\"num\">in flight</th></tr></thead>\n<tbody>\n";
 	for (std::size_t i = 0; i < live->size(); ++i)
@@ -100,7 +98,7 @@ std::string poolPanel(const Object::Ptr& pool)
 		        escape(duration(number(w, "uptime_s"))) + "</td><td class=\"num\">" + text(w, "requests") +
 		        "</td><td class=\"num\">" + text(w, "in_flight") + "</td></tr>\n";
 	}
-	return html + "</tbody>\n</table>\n";
+	return html + "</tbody>\n</table>\n</div>\n";
 }
 
 std::string databasePanel(const Object::Ptr& database)
@@ -178,8 +176,8 @@ Http::Response statusPage(const Http::Request& request, const Auth::Principal& p
 	                   "API clients. Started " +
 	                   time(status, "started_at") + ".</p>\n";
 	body += cards(status);
-	body += "<div class=\"grid2 panels\">\n";
 	body += panel("status-pool", "Worker pool", poolPanel(status->getObject("pool")));
+	body += "<div class=\"panels\">\n";
 	body += panel("status-database", "Database", databasePanel(status->getObject("database")));
 	body += panel("status-counts", "What Nexus holds", countsPanel(status->getObject("counts")));
 	body += panel("status-vault", "Vault keyring", vaultPanel(status->getObject("vault")));

@@ -20,19 +20,15 @@ std::string registerForm(const Http::Request& request)
 {
 	std::string html = "<details id=\"register-agent\"><summary>Register agent</summary>\n";
 	html += Ui::formStart(request, "POST", "/api/agents/register", {"register-form", "", "", "", "", ""});
-	html += "<div class=\"grid2\">\n";
-	html += Ui::field({"slug",
-	                   "Slug",
-	                   "",
-	                   "string",
-	                   "text",
-	                   "builder",
-	                   "lower-case letters, digits and '-'; the agent's name in paths",
-	                   {},
-	                   true});
+	// Each field in a cell of its own, so that its hint stays under it.
+	const std::string slugHint = "lower-case letters, digits and '-'; the agent's name in paths";
+	html += "<div class=\"grid2\">\n<div>";
+	html += Ui::field({"slug", "Slug", "", "string", "text", "builder", slugHint, {}, true});
+	html += "</div><div>";
 	html += Ui::field({"name", "Name", "", "string", "text", "Build Agent", "shown to people", {}, true});
-	html += "</div>\n";
+	html += "</div><div>";
 	html += Ui::field({"scope", "Scope", "", "string", "text", "studio", "a short word", {}, true});
+	html += "</div>\n</div>\n";
 	html += Ui::formEnd("Register agent");
 	html += "<p class=\"muted\">Then issue the agent a token in its row below.</p>\n";
 	html += "</details>\n";
@@ -67,29 +63,46 @@ std::string profileCell(const AgentRow& row, const std::string& defaultProfile)
 	return "<span class=\"muted\">none</span>";
 }
 
-/// The admin's list of an agent's active tokens, each with its revoke form.
-std::string tokensCell(const Http::Request& request, const AgentRow& row)
+/// The tokens column: the count and, for an admin, a link to the agent's
+/// rows in the table of active tokens.
+std::string tokensCell(const AgentRow& row, bool admin)
 {
-	const std::string slug = row.agent.slug;
 	const std::string count = std::to_string(row.agent.activeTokens);
-	if (row.tokens.empty()) return count;
-	std::string html = "<details class=\"tokens\" id=\"tokens-" + escape(slug) + "\"><summary>" + count +
-	                   (row.agent.activeTokens == 1 ? " token" : " tokens") + "</summary>\n<ul class=\"tokens\">\n";
-	for (const auto& t : row.tokens)
-	{
-		html += "<li><code class=\"token-hash\" title=\"SHA-256 of the token: " + escape(t.hash) + "\">" +
-		        escape(t.hash.substr(0, 12)) + "…</code> <small class=\"muted\">issued " +
-		        Ui::when(Time::sqlToRfc3339(t.createdAt)) + "; " +
-		        (t.expiresAt ? "expires " + Ui::when(Time::sqlToRfc3339(*t.expiresAt)) : std::string("no expiry")) +
-		        "</small> ";
-		html +=
-		    Ui::formStart(request, "DELETE", "/api/agents/" + Http::Request::percentEncode(slug) + "/token/" + t.hash,
-		                  {"revoke-" + t.hash.substr(0, 16),
-		                   "Revoke this token of " + slug + "? The agent can no longer use it.", "", "", "", "inline"});
-		html += "<button type=\"submit\" class=\"danger\">Revoke</button></form></li>\n";
-	}
-	html += "</ul>\n</details>";
-	return html;
+	if (!admin || row.tokens.empty()) return count;
+	return "<a href=\"#tokens-" + escape(row.agent.slug) + "\" title=\"its tokens' hashes\">" + count + "</a>";
+}
+
+/// One active token of slug with its revoke form; the first of an agent's
+/// carries the id the tokens column links to.
+std::string tokenRow(const Http::Request& request, const std::string& slug, const TokenInfo& t, bool first)
+{
+	std::string html = "<tr" + (first ? " id=\"tokens-" + escape(slug) + "\"" : std::string()) + "><td><code>" +
+	                   escape(slug) + "</code></td><td><code class=\"token-hash\">" + escape(t.hash) +
+	                   "</code></td><td>" + Ui::when(Time::sqlToRfc3339(t.createdAt)) + "</td><td>" +
+	                   (t.expiresAt ? Ui::when(Time::sqlToRfc3339(*t.expiresAt))
+	                                : std::string("<span class=\"muted\">until revoked</span>")) +
+	                   "</td><td>";
+	html += Ui::formStart(request, "DELETE", "/api/agents/" + Http::Request::percentEncode(slug) + "/token/" + t.hash,
+	                      {"revoke-" + t.hash.substr(0, 16),
+	                       "Revoke this token of " + slug + "? The agent can no longer use it.", "", "", "", "inline"});
+	return html + "<button type=\"submit\" class=\"danger\">Revoke</button></form></td></tr>\n";
+}
+
+/// The admin's table of the page's active tokens (by hash, never the
+/// token), each with its revoke form.
+std::string tokensTable(const Http::Request& request, const std::vector<AgentRow>& rows)
+{
+	std::string list;
+	for (const auto& row : rows)
+		for (std::size_t i = 0; i < row.tokens.size(); ++i)
+			list += tokenRow(request, row.agent.slug, row.tokens[i], i == 0);
+	std::string html = "<h2 id=\"active-tokens\">Active tokens</h2>\n";
+	if (list.empty()) return html + "<p class=\"muted\" id=\"no-tokens\">None of these agents has a token.</p>\n";
+	return html +
+	       "<p class=\"muted\">Of the agents above, by hash (the SHA-256 of the token, its handle to revoke "
+	       "it).</p>\n<table id=\"tokens\">\n<thead><tr><th>agent</th><th>hash</th><th>issued</th><th>expires</th>"
+	       "<th>actions</th></tr></thead>\n<tbody>\n" +
+	       list + "</tbody>\n</table>\n";
 }
 
 /// The admin's issue / rotate form: PUT /api/agents/:slug/token, with how
@@ -124,9 +137,9 @@ std::string newTokenRow(const std::string& slug)
 	       "<code class=\"secret-value\" id=\"token-value-" +
 	       id + "\" data-field=\"token\"></code> <button type=\"button\" class=\"secondary\" data-copy=\"token-value-" +
 	       id +
-	       "\">Copy</button><br><small class=\"muted\">hash <code data-field=\"token_hash\"></code>; earlier "
-	       "tokens expire <span data-field=\"previous_tokens_expire_at\"></span> (empty: already gone). Reload to "
-	       "see the list.</small></div></td></tr>\n";
+	       "\">Copy</button><br><small class=\"muted\">Hash <code data-field=\"token_hash\"></code>. Earlier "
+	       "tokens work until <span data-field=\"previous_tokens_expire_at\"></span> (blank: they stopped now). "
+	       "Reload the page to see the new one under Active tokens.</small></div></td></tr>\n";
 }
 
 std::string agentRow(const Http::Request& request, const AgentRow& row, bool admin, const std::string& defaultProfile)
@@ -135,8 +148,7 @@ std::string agentRow(const Http::Request& request, const AgentRow& row, bool adm
 	std::string html = "<tr id=\"agent-" + escape(a.slug) + "\"><td><code>" + escape(a.slug) + "</code><br>" +
 	                   escape(a.name) + "</td><td><code>" + escape(a.scope) + "</code></td><td>" +
 	                   profileCell(row, defaultProfile) + "</td><td>" + heartbeatCell(a) + "</td><td>" +
-	                   statusBadge(row) + "</td><td class=\"num\">" +
-	                   (admin ? tokensCell(request, row) : std::to_string(a.activeTokens)) + "</td>";
+	                   statusBadge(row) + "</td><td class=\"num\">" + tokensCell(row, admin) + "</td>";
 	if (admin) html += "<td>" + tokenForm(request, row) + "</td>";
 	html += "</tr>\n";
 	if (admin) html += newTokenRow(a.slug);
@@ -165,6 +177,7 @@ Http::Response agentsPage(const Http::Request& request, const Auth::Principal& p
 		body += "</tbody>\n</table>\n";
 	}
 	body += Ui::pager(request, facts.nextUrl);
+	if (admin && !rows.empty()) body += tokensTable(request, rows);
 	return Ui::privatePage(request, principal, Ui::Section::Agents, "Agents", body);
 }
 

@@ -34,10 +34,12 @@ std::string assignForm(const Http::Request& request, const AssignChoices& choice
 		              "href=\"/api/agents\">agents</a>) and a profile (<a href=\"/api/profiles\">profiles</a>).</p>\n"
 		              "</details>\n";
 	html += Ui::formStart(request, "PUT", "/api/assignments/{slug}", {"assign-form", "", "", "", "", ""});
-	html += "<div class=\"grid2\">\n";
-	html += Ui::field(choice("slug", "Agent", "path", choices.agents, "its slug"));
+	// Each field in a cell of its own, so that its hint stays under it.
+	html += "<div class=\"grid2\">\n<div>";
+	html += Ui::field(choice("slug", "Agent", "path", choices.agents, "an agent runs one profile at most"));
+	html += "</div><div>";
 	html += Ui::field(choice("profile_name", "Profile", "string", choices.profiles, "replaces the agent's profile"));
-	html += "</div>\n";
+	html += "</div>\n</div>\n";
 	html += Ui::formEnd("Assign");
 	html += "</details>\n";
 	return html;
