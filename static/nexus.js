@@ -8,7 +8,8 @@
 //     body, Content-Type application/yaml). A field's data-type says how:
 //     string (default; empty is left out, or null with data-empty="null"),
 //     list (split at commas and new lines), json (parsed), int, bool (a
-//     checkbox), query (added to the URL instead);
+//     checkbox), query (added to the URL instead), path (put in data-api
+//     where it says {name}, percent-encoded: data-api="/api/x/{slug}");
 //   - the hidden "csrf" field as the X-CSRF-Token header (the browser adds
 //     Origin itself);
 // then, on success: fills the element named by data-show (its [data-field]

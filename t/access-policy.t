@@ -97,6 +97,7 @@ my @ROUTES = (
     # method    path                                body                                                     expected          audited
     [ GET    => '/healthz',                         undef,                                                   \%PUBLIC ],
     [ GET    => '/readyz',                          undef,                                                   \%PUBLIC ],
+    [ GET    => '/',                                undef,                                                   \%READER ],
     [ GET    => '/api/auth/nexus-gate',             undef,                                                   \%PUBLIC ],
     [ GET    => '/api/auth/verify',                 undef,                                                   \%PUBLIC ],
     [ POST   => '/api/agents/register',             \&registration,                                          \%PUBLIC ],

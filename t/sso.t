@@ -450,7 +450,10 @@ subtest 'POST logout checks the Origin and the CSRF token' => sub {
         403, 'forbidden', 'a foreign Origin', qr/this site/;
     ok $live->(), 'the session survived all of those';
     my $r = api(POST => '/api/auth/logout', headers => { Cookie => $cookie, Origin => $base }, $form->("csrf=$csrf"));
-    is $r->{status}, 302, 'with both: signed out';
+    is $r->{status}, 200, 'with both: signed out';
+    like $r->{headers}{refresh} // '', qr{^0; url=\S}, '... going on by Refresh, not a redirect (the CSP form-action would block it)';
+    like $r->{body}, qr{id="nexus-signed-out"}, '... on a page that says so';
+    like $r->{headers}{'set-cookie'} // '', qr/Max-Age=0|Expires=/i, '... clearing the cookie';
     ok !$live->(), 'the session is gone';
 };
 

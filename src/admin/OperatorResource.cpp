@@ -1,9 +1,11 @@
 #include "admin/OperatorResource.h"
 
+#include "admin/StatusPage.h"
 #include "admin/StatusStore.h"
 #include "config/Settings.h"
 #include "db/Database.h"
 #include "db/Migrator.h"
+#include "http/Html.h"
 #include "http/HttpError.h"
 #include "http/Json.h"
 #include "metrics/Metrics.h"
@@ -65,12 +67,9 @@ Poco::JSON::Object::Ptr poolStatus(const PoolStats& stats, std::int64_t nowMs)
 	pool->set("workers", h.workers.load());
 	pool->set("threads", h.threads.load());
 	Poco::JSON::Array::Ptr live = new Poco::JSON::Array;
-	std::uint64_t served = 0;
 	for (std::size_t i = 0; i < PoolStats::kSlots; ++i)
 	{
 		const auto& slot = stats.slot(i);
-		for (const auto& route : slot.routes)
-			for (const auto& n : route.byStatus) served += n.load(std::memory_order_relaxed);
 		const auto pid = slot.pid.load();
 		if (pid <= 0) continue;
 		auto w = Http::Json::object();
@@ -82,7 +81,7 @@ Poco::JSON::Object::Ptr poolStatus(const PoolStats& stats, std::int64_t nowMs)
 		live->add(w);
 	}
 	pool->set("live_workers", live);
-	pool->set("requests_served", served);
+	pool->set("requests_served", stats.requestsServed());
 	pool->set("respawns", h.respawns.load());
 	pool->set("recycles", h.recycles.load());
 	return pool;
@@ -161,7 +160,7 @@ Poco::JSON::Object::Ptr auditStatus()
 	return audit;
 }
 
-Response status(const Settings& settings)
+Poco::JSON::Object::Ptr statusObject(const Settings& settings)
 {
 	const PoolStats& stats = sharedStats();
 	const std::int64_t nowMs = Poco::Timestamp().epochMicroseconds() / 1000;
@@ -176,7 +175,17 @@ Response status(const Settings& settings)
 	o->set("counts", counts ? Poco::Dynamic::Var(counts) : Poco::Dynamic::Var());
 	o->set("vault", vaultStatus(settings));
 	o->set("audit", auditStatus());
-	return Response::json(200, *o);
+	return o;
+}
+
+/// The status as JSON, or for a browser as the status page.
+Response status(const Request& request, const Principal& principal, const Settings& settings)
+{
+	const auto o = statusObject(settings);
+	if (Http::Html::wanted(request)) return statusPage(request, principal, o);
+	Response response = Response::json(200, *o);
+	response.addHeader("Vary", "Accept, Authorization, Cookie");
+	return response;
 }
 
 // --- /admin/metrics ----------------------------------------------------------
@@ -242,8 +251,7 @@ Response metrics(const Routing::Router& router)
 	}
 
 	auto& h = stats.header();
-	std::uint64_t live = 0;
-	for (std::size_t i = 0; i < PoolStats::kSlots; ++i) live += stats.slot(i).pid.load() > 0;
+	const std::uint64_t live = stats.liveWorkers();
 	const auto inFlight = total(stats, [](const PoolStats::Slot& s) {
 		const auto n = s.inFlight.load();
 		return static_cast<std::uint64_t>(n > 0 ? n : 0);
@@ -273,7 +281,7 @@ Response metrics(const Routing::Router& router)
 void registerOperatorRoutes(Routing::Router& router, const Settings& settings)
 {
 	router.add("GET", "/admin/status", Access::Admin,
-	           [&settings](const Request&, const Principal&) { return status(settings); });
+	           [&settings](const Request& r, const Principal& p) { return status(r, p, settings); });
 	router.add("GET", "/admin/metrics", settings.metricsLocalWithoutToken ? Access::AdminOrLocal : Access::Admin,
 	           [&router](const Request&, const Principal&) { return metrics(router); });
 }

@@ -11,7 +11,7 @@ namespace Admin {
 /// Adds the operator's view of a running pool:
 /// - GET /admin/status (admin): version, uptime, the pool, the database,
 ///   counts of what Nexus holds, the vault's keys (ids only) and the audit
-///   chain's head, as JSON;
+///   chain's head, as JSON (a browser gets the status page, StatusPage.h);
 /// - GET /admin/metrics (admin, or no token from a loopback address):
 ///   Prometheus text exposition of the counters in PoolStats.
 /// router supplies the route names the metrics are labelled with; settings

@@ -52,13 +52,15 @@ std::string StatusStore::serverVersion()
 StatusStore::AgentCounts StatusStore::agents(const Poco::Timestamp& onlineSince)
 {
 	return Database::run([&] {
-		auto& st = Database::prepare("SELECT COALESCE(SUM(last_heartbeat_at >= ?), 0), COUNT(*) FROM agents");
+		auto& st = Database::prepare("SELECT COALESCE(SUM(last_heartbeat_at >= ?), 0), "
+		                             "COALESCE(SUM(last_heartbeat_at IS NULL), 0), COUNT(*) FROM agents");
 		st.setString(1, Time::toSql(onlineSince));
 		std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
 		rs->next();
 		AgentCounts counts;
 		counts.online = rs->getUInt64(1);
-		counts.total = rs->getUInt64(2);
+		counts.neverSeen = rs->getUInt64(2);
+		counts.total = rs->getUInt64(3);
 		return counts;
 	});
 }

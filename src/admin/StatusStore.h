@@ -22,10 +22,12 @@ public:
 
 	struct AgentCounts
 	{
-		std::uint64_t online = 0; ///< heartbeat at or after the cutoff
+		std::uint64_t online = 0;    ///< heartbeat at or after the cutoff
+		std::uint64_t neverSeen = 0; ///< no heartbeat yet
 		std::uint64_t total = 0;
 	};
-	/// How many agents there are, and how many sent a heartbeat since onlineSince.
+	/// How many agents there are, how many sent a heartbeat since
+	/// onlineSince, and how many never sent one.
 	static AgentCounts agents(const Poco::Timestamp& onlineSince);
 
 	/// The row count of each table /admin/status shows, by the name it

@@ -104,6 +104,22 @@ std::vector<Agent> AgentStore::list(std::size_t limit, const std::string& afterS
 	});
 }
 
+std::vector<TokenInfo> AgentStore::activeTokens(const std::string& afterSlug, const std::string& lastSlug)
+{
+	return Database::run([&] {
+		auto& st = Database::prepare(
+		    "SELECT a.slug, t.token_hash, t.created_at, t.expires_at FROM agent_tokens t JOIN agents a ON a.id = "
+		    "t.agent_id WHERE a.slug > ? AND a.slug <= ? AND (t.expires_at IS NULL OR t.expires_at > ?) "
+		    "ORDER BY a.slug, t.created_at, t.token_hash");
+		st.setString(1, afterSlug);
+		st.setString(2, lastSlug);
+		st.setString(3, Time::toSql(Poco::Timestamp()));
+		return Row::readAll<TokenInfo>(st, [](sql::ResultSet& rs) {
+			return TokenInfo{rs.getString(1), rs.getString(2), rs.getString(3), Row::optionalString(rs, 4)};
+		});
+	});
+}
+
 std::optional<Poco::Timestamp> AgentStore::heartbeat(const std::string& slug, const HeartbeatReport& report)
 {
 	return Database::run([&]() -> std::optional<Poco::Timestamp> {

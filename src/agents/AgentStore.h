@@ -44,6 +44,16 @@ struct IssuedToken
 	std::optional<Poco::Timestamp> previousExpireAt;
 };
 
+/// An active token as the agents page shows it to an admin: its hash (the
+/// handle to revoke it), never the token. Times are MySQL DATETIME text (UTC).
+struct TokenInfo
+{
+	std::string slug; ///< the agent's
+	std::string hash;
+	std::string createdAt;
+	std::optional<std::string> expiresAt; ///< nullopt: until revoked or rotated
+};
+
 /// The SQL for /api/agents. Every method runs inside Database::run, so it
 /// throws Http::Unavailable when the database is unreachable.
 class AgentStore
@@ -56,6 +66,10 @@ public:
 
 	/// Agents ordered by slug, starting after afterSlug ("" = from the start).
 	static std::vector<Agent> list(std::size_t limit, const std::string& afterSlug);
+
+	/// The active (unexpired) tokens of the agents whose slug is after
+	/// afterSlug and at most lastSlug (one page of list()), by slug, oldest first.
+	static std::vector<TokenInfo> activeTokens(const std::string& afterSlug, const std::string& lastSlug);
 
 	/// Records a heartbeat; nullopt when there is no such agent.
 	static std::optional<Poco::Timestamp> heartbeat(const std::string& slug, const HeartbeatReport& report);

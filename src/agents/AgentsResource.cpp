@@ -1,19 +1,25 @@
 #include "agents/AgentsResource.h"
 
 #include "agents/AgentStore.h"
+#include "agents/AgentsPage.h"
+#include "assignments/AssignmentStore.h"
 #include "audit/AuditLog.h"
 #include "auth/Token.h"
 #include "config/Settings.h"
+#include "http/Html.h"
 #include "http/HttpError.h"
 #include "http/Json.h"
 #include "http/Pagination.h"
 #include "http/Validate.h"
 #include "profiles/ProfilesResource.h"
 #include "routing/Router.h"
+#include "ui/Page.h"
 #include "util/Integer.h"
 #include "util/Time.h"
 
 #include <Poco/JSON/Parser.h>
+
+#include <map>
 
 namespace Nexus {
 namespace Agents {
@@ -29,6 +35,14 @@ const std::size_t kMaxScopeChars = 64;
 const std::size_t kMaxHeartbeatField = 64;
 const int kMaxGraceSeconds = 7 * 24 * 3600;
 
+/// Whether the agent's last heartbeat is younger than agents.offline_after_s.
+bool isOnline(const Agent& a, const Settings& settings)
+{
+	if (!a.lastHeartbeatAt) return false;
+	return Time::fromSql(*a.lastHeartbeatAt).elapsed() <
+	       Poco::Timestamp::TimeDiff(settings.agentsOfflineAfterS) * Poco::Timestamp::resolution();
+}
+
 Poco::JSON::Object::Ptr toJson(const Agent& a, const Settings& settings)
 {
 	auto o = Http::Json::object();
@@ -36,17 +50,11 @@ Poco::JSON::Object::Ptr toJson(const Agent& a, const Settings& settings)
 	o->set("name", a.name);
 	o->set("scope", a.scope);
 	o->set("created_at", Time::sqlToRfc3339(a.createdAt));
-	bool online = false;
 	if (a.lastHeartbeatAt)
-	{
-		const Poco::Timestamp last = Time::fromSql(*a.lastHeartbeatAt);
-		o->set("last_heartbeat_at", Time::toRfc3339(last));
-		online =
-		    last.elapsed() < Poco::Timestamp::TimeDiff(settings.agentsOfflineAfterS) * Poco::Timestamp::resolution();
-	}
+		o->set("last_heartbeat_at", Time::toRfc3339(Time::fromSql(*a.lastHeartbeatAt)));
 	else
 		o->set("last_heartbeat_at", Poco::Dynamic::Var());
-	o->set("status", online ? "online" : "offline");
+	o->set("status", isOnline(a, settings) ? "online" : "offline");
 	if (a.lastHeartbeatAt)
 	{
 		auto hb = Http::Json::object();
@@ -78,12 +86,43 @@ Response registerAgent(const Request& request, const Settings& settings)
 	return Response::json(201, *toJson(AgentStore::create(slug, name, scope), settings));
 }
 
-Response listAgents(const Request& request, const Settings& settings)
+/// The agents page for a browser: one page of agents with their profiles
+/// and, for an admin, their active tokens' hashes.
+Response listAgentsPage(const Request& request, const Auth::Principal& principal, const Http::Page& page,
+                        std::vector<Agent> agents, const Settings& settings)
+{
+	AgentsPageFacts facts{settings.agentsOfflineAfterS, settings.profilesDefault, ""};
+	if (page.trim(agents)) facts.nextUrl = page.nextUrl(request, agents.back().slug);
+	std::vector<AgentRow> rows;
+	if (agents.empty()) return agentsPage(request, principal, rows, facts);
+	// The page's agents are the first agents after the cursor, so their
+	// assignments are among the first as many assignments after it.
+	std::map<std::string, std::string> profiles;
+	for (const auto& a : Assignments::AssignmentStore::list(agents.size(), page.after(), std::nullopt))
+		profiles[a.agent] = a.profileName;
+	std::map<std::string, std::vector<TokenInfo>> tokens;
+	if (Ui::isAdmin(principal))
+		for (auto& t : AgentStore::activeTokens(page.after(), agents.back().slug)) tokens[t.slug].push_back(t);
+	for (auto& a : agents)
+	{
+		AgentRow row{a, isOnline(a, settings), std::nullopt, {}};
+		if (auto p = profiles.find(a.slug); p != profiles.end()) row.profile = p->second;
+		if (auto t = tokens.find(a.slug); t != tokens.end()) row.tokens = std::move(t->second);
+		rows.push_back(std::move(row));
+	}
+	return agentsPage(request, principal, rows, facts);
+}
+
+Response listAgents(const Request& request, const Auth::Principal& principal, const Settings& settings)
 {
 	const auto page = Http::Page::from(request);
-	return page.respond(
-	    AgentStore::list(page.fetch(), page.after()), request,
-	    [&settings](const Agent& a) { return toJson(a, settings); }, [](const Agent& a) { return a.slug; });
+	auto agents = AgentStore::list(page.fetch(), page.after());
+	if (Http::Html::wanted(request)) return listAgentsPage(request, principal, page, std::move(agents), settings);
+	Response response = page.respond(
+	    std::move(agents), request, [&settings](const Agent& a) { return toJson(a, settings); },
+	    [](const Agent& a) { return a.slug; });
+	response.addHeader("Vary", "Accept, Authorization, Cookie");
+	return response;
 }
 
 /// The heartbeat body. Throws PayloadTooLarge, UnsupportedMediaType, BadRequest.
@@ -201,7 +240,7 @@ Response publicProfile(const Request& request, const Settings& settings)
 void registerRoutes(Routing::Router& router, const Settings& settings)
 {
 	router.add("GET", "/api/agents", Access::SignedIn,
-	           [&settings](const Request& r, const Auth::Principal&) { return listAgents(r, settings); });
+	           [&settings](const Request& r, const Auth::Principal& p) { return listAgents(r, p, settings); });
 	router.add("POST", "/api/agents/register", Access::Public,
 	           [&settings](const Request& r, const Auth::Principal&) { return registerAgent(r, settings); });
 	router.add("GET", "/api/agents/:slug/profile", Access::Public,

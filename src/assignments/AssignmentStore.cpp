@@ -53,6 +53,24 @@ std::vector<Assignment> AssignmentStore::list(std::size_t limit, const std::stri
 	});
 }
 
+std::vector<std::string> AssignmentStore::agentSlugs(std::size_t limit)
+{
+	return Database::run([&] {
+		auto& st = Database::prepare("SELECT slug FROM agents ORDER BY slug LIMIT ?");
+		st.setUInt(1, static_cast<unsigned>(limit));
+		return Row::readAll<std::string>(st, [](sql::ResultSet& rs) { return std::string(rs.getString(1)); });
+	});
+}
+
+std::vector<std::string> AssignmentStore::profileNames(std::size_t limit)
+{
+	return Database::run([&] {
+		auto& st = Database::prepare("SELECT name FROM profiles ORDER BY name LIMIT ?");
+		st.setUInt(1, static_cast<unsigned>(limit));
+		return Row::readAll<std::string>(st, [](sql::ResultSet& rs) { return std::string(rs.getString(1)); });
+	});
+}
+
 AssignmentStore::SetResult AssignmentStore::set(const std::string& slug, const std::string& profileName,
                                                 Assignment& stored)
 {

@@ -25,6 +25,11 @@ public:
 	static std::vector<Assignment> list(std::size_t limit, const std::string& afterSlug,
 	                                    const std::optional<std::string>& profile);
 
+	/// The first limit agent slugs and profile names, in order: what the
+	/// assignments page offers to choose from.
+	static std::vector<std::string> agentSlugs(std::size_t limit);
+	static std::vector<std::string> profileNames(std::size_t limit);
+
 	/// What set() did.
 	enum class SetResult
 	{

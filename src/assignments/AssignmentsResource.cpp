@@ -1,7 +1,10 @@
 #include "assignments/AssignmentsResource.h"
 
 #include "assignments/AssignmentStore.h"
+#include "assignments/AssignmentsPage.h"
 #include "audit/AuditLog.h"
+#include "config/Settings.h"
+#include "http/Html.h"
 #include "http/HttpError.h"
 #include "http/Json.h"
 #include "http/Pagination.h"
@@ -35,13 +38,36 @@ std::string target(const std::string& slug)
 	return "agent:" + slug;
 }
 
-Response listAssignments(const Request& request)
+/// How many agents or profiles the assign form offers in a select at most.
+const std::size_t kMaxChoices = 500;
+
+/// The first kMaxChoices of list, or nullopt when there are more.
+std::optional<std::vector<std::string>> choices(std::vector<std::string> list)
+{
+	if (list.size() > kMaxChoices) return std::nullopt;
+	return list;
+}
+
+Response listPage(const Request& request, const Principal& principal, const Http::Page& page,
+                  std::vector<Assignment> rows, const Settings& settings)
+{
+	std::string next;
+	if (page.trim(rows)) next = page.nextUrl(request, rows.back().agent);
+	const AssignChoices offer{choices(AssignmentStore::agentSlugs(kMaxChoices + 1)),
+	                          choices(AssignmentStore::profileNames(kMaxChoices + 1)), settings.profilesDefault};
+	return assignmentsPage(request, principal, rows, offer, next);
+}
+
+Response listAssignments(const Request& request, const Principal& principal, const Settings& settings)
 {
 	const auto page = Http::Page::from(request);
 	auto profile = request.query("profile");
 	if (profile && profile->empty()) profile.reset();
-	return page.respond(AssignmentStore::list(page.fetch(), page.after(), profile), request, toJson,
-	                    [](const Assignment& a) { return a.agent; });
+	auto rows = AssignmentStore::list(page.fetch(), page.after(), profile);
+	if (Http::Html::wanted(request)) return listPage(request, principal, page, std::move(rows), settings);
+	Response response = page.respond(std::move(rows), request, toJson, [](const Assignment& a) { return a.agent; });
+	response.addHeader("Vary", "Accept, Authorization, Cookie");
+	return response;
 }
 
 Response putAssignment(const Request& request, const Principal& principal)
@@ -79,10 +105,10 @@ Response deleteAssignment(const Request& request, const Principal& principal)
 
 } // namespace
 
-void registerRoutes(Routing::Router& router, const Settings&)
+void registerRoutes(Routing::Router& router, const Settings& settings)
 {
 	router.add("GET", "/api/assignments", Access::Admin,
-	           [](const Request& r, const Principal&) { return listAssignments(r); });
+	           [&settings](const Request& r, const Principal& p) { return listAssignments(r, p, settings); });
 	router.add("PUT", "/api/assignments/:slug", Access::Admin,
 	           [](const Request& r, const Principal& p) { return putAssignment(r, p); });
 	router.add("DELETE", "/api/assignments/:slug", Access::Admin,

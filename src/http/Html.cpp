@@ -89,7 +89,10 @@ Response page(int status, const std::string& title, const std::string& bodyHtml,
 	Response response(status, "text/html; charset=utf-8", std::move(html));
 	response.addHeader("Content-Security-Policy", kContentSecurityPolicy);
 	response.addHeader("X-Content-Type-Options", "nosniff");
-	response.addHeader("Referrer-Policy", "no-referrer");
+	// same-origin, not no-referrer: under no-referrer a browser sends
+	// "Origin: null" with a plain form POST (the sign-out form), which the
+	// Origin check (ui/Csrf.h) must refuse. Other sites still get nothing.
+	response.addHeader("Referrer-Policy", "same-origin");
 	response.addHeader("X-Frame-Options", "DENY");
 	return response;
 }

@@ -119,6 +119,24 @@ void PoolStats::release(std::size_t index)
 	s.pid.store(0);
 }
 
+std::size_t PoolStats::liveWorkers() const
+{
+	std::size_t live = 0;
+	if (!valid()) return live;
+	for (std::size_t i = 0; i < kSlots; ++i) live += slot(i).pid.load() > 0;
+	return live;
+}
+
+std::uint64_t PoolStats::requestsServed() const
+{
+	std::uint64_t served = 0;
+	if (!valid()) return served;
+	for (std::size_t i = 0; i < kSlots; ++i)
+		for (const auto& route : slot(i).routes)
+			for (const auto& n : route.byStatus) served += n.load(std::memory_order_relaxed);
+	return served;
+}
+
 std::size_t PoolStats::statusIndex(int status)
 {
 	for (std::size_t i = 0; i + 1 < kStatuses.size(); ++i)

@@ -87,6 +87,12 @@ public:
 	/// Master: frees the slot of a worker that is gone (its counts stay).
 	void release(std::size_t index);
 
+	/// How many slots a live worker owns now.
+	std::size_t liveWorkers() const;
+	/// Requests answered since the master started, over every slot (live or
+	/// freed) and route.
+	std::uint64_t requestsServed() const;
+
 	/// The index of status in kStatuses (the "other" entry for any status not listed).
 	static std::size_t statusIndex(int status);
 	/// The histogram bucket of a duration.

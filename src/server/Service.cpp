@@ -2,6 +2,7 @@
 
 #include "admin/AuditResource.h"
 #include "admin/OperatorResource.h"
+#include "admin/OverviewPage.h"
 #include "agents/AgentStore.h"
 #include "agents/AgentsResource.h"
 #include "assignments/AssignmentsResource.h"
@@ -102,6 +103,7 @@ Service::Service(const Settings& settings):
 	Memories::registerRoutes(_router, _settings);
 	Admin::registerAuditLogRoutes(_router, _settings);
 	Admin::registerOperatorRoutes(_router, _settings);
+	Admin::registerOverviewRoute(_router, _settings);
 }
 
 Service::~Service() = default;

@@ -50,6 +50,18 @@ Http::Response SignInPages::failure(const Http::Request& request, int status, co
 	return response;
 }
 
+Http::Response SignInPages::signedOut(const std::string& location)
+{
+	Http::Response response = Http::Html::page(
+	    200, "Signed out",
+	    "<p id=\"nexus-signed-out\">You are signed out of Nexus. Going on to sign out at your provider…</p>\n"
+	    "<p><a id=\"nexus-continue\" href=\"" +
+	        Http::Html::escape(location) + "\">Continue</a></p>\n");
+	response.addHeader("Refresh", "0; url=" + location);
+	response.addHeader("Cache-Control", "no-store");
+	return response;
+}
+
 Http::Response SignInPages::redirect(const std::string& location)
 {
 	Http::Response response(302, "text/plain; charset=utf-8", "");

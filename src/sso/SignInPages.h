@@ -31,6 +31,13 @@ public:
 
 	/// A 302 to location, not to be cached.
 	static Http::Response redirect(const std::string& location);
+
+	/// The answer to the sign-out form: "Signed out", going on to location
+	/// (the provider's sign-out) by a Refresh header, with a link as well.
+	/// Not a redirect: a browser checks the pages' CSP form-action ('self')
+	/// against every redirect a form's POST leads to, and would block the
+	/// one to the provider.
+	static Http::Response signedOut(const std::string& location);
 };
 
 } // namespace Sso

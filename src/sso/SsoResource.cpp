@@ -407,7 +407,7 @@ Response SsoResource::logout(const Request& request, bool form)
 		// Signed out of Nexus all the same; the provider's session stays.
 		logger().warning("request %s: no provider sign-out: %s", request.requestId(), std::string(e.what()));
 	}
-	Response response = SignInPages::redirect(location);
+	Response response = form ? SignInPages::signedOut(location) : SignInPages::redirect(location);
 	response.addHeader("Set-Cookie", SessionCookie::clear(request));
 	return response;
 }

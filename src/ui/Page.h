@@ -75,10 +75,11 @@ std::string formEnd(const std::string& submitLabel, const std::string& buttonCla
 
 /// One labelled form field. kind says how nexus.js puts it in the JSON body:
 /// "string" (empty: left out, or null with emptyAsNull), "list" (split at
-/// commas and new lines), "json" (parsed), "int", "bool" (a checkbox), or
-/// "query" (added to the URL as ?name=value instead). Every member after
-/// value has a default (also "= {}", for -Wmissing-field-initializers), so a
-/// braced list may stop after any of them.
+/// commas and new lines), "json" (parsed), "int", "bool" (a checkbox),
+/// "query" (added to the URL as ?name=value instead), or "path" (put in the
+/// form's path where it says {name}, percent-encoded, instead). Every member
+/// after value has a default (also "= {}", for -Wmissing-field-initializers),
+/// so a braced list may stop after any of them.
 struct Field
 {
 	std::string name;

@@ -70,7 +70,8 @@ test('alice opens the secrets page, signs in through the gate and the idp, sees 
   assert.ok(page.url().startsWith(`${issuer}/session/end`), page.url());
   await screenshot(page, 'nexus-6-idp-sign-out');
   await Promise.all([page.waitForNavigation(), page.click('#idp-logout-confirm')]);
-  assert.equal(page.url(), `${nexus.url}/`, 'back at this site after signing out');
+  assert.equal(page.url(), `${nexus.url}/api/auth/nexus-gate?return_to=%2F`,
+    'back at this site after signing out: / sends a browser without a session to sign in');
   await screenshot(page, 'nexus-7-signed-out');
   assert.equal((await page.browserContext().cookies()).find((c) => c.name === 'nexus_session'), undefined,
     'the cookie is gone from the browser');

@@ -21,6 +21,7 @@ using Row = std::tuple<std::string, std::string, Access>;
 const std::set<Row>& expected()
 {
 	static const std::set<Row> rows = {
+	    {"GET", "/", Access::Reader},
 	    {"GET", "/healthz", Access::Public},
 	    {"GET", "/readyz", Access::Public},
 	    {"GET", "/api/auth/login", Access::Public},
