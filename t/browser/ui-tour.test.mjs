@@ -156,7 +156,9 @@ test('alice (admin) tours every page, changes things, reveals a secret and signs
   await Promise.all([page.waitForNavigation(), page.click('#idp-logout-confirm')]);
   await page.waitForSelector('#nexus-sign-in');
   await screenshot(page, 'ui-18-signed-out');
-  const old = await fetch(`${nexus.url}/api/secrets`, { headers: { Cookie: `nexus_session=${session.value}`, Accept: 'text/html' } });
+  const old = await fetch(`${nexus.url}/api/secrets`, {
+    headers: { Cookie: `nexus_session=${session.value}`, Accept: 'text/html' }, redirect: 'manual',
+  });
   assert.equal(old.status, 302, 'the old cookie is sent to sign in again');
   const oldJson = await fetch(`${nexus.url}/api/auth/me`, { headers: { Cookie: `nexus_session=${session.value}` } });
   assert.equal(oldJson.status, 401, 'and /me no longer knows it');
