@@ -109,8 +109,7 @@ Http::Response errorPage(const Http::Request& request, const Auth::Principal& pr
 		body += "<p><a href=\"/api/auth/login?return_to=" + escape(Http::Request::percentEncode(request.path())) +
 		        "\">Sign in</a></p>\n";
 	else if (status == 403 && principal.isUser() && !isAdmin(principal))
-		body += "<p>You are signed in as a viewer. Ask an administrator for the admin role if you need this "
-		        "page.</p>\n";
+		body += "<p>Ask an administrator for the admin role if you need this page.</p>\n";
 	body += "<p><a href=\"/\">Back to the overview</a></p>\n";
 	const char* title = status == 404   ? "Not found"
 	                    : status == 403 ? "Not allowed"
