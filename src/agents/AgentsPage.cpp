@@ -67,7 +67,7 @@ std::string profileCell(const AgentRow& row, const std::string& defaultProfile)
 /// rows in the table of active tokens.
 std::string tokensCell(const AgentRow& row, bool admin)
 {
-	const std::string count = std::to_string(row.agent.activeTokens);
+	std::string count = std::to_string(row.agent.activeTokens);
 	if (!admin || row.tokens.empty()) return count;
 	return "<a href=\"#tokens-" + escape(row.agent.slug) + "\" title=\"its tokens' hashes\">" + count + "</a>";
 }
