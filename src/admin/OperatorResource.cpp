@@ -114,15 +114,7 @@ Poco::JSON::Object::Ptr databaseStatus(const Settings& settings, Poco::JSON::Obj
 		db->set("reachable", false);
 		counts = nullptr;
 	}
-	try
-	{
-		const std::string sqlDir = Settings::processEnv("NEXUS_SQL_DIR").value_or("/usr/share/nexus/sql");
-		db->set("expected_schema_version", Db::Migrator(sqlDir).latestVersion());
-	}
-	catch (const std::exception&)
-	{
-		db->set("expected_schema_version", Poco::Dynamic::Var());
-	}
+	db->set("expected_schema_version", StatusStore::expectedSchemaVersion());
 	return db;
 }
 

@@ -93,15 +93,7 @@ Object::Ptr databaseSummary(const Settings& settings, Object::Ptr& agents)
 		db->set("reachable", false);
 		db->set("schema_version", Poco::Dynamic::Var());
 	}
-	try
-	{
-		const std::string sqlDir = Settings::processEnv("NEXUS_SQL_DIR").value_or("/usr/share/nexus/sql");
-		db->set("expected_schema_version", Db::Migrator(sqlDir).latestVersion());
-	}
-	catch (const std::exception&)
-	{
-		db->set("expected_schema_version", Poco::Dynamic::Var());
-	}
+	db->set("expected_schema_version", StatusStore::expectedSchemaVersion());
 	return db;
 }
 

@@ -1,6 +1,8 @@
 #include "admin/StatusStore.h"
 
+#include "config/Settings.h"
 #include "db/Database.h"
+#include "db/Migrator.h"
 #include "db/Row.h"
 #include "util/Time.h"
 
@@ -87,6 +89,19 @@ StatusStore::AuditHead StatusStore::auditHead()
 	});
 	head.unsealed = Database::run([] { return count("SELECT COUNT(*) FROM audit_log WHERE seq IS NULL"); });
 	return head;
+}
+
+Poco::Dynamic::Var StatusStore::expectedSchemaVersion()
+{
+	try
+	{
+		const std::string sqlDir = Settings::processEnv("NEXUS_SQL_DIR").value_or("/usr/share/nexus/sql");
+		return Db::Migrator(sqlDir).latestVersion();
+	}
+	catch (const std::exception&)
+	{
+		return {};
+	}
 }
 
 } // namespace Admin

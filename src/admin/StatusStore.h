@@ -1,5 +1,6 @@
 #pragma once
 
+#include <Poco/Dynamic/Var.h>
 #include <Poco/Timestamp.h>
 
 #include <cstdint>
@@ -42,6 +43,11 @@ public:
 	};
 	/// The sealed head of the audit chain and the number of unsealed rows.
 	static AuditHead auditHead();
+
+	/// The schema version the installed migrations bring (NEXUS_SQL_DIR, else
+	/// /usr/share/nexus/sql), as JSON: an int, or null when they cannot be
+	/// read. Reads files only, never the database.
+	static Poco::Dynamic::Var expectedSchemaVersion();
 };
 
 } // namespace Admin
