@@ -128,6 +128,28 @@ subtest 'viewers and admins read the same list; only an admin changes it, with t
     is $row->{principal}, 'user:ui-admin', '... audited under the user';
 };
 
+subtest 'reveal: an admin\'s audited POST; bad ids are clear 404s' => sub {
+    my $cookie = session_cookie('ui-admin', 'admin');
+    (my $csrf = Digest::SHA::sha256_base64('nexus-csrf:' . ($cookie =~ s/^[^=]+=//r))) =~ tr{+/}{-_};
+    my %browser = (headers => { Cookie => $cookie, Origin => base_url(), 'X-CSRF-Token' => $csrf });
+    my $r = api(POST => "/api/secrets/$id{prod}/reveal", %browser);
+    is $r->{status}, 200, 'an admin session reveals a value' or diag $r->{body};
+    is $r->{json}{value}, "ui-value-prod-$tag", '... the decrypted value';
+    like $r->{headers}{'cache-control'}, qr/no-store/, '... never cached';
+    my $row = $dbh->selectrow_hashref('SELECT principal, outcome FROM audit_log WHERE action = ? AND target = ? ORDER BY id DESC LIMIT 1',
+        undef, 'secret.reveal', "secret:$id{prod}");
+    is_deeply $row, { principal => 'user:ui-admin', outcome => 'ok' }, '... audited as secret.reveal under the user';
+    is api(POST => "/api/secrets/$id{open}/reveal", token => $admin)->{status}, 200, 'the admin token may reveal too';
+    for my $bad ('abc', '0', '-1', '99999999999', '1e3', '9' x 400) {
+        error_is api(POST => "/api/secrets/$bad/reveal", %browser), 404, 'not_found', "id '" . substr($bad, 0, 12) . "': 404";
+    }
+    error_is api(POST => "/api/secrets/$id{open}/reveal", token => $agent_token), 403, 'forbidden', 'an agent token: 403';
+    error_is api(POST => "/api/secrets/$id{open}/reveal", user => 'alice'), 403, 'forbidden', 'a viewer: 403';
+    error_is api(POST => "/api/secrets/$id{open}/reveal", headers => { Cookie => $cookie, Origin => base_url() }), 403,
+        'forbidden', 'an admin session without the CSRF token: 403';
+    error_is api(POST => "/api/secrets/$id{open}/reveal"), 401, 'unauthorized', 'nobody: 401';
+};
+
 subtest 'what a session never does' => sub {
     error_is api(GET => "/api/vault/secrets?scope=$scope", user => 'alice'), 403, 'forbidden', 'a viewer lists no agent view';
     error_is api(GET => "/api/vault/secrets/$id{open}", user => 'alice'), 403, 'forbidden', 'a viewer reads no value';
