@@ -92,10 +92,13 @@ std::optional<ModelEntry> findById(std::uint64_t id)
 	return rows.front();
 }
 
-/// The id of the row holding modelId, locked for update, or nullopt.
-std::optional<std::uint64_t> lockByModelId(const std::string& modelId)
+/// The id of the row holding modelId, or nullopt. With forUpdate the row is
+/// locked; callers lock only a row a plain read has just found, so the lock
+/// is a record lock and never the gap lock a missing row would take.
+std::optional<std::uint64_t> idByModelId(const std::string& modelId, bool forUpdate)
 {
-	auto& st = Database::prepare("SELECT id FROM models WHERE model_id = ? FOR UPDATE");
+	auto& st = Database::prepare(forUpdate ? "SELECT id FROM models WHERE model_id = ? FOR UPDATE"
+	                                       : "SELECT id FROM models WHERE model_id = ?");
 	st.setString(1, modelId);
 	std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
 	if (!rs->next()) return std::nullopt;
@@ -206,15 +209,21 @@ std::map<std::string, ModelEntry> ModelStore::findByModelIds(const std::vector<s
 std::pair<ModelEntry, bool> ModelStore::upsert(const ModelEntry& entry)
 {
 	return Database::run([&] {
-		Db::Transaction tx;
 		const std::string now = Time::toSql(Poco::Timestamp());
-		// Two writers of a new model id: under REPEATABLE READ their inserts
-		// deadlock and Database::run retries the loser, which then finds the
-		// row; should a duplicate key still come through, it looks again.
-		for (int attempt = 1;; ++attempt)
+		// Writers of one new model id must not take gap locks: a locking read
+		// of a missing row does, and the inserts that follow deadlock each
+		// other. So a plain read decides; the row it finds is then locked (a
+		// record lock). An insert that loses to a concurrent one waits for the
+		// winner's commit and fails with a duplicate key: its transaction is
+		// rolled back at once (dropping the shared lock that failure leaves)
+		// and the next round finds the winner's row and replaces it.
+		for (int round = 1; round <= 3; ++round)
 		{
-			if (const auto id = lockByModelId(entry.modelId))
+			Db::Transaction tx;
+			if (idByModelId(entry.modelId, false))
 			{
+				const auto id = idByModelId(entry.modelId, true);
+				if (!id) continue; // deleted meanwhile: insert it again
 				replace(*id, entry, now);
 				auto stored = findById(*id);
 				tx.commit();
@@ -226,8 +235,8 @@ std::pair<ModelEntry, bool> ModelStore::upsert(const ModelEntry& entry)
 				tx.commit();
 				return std::make_pair(*stored, true);
 			}
-			if (attempt == 2) throw std::runtime_error("model " + entry.modelId + ": insert and update both failed");
 		}
+		throw std::runtime_error("model " + entry.modelId + ": insert and replace kept losing to other writers");
 	});
 }
 
