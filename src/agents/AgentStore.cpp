@@ -4,6 +4,7 @@
 #include "db/Database.h"
 #include "db/Row.h"
 #include "http/HttpError.h"
+#include "metrics/Invalidation.h"
 #include "util/Hex.h"
 #include "util/Time.h"
 
@@ -155,7 +156,7 @@ std::optional<Poco::Timestamp> AgentStore::heartbeatWithToken(const std::string&
 
 std::optional<IssuedToken> AgentStore::issueToken(const std::string& slug, int graceSeconds)
 {
-	return Database::run([&]() -> std::optional<IssuedToken> {
+	auto issued = Database::run([&]() -> std::optional<IssuedToken> {
 		Db::Transaction tx;
 		auto& find = Database::prepare("SELECT id FROM agents WHERE slug = ? FOR UPDATE");
 		find.setString(1, slug);
@@ -199,29 +200,37 @@ std::optional<IssuedToken> AgentStore::issueToken(const std::string& slug, int g
 		tx.commit();
 		return issued;
 	});
+	// Earlier tokens were deleted or now expire: no worker may keep trusting them.
+	if (issued) Invalidation::bump(Invalidation::Topic::Tokens);
+	return issued;
 }
 
 bool AgentStore::revokeToken(const std::string& slug, const std::string& tokenHash)
 {
-	return Database::run([&] {
+	const bool revoked = Database::run([&] {
 		auto& st = Database::prepare("DELETE t FROM agent_tokens t JOIN agents a ON a.id = t.agent_id WHERE a.slug "
 		                             "= ? AND t.token_hash = ?");
 		st.setString(1, slug);
 		st.setString(2, tokenHash);
 		return st.executeUpdate() > 0;
 	});
+	if (revoked) Invalidation::bump(Invalidation::Topic::Tokens);
+	return revoked;
 }
 
-std::optional<Auth::Principal> AgentStore::findByTokenHash(const std::string& tokenHash)
+std::optional<Auth::AgentGrant> AgentStore::findByTokenHash(const std::string& tokenHash)
 {
-	return Database::run([&]() -> std::optional<Auth::Principal> {
-		auto& st = Database::prepare("SELECT a.id, a.slug FROM agent_tokens t JOIN agents a ON a.id = t.agent_id "
-		                             "WHERE t.token_hash = ? AND (t.expires_at IS NULL OR t.expires_at > ?)");
+	return Database::run([&]() -> std::optional<Auth::AgentGrant> {
+		auto& st = Database::prepare(
+		    "SELECT a.id, a.slug, t.expires_at FROM agent_tokens t JOIN agents a ON a.id = t.agent_id "
+		    "WHERE t.token_hash = ? AND (t.expires_at IS NULL OR t.expires_at > ?)");
 		st.setString(1, tokenHash);
 		st.setString(2, Time::toSql(Poco::Timestamp()));
 		std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
 		if (!rs->next()) return std::nullopt;
-		return Auth::Principal::agent(rs->getUInt64(1), rs->getString(2));
+		Auth::AgentGrant grant{Auth::Principal::agent(rs->getUInt64(1), rs->getString(2)), std::nullopt};
+		if (const auto expires = Row::optionalString(*rs, 3)) grant.expiresAt = Time::fromSql(*expires);
+		return grant;
 	});
 }
 

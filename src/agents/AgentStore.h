@@ -1,5 +1,6 @@
 #pragma once
 
+#include "auth/Authenticator.h"
 #include "auth/Principal.h"
 
 #include <Poco/Timestamp.h>
@@ -86,8 +87,8 @@ public:
 	/// Deletes one token of the agent; false when agent or token is unknown.
 	static bool revokeToken(const std::string& slug, const std::string& tokenHash);
 
-	/// The agent owning an active (unexpired) token with this hash.
-	static std::optional<Auth::Principal> findByTokenHash(const std::string& tokenHash);
+	/// The agent owning an active (unexpired) token with this hash, and the token's expiry.
+	static std::optional<Auth::AgentGrant> findByTokenHash(const std::string& tokenHash);
 };
 
 } // namespace Agents

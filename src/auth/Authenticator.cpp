@@ -3,9 +3,13 @@
 #include "auth/Token.h"
 #include "http/HttpError.h"
 #include "http/Request.h"
+#include "metrics/Invalidation.h"
 #include "util/Hex.h"
 
 #include <Poco/String.h>
+
+#include <algorithm>
+#include <chrono>
 
 namespace Nexus {
 namespace Auth {
@@ -45,6 +49,46 @@ Principal ssoUser(const std::string& id, const std::string& roles, const std::st
 }
 } // namespace
 
+Authenticator::Authenticator(std::string adminTokenHash, AgentLookup findAgent, TokenCacheSettings cache):
+    _adminTokenHash(std::move(adminTokenHash)), _findAgent(std::move(findAgent)), _cacheSettings(cache)
+{
+	if (cache.knownMs > 0 || cache.unknownMs > 0)
+		_cache = std::make_unique<ExpiringCache<std::optional<Principal>>>(cache.maxEntries);
+}
+
+std::optional<Principal> Authenticator::findAgent(const std::string& hash) const
+{
+	if (!_cache)
+	{
+		auto grant = _findAgent(hash);
+		return grant ? std::optional<Principal>(std::move(grant->agent)) : std::nullopt;
+	}
+	using Clock = ExpiringCache<std::optional<Principal>>::Clock;
+	// Read before the database is asked: an answer that races with a revoke is not kept.
+	const std::uint64_t generation = Invalidation::generation(Invalidation::Topic::Tokens);
+	const Clock::time_point now = Clock::now();
+	if (auto cached = _cache->find(hash, generation, now)) return *cached;
+	const std::optional<AgentGrant> grant = _findAgent(hash);
+	if (!grant)
+	{
+		if (_cacheSettings.unknownMs > 0)
+			_cache->store(hash, std::nullopt, generation, now + std::chrono::milliseconds(_cacheSettings.unknownMs));
+		return std::nullopt;
+	}
+	if (_cacheSettings.knownMs > 0)
+	{
+		Clock::time_point until = now + std::chrono::milliseconds(_cacheSettings.knownMs);
+		if (grant->expiresAt)
+		{
+			// Never past the token's own end (a rotated token's grace period).
+			const Poco::Timestamp::TimeDiff left = *grant->expiresAt - Poco::Timestamp();
+			until = std::min(until, now + std::chrono::microseconds(std::max<Poco::Timestamp::TimeDiff>(left, 0)));
+		}
+		if (until > now) _cache->store(hash, grant->agent, generation, until);
+	}
+	return grant->agent;
+}
+
 std::optional<std::string> Authenticator::bearer(const Http::Request& request)
 {
 	auto header = request.header("authorization");
@@ -81,7 +125,7 @@ Principal Authenticator::authenticate(const Http::Request& request) const
 	if (!_adminTokenHash.empty() && Token::constantTimeEquals(hash, _adminTokenHash)) return Principal::admin();
 	if (token->rfind(Token::kAgentPrefix, 0) == 0)
 	{
-		if (auto agent = _findAgent(hash)) return *agent;
+		if (auto agent = findAgent(hash)) return *agent;
 	}
 	throw Http::Unauthorized("unknown, revoked or expired token");
 }

@@ -70,6 +70,8 @@ const std::vector<SettingInfo>& Settings::table()
 	    {"db.read_timeout_s", inDb(&DbSettings::readTimeoutS), Kind::Integer, 1, 3600, "30"},
 
 	    {"auth.admin_token_file", &Settings::adminTokenHash, Kind::AdminTokenFile, 32, 0, ""},
+	    {"auth.token_cache_ms", &Settings::tokenCacheMs, Kind::Integer, 0, 60000, "1000"},
+	    {"auth.token_negative_cache_ms", &Settings::tokenNegativeCacheMs, Kind::Integer, 0, 60000, "250"},
 
 	    {"sso.issuer", inSso(&SsoSettings::issuer), Kind::String, 0, 0, ""},
 	    {"sso.client_id", inSso(&SsoSettings::clientId), Kind::String, 0, 0, ""},
@@ -100,6 +102,7 @@ const std::vector<SettingInfo>& Settings::table()
 
 	    {"profiles.strict", &Settings::profilesStrict, Kind::Boolean, 0, 0, "false"},
 	    {"profiles.default", &Settings::profilesDefault, Kind::String, 0, 0, ""},
+	    {"profiles.cache_ms", &Settings::profilesCacheMs, Kind::Integer, 0, 60000, "1000"},
 
 	    {"audit.seal_interval_ms", &Settings::auditSealIntervalMs, Kind::Integer, 50, 3600000, "1000"},
 	    {"audit.seal_delay_ms", &Settings::auditSealDelayMs, Kind::Integer, 0, 3600000, "500"},

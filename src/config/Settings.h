@@ -107,6 +107,10 @@ struct Settings
 	/// SHA-256 hex of the admin token; empty when none is configured (admin
 	/// routes then refuse every caller). The token itself is not kept.
 	std::string adminTokenHash;
+	/// How long a worker reuses a token lookup (ms; 0: off): an active
+	/// token's principal, and "no such token" (see auth/Authenticator.h).
+	int tokenCacheMs{};
+	int tokenNegativeCacheMs{};
 
 	int agentsOfflineAfterS{};
 	std::size_t agentsMaxHeartbeatBytes{};
@@ -126,6 +130,8 @@ struct Settings
 	/// reporting them; the profile of an agent with no assignment ("" none).
 	bool profilesStrict{};
 	std::string profilesDefault;
+	/// How long a worker reuses a profile read's answer (ms; 0: off).
+	int profilesCacheMs{};
 
 	/// How often the audit sealer runs, and how old an unsealed row must be
 	/// before it is chained (rows commit slightly out of id order).

@@ -28,6 +28,11 @@ Response Response::json(int status, const Poco::JSON::Array& array)
 	return Response(status, kJsonType, Json::stringify(array) + "\n");
 }
 
+Response Response::json(int status, std::string text)
+{
+	return Response(status, kJsonType, std::move(text));
+}
+
 Response Response::noContent()
 {
 	return Response(204, "", "");

@@ -26,6 +26,8 @@ public:
 	/// A JSON response (application/json; charset=utf-8).
 	static Response json(int status, const Poco::JSON::Object& object);
 	static Response json(int status, const Poco::JSON::Array& array);
+	/// A JSON body that is already text (what json() would have made, e.g. from a cache).
+	static Response json(int status, std::string text);
 	/// 204 No Content.
 	static Response noContent();
 	/// The JSON error body {"error", "message"} with the error's status and headers.

@@ -24,6 +24,7 @@ public:
 	static constexpr std::size_t kRoutes = 128; ///< route index kRoutes counts requests no route matched
 	static constexpr int kWorkerFd = 3;         ///< where a worker finds the mapping
 	static constexpr const char* kSlotEnv = "NEXUS_STATS_SLOT"; ///< and the number of its slot
+	static constexpr std::size_t kInvalidationTopics = 4;       ///< see Invalidation::Topic
 
 	/// The statuses counted one by one; any other is counted as "other".
 	static constexpr std::array<int, 22> kStatuses = {200, 201, 204, 301, 302, 304, 400, 401, 403, 404, 405,
@@ -60,6 +61,11 @@ public:
 		std::atomic<std::uint64_t> generation;
 		std::atomic<std::uint64_t> workers; ///< configured
 		std::atomic<std::uint64_t> threads; ///< configured, per worker
+		/// One counter per kind of cached data (see Invalidation.h): a worker
+		/// that changes such data bumps its counter after the commit, and
+		/// every worker's cache of that kind empties itself when it sees the
+		/// counter move.
+		std::atomic<std::uint64_t> invalidations[kInvalidationTopics];
 	};
 
 	/// The master's mapping: a new zeroed memfd. Throws std::runtime_error.

@@ -3,6 +3,7 @@
 #include "db/Database.h"
 #include "db/Row.h"
 #include "http/HttpError.h"
+#include "metrics/Invalidation.h"
 #include "util/Time.h"
 
 #include <cppconn/resultset.h>
@@ -130,7 +131,7 @@ std::vector<std::string> ProfileStore::assignedAgents(std::uint64_t profileId)
 
 Profile ProfileStore::create(const Profile& profile)
 {
-	return Database::run([&] {
+	auto result = Database::run([&] {
 		Db::Transaction tx;
 		const std::string now = Time::toSql(Poco::Timestamp());
 		auto& st =
@@ -152,11 +153,13 @@ Profile ProfileStore::create(const Profile& profile)
 		tx.commit();
 		return *stored;
 	});
+	Invalidation::bump(Invalidation::Topic::Profiles);
+	return result;
 }
 
 std::optional<Profile> ProfileStore::update(const std::string& name, const std::function<void(Profile&)>& change)
 {
-	return Database::run([&]() -> std::optional<Profile> {
+	auto result = Database::run([&]() -> std::optional<Profile> {
 		Db::Transaction tx;
 		auto current = select(name, true);
 		if (!current) return std::nullopt;
@@ -188,11 +191,13 @@ std::optional<Profile> ProfileStore::update(const std::string& name, const std::
 		tx.commit();
 		return stored;
 	});
+	Invalidation::bump(Invalidation::Topic::Profiles);
+	return result;
 }
 
 bool ProfileStore::remove(const std::string& name, bool force)
 {
-	return Database::run([&] {
+	auto result = Database::run([&] {
 		Db::Transaction tx;
 		auto profile = select(name, true);
 		if (!profile) return false;
@@ -215,6 +220,8 @@ bool ProfileStore::remove(const std::string& name, bool force)
 		tx.commit();
 		return true;
 	});
+	Invalidation::bump(Invalidation::Topic::Profiles);
+	return result;
 }
 
 } // namespace Profiles

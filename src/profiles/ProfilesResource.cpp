@@ -6,15 +6,19 @@
 #include "http/HttpError.h"
 #include "http/Json.h"
 #include "http/Pagination.h"
+#include "metrics/Invalidation.h"
 #include "profiles/ProfileStore.h"
 #include "profiles/ProfilesPage.h"
 #include "registry/ModelStore.h"
 #include "registry/RegistryResource.h"
 #include "routing/Router.h"
+#include "util/ExpiringCache.h"
 #include "util/Time.h"
 
 #include <Poco/String.h>
 #include <Poco/Timestamp.h>
+
+#include <chrono>
 
 namespace Nexus {
 namespace Profiles {
@@ -131,18 +135,63 @@ Response listProfiles(const Request& request, const Principal& principal)
 	return response;
 }
 
-/// The profile as JSON or, for a browser, as the UI's page.
-Response getProfile(const Request& request, const Principal& principal)
+/// A profile read's JSON, as text, for the day its warnings were computed on
+/// (a deprecation date can pass overnight).
+struct CachedProfile
 {
-	auto profile = ProfileStore::find(nameParam(request));
-	if (!profile) noProfile(nameParam(request));
-	const RegistryView registry = registryFor({*profile});
-	if (Http::Html::wanted(request))
-		return profilePage(request, principal, *profile, warnings(*profile, registry, today()), registry,
-		                   ProfileStore::assignedAgents(profile->id));
-	Response response = Response::json(200, *toJson(*profile, registry));
+	std::string day;
+	std::string json;
+};
+
+/// The worker's cache of profile reads, keyed by name; nullptr when
+/// profiles.cache_ms is 0. It depends on the profile and on the registry
+/// (the warnings), so it follows both generations: the key is stamped
+/// with their sum, which moves whenever either does.
+ExpiringCache<CachedProfile>* profileCache(const Settings& settings)
+{
+	static ExpiringCache<CachedProfile> cache(4096);
+	return settings.profilesCacheMs > 0 ? &cache : nullptr;
+}
+
+std::uint64_t profileGeneration()
+{
+	return Invalidation::generation(Invalidation::Topic::Profiles) +
+	       Invalidation::generation(Invalidation::Topic::Registry);
+}
+
+Response profileJson(std::string text)
+{
+	Response response = Response::json(200, std::move(text));
 	response.addHeader("Vary", "Accept, Authorization, Cookie");
 	return response;
+}
+
+/// The profile as JSON or, for a browser, as the UI's page. The JSON comes
+/// from the worker's cache when it holds a fresh answer (no database query).
+Response getProfile(const Request& request, const Principal& principal, const Settings& settings)
+{
+	const std::string& name = nameParam(request);
+	const bool page = Http::Html::wanted(request);
+	auto* cache = page ? nullptr : profileCache(settings);
+	using Clock = ExpiringCache<CachedProfile>::Clock;
+	const std::uint64_t generation = profileGeneration(); // before the database is asked
+	const std::string day = today();
+	if (cache)
+	{
+		auto hit = cache->find(name, generation, Clock::now());
+		if (hit && hit->day == day) return profileJson(std::move(hit->json));
+	}
+	auto profile = ProfileStore::find(name);
+	if (!profile) noProfile(name);
+	const RegistryView registry = registryFor({*profile});
+	if (page)
+		return profilePage(request, principal, *profile, warnings(*profile, registry, day), registry,
+		                   ProfileStore::assignedAgents(profile->id));
+	std::string text = Http::Json::stringify(*toJson(*profile, registry)) + "\n";
+	if (cache)
+		cache->store(name, CachedProfile{day, text}, generation,
+		             Clock::now() + std::chrono::milliseconds(settings.profilesCacheMs));
+	return profileJson(std::move(text));
 }
 
 Response createProfile(const Request& request, const Principal& principal, const Settings& settings)
@@ -240,7 +289,7 @@ void registerRoutes(Routing::Router& router, const Settings& settings)
 	router.add("POST", "/api/profiles", Access::Admin,
 	           [&settings](const Request& r, const Principal& p) { return createProfile(r, p, settings); });
 	router.add("GET", "/api/profiles/:name", Access::Reader,
-	           [](const Request& r, const Principal& p) { return getProfile(r, p); });
+	           [&settings](const Request& r, const Principal& p) { return getProfile(r, p, settings); });
 	router.add("PUT", "/api/profiles/:name", Access::Admin,
 	           [&settings](const Request& r, const Principal& p) { return updateProfile(r, p, settings); });
 	router.add("DELETE", "/api/profiles/:name", Access::Admin,

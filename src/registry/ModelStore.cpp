@@ -2,6 +2,7 @@
 
 #include "db/Database.h"
 #include "db/Row.h"
+#include "metrics/Invalidation.h"
 #include "util/Time.h"
 
 #include <Poco/String.h>
@@ -208,7 +209,7 @@ std::map<std::string, ModelEntry> ModelStore::findByModelIds(const std::vector<s
 
 std::pair<ModelEntry, bool> ModelStore::upsert(const ModelEntry& entry)
 {
-	return Database::run([&] {
+	auto result = Database::run([&] {
 		const std::string now = Time::toSql(Poco::Timestamp());
 		// Writers of one new model id must not take gap locks: a locking read
 		// of a missing row does, and the inserts that follow deadlock each
@@ -238,16 +239,20 @@ std::pair<ModelEntry, bool> ModelStore::upsert(const ModelEntry& entry)
 		}
 		throw std::runtime_error("model " + entry.modelId + ": insert and replace kept losing to other writers");
 	});
+	Invalidation::bump(Invalidation::Topic::Registry);
+	return result;
 }
 
 bool ModelStore::remove(const std::string& slug, const std::string& modelId)
 {
-	return Database::run([&] {
+	auto result = Database::run([&] {
 		auto& st = Database::prepare("DELETE FROM models WHERE model_id = ? AND slug = ?");
 		st.setString(1, modelId);
 		st.setString(2, slug);
 		return st.executeUpdate() > 0;
 	});
+	Invalidation::bump(Invalidation::Topic::Registry);
+	return result;
 }
 
 } // namespace Registry

@@ -88,7 +88,8 @@ Auth::Principal authenticate(const Auth::Authenticator& authenticator, const Req
 } // namespace
 
 Service::Service(const Settings& settings):
-    _settings(settings), _authenticator(settings.adminTokenHash, &Agents::AgentStore::findByTokenHash),
+    _settings(settings), _authenticator(settings.adminTokenHash, &Agents::AgentStore::findByTokenHash,
+                                        Auth::TokenCacheSettings{settings.tokenCacheMs, settings.tokenNegativeCacheMs}),
     _sso(std::make_unique<Sso::SsoResource>(settings))
 {
 	_router.add("GET", "/healthz", Auth::Access::Public, healthz);

@@ -56,8 +56,8 @@ sub _load_stack {
 }
 
 # The settings every test stack runs with (also used by t/run-integration):
-# a short request deadline so the deadline test is quick, and recycling
-# often enough that it happens during the run.
+# a short request deadline so the deadline test is quick, recycling often
+# enough that it happens during the run, and long cache lifetimes.
 sub test_settings {
     $ENV{NEXUS_SERVER_REQUEST_TIMEOUT_MS} //= 3000;
     $ENV{NEXUS_SERVER_MAX_REQUESTS}       //= 400;
@@ -65,6 +65,12 @@ sub test_settings {
     $ENV{NEXUS_SERVER_DRAIN_TIMEOUT_MS}   //= 5000;
     $ENV{NEXUS_SERVER_WORKERS}            //= 2;
     $ENV{NEXUS_SERVER_THREADS}            //= 4;
+    # Long cache lifetimes: a change every test makes through the pool must
+    # be seen at once through invalidation, never by waiting for a TTL
+    # (t/caches.t).
+    $ENV{NEXUS_AUTH_TOKEN_CACHE_MS}          //= 60000;
+    $ENV{NEXUS_AUTH_TOKEN_NEGATIVE_CACHE_MS} //= 60000;
+    $ENV{NEXUS_PROFILES_CACHE_MS}            //= 60000;
 }
 
 END {

@@ -1,12 +1,16 @@
 // Authenticator: the admin token, the SSO identity nginx passes, malformed
 // headers, and agent tokens through a lookup that stands for the agents'
 // store (the store's SQL is tested through nginx: t/agents-tokens.t,
-// t/access-policy.t).
+// t/access-policy.t), with and without the token cache (its invalidation
+// across a real pool: t/caches.t).
 #include "auth/Authenticator.h"
 #include "auth/Token.h"
 #include "http/HttpError.h"
 #include "http/Request.h"
+#include "metrics/Invalidation.h"
 #include "util/Hex.h"
+
+#include <Poco/Timespan.h>
 
 #include "TestSupport.h"
 
@@ -53,19 +57,22 @@ class AuthenticatorTest : public CppUnit::TestFixture
 	CPPUNIT_TEST(testUnknownToken);
 	CPPUNIT_TEST(testAgentTokenIsLookedUpByItsHash);
 	CPPUNIT_TEST(testUnknownAgentToken);
+	CPPUNIT_TEST(testWithoutCacheEveryRequestAsks);
+	CPPUNIT_TEST(testCacheAnswersRepeatedTokens);
+	CPPUNIT_TEST(testCacheKeepsUnknownTokensToo);
+	CPPUNIT_TEST(testTokensGenerationEmptiesTheCache);
+	CPPUNIT_TEST(testAnswerThatRacedWithARevokeIsNotKept);
+	CPPUNIT_TEST(testExpiredTokenIsNotCached);
+	CPPUNIT_TEST(testCacheIsBounded);
 	CPPUNIT_TEST_SUITE_END();
 
 public:
 	void setUp() override
 	{
 		_asked.clear();
-		_auth = new Authenticator(Nexus::Digest::sha256Hex(kAdminToken),
-		                          [this](const std::string& hash) -> std::optional<Principal> {
-			                          _asked.push_back(hash);
-			                          if (hash == Nexus::Digest::sha256Hex(kAgentToken))
-				                          return Principal::agent(7, "scout");
-			                          return std::nullopt;
-		                          });
+		_revoked = false;
+		_expiresAt.reset();
+		_auth = new Authenticator(Nexus::Digest::sha256Hex(kAdminToken), lookup());
 	}
 	void tearDown() override { delete _auth; }
 
@@ -147,9 +154,132 @@ public:
 		CPPUNIT_ASSERT_EQUAL(std::size_t(1), _asked.size());
 	}
 
+	void testWithoutCacheEveryRequestAsks()
+	{
+		for (int i = 0; i < 3; ++i) _auth->authenticate(request("Bearer " + kAgentToken, ""));
+		CPPUNIT_ASSERT_EQUAL(std::size_t(3), _asked.size());
+	}
+
+	void testCacheAnswersRepeatedTokens()
+	{
+		Authenticator cached = caching({60000, 60000, 100});
+		for (int i = 0; i < 5; ++i)
+		{
+			const Principal p = cached.authenticate(request("Bearer " + kAgentToken, ""));
+			CPPUNIT_ASSERT_EQUAL(std::string("agent:scout"), p.label());
+		}
+		CPPUNIT_ASSERT_EQUAL(std::size_t(1), _asked.size());
+		// The admin token never reaches the lookup or the cache.
+		CPPUNIT_ASSERT(cached.authenticate(request("Bearer " + kAdminToken, "")).isAdmin());
+		CPPUNIT_ASSERT_EQUAL(std::size_t(1), _asked.size());
+	}
+
+	void testCacheKeepsUnknownTokensToo()
+	{
+		Authenticator cached = caching({60000, 60000, 100});
+		const std::string bad = "Bearer " + std::string(Nexus::Auth::Token::kAgentPrefix) + "unknown";
+		for (int i = 0; i < 4; ++i)
+			thrown<Unauthorized>([&] { cached.authenticate(request(bad, "")); }, CPPUNIT_SOURCELINE());
+		CPPUNIT_ASSERT_EQUAL(std::size_t(1), _asked.size());
+
+		// With the negative half off, each unknown token is asked again.
+		_asked.clear();
+		Authenticator positiveOnly = caching({60000, 0, 100});
+		for (int i = 0; i < 3; ++i)
+			thrown<Unauthorized>([&] { positiveOnly.authenticate(request(bad, "")); }, CPPUNIT_SOURCELINE());
+		CPPUNIT_ASSERT_EQUAL(std::size_t(3), _asked.size());
+	}
+
+	void testTokensGenerationEmptiesTheCache()
+	{
+		Authenticator cached = caching({60000, 60000, 100});
+		cached.authenticate(request("Bearer " + kAgentToken, ""));
+		// A revoke: the store deletes the token, then bumps the generation.
+		_revoked = true;
+		Nexus::Invalidation::bump(Nexus::Invalidation::Topic::Tokens);
+		thrown<Unauthorized>([&] { cached.authenticate(request("Bearer " + kAgentToken, "")); }, CPPUNIT_SOURCELINE());
+		CPPUNIT_ASSERT_EQUAL(std::size_t(2), _asked.size());
+		// Other topics leave tokens alone.
+		_revoked = false;
+		Nexus::Invalidation::bump(Nexus::Invalidation::Topic::Tokens);
+		cached.authenticate(request("Bearer " + kAgentToken, ""));
+		Nexus::Invalidation::bump(Nexus::Invalidation::Topic::Profiles);
+		cached.authenticate(request("Bearer " + kAgentToken, ""));
+		CPPUNIT_ASSERT_EQUAL(std::size_t(3), _asked.size());
+	}
+
+	void testAnswerThatRacedWithARevokeIsNotKept()
+	{
+		// The lookup answers "active", and the revoke commits and bumps before
+		// the answer is stored: the next request must ask again.
+		Authenticator cached(Nexus::Digest::sha256Hex(kAdminToken),
+		                     [this](const std::string& hash) -> std::optional<Nexus::Auth::AgentGrant> {
+			                     _asked.push_back(hash);
+			                     if (_asked.size() == 1)
+			                     {
+				                     Nexus::Invalidation::bump(Nexus::Invalidation::Topic::Tokens);
+				                     return Nexus::Auth::AgentGrant{Principal::agent(7, "scout"), std::nullopt};
+			                     }
+			                     return std::nullopt;
+		                     },
+		                     {60000, 60000, 100});
+		CPPUNIT_ASSERT(cached.authenticate(request("Bearer " + kAgentToken, "")).isAgent());
+		thrown<Unauthorized>([&] { cached.authenticate(request("Bearer " + kAgentToken, "")); }, CPPUNIT_SOURCELINE());
+		CPPUNIT_ASSERT_EQUAL(std::size_t(2), _asked.size());
+	}
+
+	void testExpiredTokenIsNotCached()
+	{
+		// A token at the end of its grace period is trusted now but not kept past its end.
+		_expiresAt = Poco::Timestamp() - Poco::Timespan(1, 0);
+		Authenticator cached = caching({60000, 60000, 100});
+		cached.authenticate(request("Bearer " + kAgentToken, ""));
+		cached.authenticate(request("Bearer " + kAgentToken, ""));
+		CPPUNIT_ASSERT_EQUAL(std::size_t(2), _asked.size());
+		// One far in the future is kept as long as the cache keeps anything.
+		_expiresAt = Poco::Timestamp() + Poco::Timespan(3600, 0);
+		cached.authenticate(request("Bearer " + kAgentToken, ""));
+		cached.authenticate(request("Bearer " + kAgentToken, ""));
+		CPPUNIT_ASSERT_EQUAL(std::size_t(3), _asked.size());
+	}
+
+	void testCacheIsBounded()
+	{
+		// A flood of distinct bad tokens fills a bounded cache and the good one is asked again.
+		Authenticator cached = caching({60000, 60000, 8});
+		cached.authenticate(request("Bearer " + kAgentToken, ""));
+		for (int i = 0; i < 8; ++i)
+			thrown<Unauthorized>(
+			    [&] {
+				    cached.authenticate(
+				        request("Bearer " + std::string(Nexus::Auth::Token::kAgentPrefix) + std::to_string(i), ""));
+			    },
+			    CPPUNIT_SOURCELINE());
+		cached.authenticate(request("Bearer " + kAgentToken, ""));
+		CPPUNIT_ASSERT_EQUAL(std::size_t(10), _asked.size());
+	}
+
 private:
+	/// An authenticator with a token cache over the same lookup as _auth.
+	Authenticator caching(Nexus::Auth::TokenCacheSettings settings)
+	{
+		return Authenticator(Nexus::Digest::sha256Hex(kAdminToken), lookup(), settings);
+	}
+
+	Authenticator::AgentLookup lookup()
+	{
+		return [this](const std::string& hash) -> std::optional<Nexus::Auth::AgentGrant> {
+			_asked.push_back(hash);
+			if (!_revoked && hash == Nexus::Digest::sha256Hex(kAgentToken))
+				return Nexus::Auth::AgentGrant{Principal::agent(7, "scout"), _expiresAt};
+			return std::nullopt;
+		};
+	}
+
 	Authenticator* _auth = nullptr;
 	std::vector<std::string> _asked;
+	bool _revoked = false;
+	std::optional<Poco::Timestamp> _expiresAt;
 };
 
 CPPUNIT_TEST_SUITE_REGISTRATION(AuthenticatorTest);
