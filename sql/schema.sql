@@ -191,7 +191,8 @@ CREATE TABLE audit_log (
   UNIQUE KEY audit_log_seq (seq),
   KEY audit_log_at (at),
   KEY audit_log_principal (principal, id),
-  KEY audit_log_action (action, id)
+  KEY audit_log_action (action, id),
+  KEY audit_log_target (target, id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 -- Browser sign-in (src/sso/): one row per sign-in under way, written by
@@ -241,4 +242,4 @@ CREATE TABLE sso_users (
   last_sign_in_at DATETIME(3) NOT NULL
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
-INSERT INTO schema_version (version, applied_at) VALUES (7, UTC_TIMESTAMP(3));
+INSERT INTO schema_version (version, applied_at) VALUES (8, UTC_TIMESTAMP(3));
