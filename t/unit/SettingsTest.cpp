@@ -75,6 +75,9 @@ const std::vector<IntegerKey>& integerKeys()
 	    {"db.port", 1, 65535, [](const Settings& s) { return s.db.port; }},
 	    {"db.connect_timeout_s", 1, 300, [](const Settings& s) { return s.db.connectTimeoutS; }},
 	    {"db.read_timeout_s", 1, 3600, [](const Settings& s) { return s.db.readTimeoutS; }},
+	    {"auth.token_cache_ms", 0, 60000, [](const Settings& s) { return s.tokenCacheMs; }},
+	    {"auth.token_negative_cache_ms", 0, 60000, [](const Settings& s) { return s.tokenNegativeCacheMs; }},
+	    {"profiles.cache_ms", 0, 60000, [](const Settings& s) { return s.profilesCacheMs; }},
 	    {"agents.offline_after_s", 1, 31536000, [](const Settings& s) { return s.agentsOfflineAfterS; }},
 	    {"agents.max_heartbeat_bytes", 16, 1048576,
 	     [](const Settings& s) { return static_cast<long long>(s.agentsMaxHeartbeatBytes); }},
@@ -187,8 +190,11 @@ public:
 		CPPUNIT_ASSERT_EQUAL(2, s.workers);
 		CPPUNIT_ASSERT_EQUAL(8, s.threads);
 		CPPUNIT_ASSERT_EQUAL(256, s.backlog);
-		CPPUNIT_ASSERT_EQUAL(10000, s.maxRequests);
-		CPPUNIT_ASSERT_EQUAL(1000, s.maxRequestsJitter);
+		CPPUNIT_ASSERT_EQUAL(100000, s.maxRequests);
+		CPPUNIT_ASSERT_EQUAL(10000, s.maxRequestsJitter);
+		CPPUNIT_ASSERT_EQUAL(1000, s.tokenCacheMs);
+		CPPUNIT_ASSERT_EQUAL(250, s.tokenNegativeCacheMs);
+		CPPUNIT_ASSERT_EQUAL(1000, s.profilesCacheMs);
 		CPPUNIT_ASSERT_EQUAL(30000, s.requestTimeoutMs);
 		CPPUNIT_ASSERT_EQUAL(10000, s.drainTimeoutMs);
 		CPPUNIT_ASSERT_EQUAL(std::size_t(1048576), s.maxBodyBytes);
