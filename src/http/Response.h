@@ -48,8 +48,11 @@ public:
 /// sends it to the client chunked): its status is final before the first
 /// byte is written, so a handler does whatever can still fail as an HTTP
 /// error (the first read) before it returns one. When the writer throws
-/// later, the server logs it and aborts the stream: the client gets a
-/// truncated body (an HTTP/1.1 chunked response without its last chunk).
+/// later, the server logs it (with the request id) and closes the stream
+/// early. nginx, whose FastCGI connections end with each response
+/// (fastcgi_keep_conn off), cannot tell that from the end of the body: the
+/// client gets a 200 whose body is cut short (JSON then does not parse; a
+/// document simply ends early).
 class Response
 {
 public:

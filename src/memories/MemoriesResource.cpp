@@ -193,9 +193,9 @@ Response list(const Request& request, const Principal& principal)
 /// first chunk is read here, so a missing day is still a 404 and a database
 /// that cannot be reached a 503; the rest is read and written chunk by
 /// chunk after the 200 has gone out (MemoryDocument::Writer, DayReader).
-/// A database error after that ends the body short (Http::Response): for
-/// JSON that is invalid JSON, and in either format the client sees the
-/// chunked response end without its last chunk. The page is built whole.
+/// A database error after that (or the request deadline) is logged and
+/// ends the body short (Http::Response): JSON is then invalid, markdown
+/// just ends early. The page is built whole.
 Response download(const Request& request, const Principal& principal)
 {
 	const std::string& agent = request.pathParam("slug");

@@ -24,6 +24,14 @@ std::string param(FCGX_Request& fcgi, const char* name)
 	return value ? std::string(value) : std::string();
 }
 
+/// nginx closed the connection: the client went away (or its request
+/// timed out there); no fault of ours.
+class ClientGone : public std::runtime_error
+{
+public:
+	using std::runtime_error::runtime_error;
+};
+
 /// A streamed body onto the FastCGI output stream, cut off at the deadline.
 class FcgiSink : public Http::BodySink
 {
@@ -39,8 +47,8 @@ public:
 		{
 			const int n = static_cast<int>(std::min<std::size_t>(size, std::numeric_limits<int>::max()));
 			if (FCGX_PutStr(data, n, _out) != n)
-				throw std::runtime_error("FastCGI write failed (error " + std::to_string(FCGX_GetError(_out)) +
-				                         "): nginx closed the connection");
+				throw ClientGone("FastCGI write failed (error " + std::to_string(FCGX_GetError(_out)) +
+				                 "): nginx closed the connection");
 			data += n;
 			size -= static_cast<std::size_t>(n);
 		}
@@ -150,6 +158,12 @@ bool FcgiAdapter::write(Http::BodySink& sink, const Http::Response& response, co
 		else
 			sink.write(response.body());
 		return true;
+	}
+	catch (const ClientGone& e)
+	{
+		Poco::Logger::get("http").warning("request %s: response body not sent whole: %s", requestId,
+		                                  std::string(e.what()));
+		return false;
 	}
 	catch (const std::exception& e)
 	{

@@ -38,8 +38,9 @@ public:
 	static bool write(Http::BodySink& sink, const Http::Response& response, const std::string& requestId);
 
 	/// Ends the request without its end-of-request record and closes the
-	/// connection, so that nginx sees the stream cut ("upstream prematurely
-	/// closed") and does not end the client's response as complete.
+	/// connection. With fastcgi_keep_conn off nginx takes the close as the
+	/// end of the body (the client gets a short 200); were it on, nginx
+	/// would see the request cut and abort the client's response too.
 	static void abort(FCGX_Request& fcgi);
 
 	/// A fresh request id (32 hex digits) for requests that did not bring one from nginx.
