@@ -640,4 +640,58 @@ subtest 'a day of 1,000 entries comes back intact and in order' => sub {
     note sprintf('the two downloads: %.2f s', time - $start);
 };
 
+# The download streams a day in chunks of 100 entries (MemoryStore::kDayChunk)
+# read from one snapshot: 2,050 entries (seeded by SQL, which is quicker than
+# 2,050 collects) cross 20 chunk boundaries and end inside a chunk.
+subtest 'a day of 2,050 entries is streamed whole, in order, with the headers of a download' => sub {
+    my $agent = new_agent(slug => unique_slug('mem-stream'));
+    my $token = issue_token($agent)->{token};
+    my ($agent_id) = $dbh->selectrow_array('SELECT id FROM agents WHERE slug = ?', undef, $agent);
+    my $day = '2031-04-04';
+    my $total = 2050;
+    my $content_of = sub {
+        my ($i) = @_;
+        return sprintf("Stream %04d: \x{e9}\x{2014}\"quoted\" \\ back\tslash%s", $i, $i % 3 ? "\n" : "\r\nno final newline");
+    };
+    my $insert = $dbh->prepare('INSERT INTO memory_entries (agent_id, day, content, bytes, created_at) VALUES (?, ?, ?, ?, ?)');
+    $dbh->begin_work;
+    for my $i (1 .. $total) {
+        my $bytes = $content_of->($i);
+        utf8::encode($bytes);
+        $insert->execute($agent_id, $day, $content_of->($i), length $bytes,
+            sprintf('%s %02d:%02d:%02d.%03d', $i == 7 ? '2031-04-05' : $day, int($i / 3600), int($i / 60) % 60, $i % 60, $i % 1000));
+    }
+    $dbh->commit;
+    my $ids = $dbh->selectcol_arrayref('SELECT id FROM memory_entries WHERE agent_id = ? AND day = ? ORDER BY id', undef,
+        $agent_id, $day);
+
+    my $r = api(GET => "/api/memories/download/$agent/$day?format=json", token => $token);
+    is $r->{status}, 200, 'JSON: 200';
+    is $r->{headers}{'content-type'}, 'application/json; charset=utf-8', '... application/json; charset=utf-8';
+    is $r->{headers}{'cache-control'}, 'no-store', '... Cache-Control: no-store';
+    ok length($r->{headers}{'x-request-id'} // ''), '... X-Request-Id';
+    ok !defined $r->{headers}{'content-length'}, '... streamed: no Content-Length';
+    is $r->{headers}{'transfer-encoding'}, 'chunked', '... chunked';
+    like $r->{body}, qr/\A\{"agent":"\Q$agent\E","date":"$day","entries":\[\{"id":\d+,"created_at":"[^"]+","bytes":\d+,"content":"/,
+        '... the keys in the order they always had';
+    like $r->{body}, qr/\}\]\}\n\z/, '... and the document ends with a newline';
+    my $entries = $r->{json}{entries};
+    is_deeply [ map { $_->{id} } @$entries ], $ids, "... all $total entries, in id order";
+    is_deeply [ map { $_->{content} } @$entries ], [ map { $content_of->($_) } 1 .. $total ], '... each content intact';
+
+    $r = api(GET => "/api/memories/download/$agent/$day", token => $token);
+    is $r->{status}, 200, 'markdown: 200';
+    is $r->{headers}{'content-type'}, 'text/markdown; charset=utf-8', '... text/markdown';
+    is $r->{headers}{'content-disposition'}, qq{attachment; filename="$agent-$day.md"}, '... an attachment';
+    is $r->{headers}{'cache-control'}, 'no-store', '... Cache-Control: no-store';
+    ok !defined $r->{headers}{'content-length'}, '... no Content-Length';
+    ok $r->{body} eq markdown_of($agent, $day, @$entries), '... the whole document, byte for byte';
+    is scalar(() = $r->{body} =~ /^## /mg), $total, '... a heading per entry';
+
+    my $other_token_r = api(GET => "/api/memories/download/$agent/$day", token => $other_token);
+    is $other_token_r->{status}, 403, "another agent's token: still 403";
+    $r = api(GET => "/api/memories/download/$agent/$day?format=json", token => $admin);
+    is_deeply [ map { $_->{id} } @{ $r->{json}{entries} } ], $ids, 'the admin gets the same day';
+};
+
 done_testing();

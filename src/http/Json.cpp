@@ -5,6 +5,7 @@
 
 #include <Poco/JSON/JSONException.h>
 #include <Poco/JSON/Parser.h>
+#include <Poco/JSONString.h>
 
 #include <algorithm>
 #include <sstream>
@@ -29,6 +30,13 @@ std::string stringify(const Poco::JSON::Array& array)
 	std::ostringstream out;
 	array.stringify(out);
 	return out.str();
+}
+
+std::string quote(const std::string& s)
+{
+	// What Poco::JSON::Stringifier does with a string value of an object
+	// made by object() (no JSON_ESCAPE_UNICODE).
+	return Poco::toJSON(s, Poco::JSON_WRAP_STRINGS);
 }
 
 Poco::JSON::Object::Ptr object()

@@ -20,6 +20,12 @@ namespace Json {
 std::string stringify(const Poco::JSON::Object& object);
 std::string stringify(const Poco::JSON::Array& array);
 
+/// s as a JSON string literal, quotes included, escaped exactly as
+/// stringify() escapes a string value (Poco::toJSON: ", \\, / and control
+/// characters; non-ASCII kept as UTF-8). For JSON written by hand, piece by
+/// piece, where no Poco tree is built.
+std::string quote(const std::string& s);
+
 /// A new object that keeps keys in insertion order (what clients read).
 Poco::JSON::Object::Ptr object();
 

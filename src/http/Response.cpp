@@ -53,6 +53,13 @@ Response Response::error(int status, const std::string& code, const std::string&
 	return json(status, body);
 }
 
+Response Response::streamed(int status, std::string contentType, BodyWriter writer)
+{
+	Response r(status, std::move(contentType), "");
+	r._writer = std::move(writer);
+	return r;
+}
+
 std::string Response::header(const std::string& name) const
 {
 	for (const auto& h : _headers)
@@ -60,14 +67,29 @@ std::string Response::header(const std::string& name) const
 	return {};
 }
 
-std::string Response::serialize() const
+std::string Response::serializeHead() const
 {
 	std::string out;
-	out.reserve(_body.size() + 256);
+	out.reserve(256);
 	out += "Status: " + std::to_string(_status) + " " + reason(_status) + "\r\n";
 	if (!_contentType.empty()) out += "Content-Type: " + _contentType + "\r\n";
 	for (const auto& h : _headers) out += h.first + ": " + h.second + "\r\n";
 	out += "\r\n";
+	return out;
+}
+
+std::string Response::serialize() const
+{
+	if (_writer)
+	{
+		StringSink sink;
+		sink.text = serializeHead();
+		_writer(sink);
+		return std::move(sink.text);
+	}
+	std::string out;
+	out.reserve(_body.size() + 256);
+	out += serializeHead();
 	out += _body;
 	return out;
 }

@@ -16,6 +16,7 @@
 #include "util/Time.h"
 
 #include <limits>
+#include <memory>
 
 namespace Nexus {
 namespace Memories {
@@ -187,6 +188,14 @@ Response list(const Request& request, const Principal& principal)
 /// wins over the negotiation: the page's download link says
 /// ?format=markdown, and the browser following it sends Accept: text/html.
 /// The route's AgentSelf access has checked the token against :slug.
+///
+/// Markdown and JSON are streamed (a day has no bound on its entries): the
+/// first chunk is read here, so a missing day is still a 404 and a database
+/// that cannot be reached a 503; the rest is read and written chunk by
+/// chunk after the 200 has gone out (MemoryDocument::Writer, DayReader).
+/// A database error after that (or the request deadline) is logged and
+/// ends the body short (Http::Response): JSON is then invalid, markdown
+/// just ends early. The page is built whole.
 Response download(const Request& request, const Principal& principal)
 {
 	const std::string& agent = request.pathParam("slug");
@@ -197,31 +206,35 @@ Response download(const Request& request, const Principal& principal)
 	if (format != "markdown" && format != "json" && (asked || format != "html"))
 		throw Http::BadRequest("query parameter 'format' must be markdown (the default) or json");
 	if (!Http::Validate::slug(agent)) throw Http::NotFound("no agent '" + agent + "'");
+	const auto none = [&] { return Http::NotFound("agent '" + agent + "' has no memories on " + day); };
 
-	const auto entries = MemoryStore::day(agent, day);
-	if (entries.empty()) throw Http::NotFound("agent '" + agent + "' has no memories on " + day);
-	if (format == "html") return dayPage(request, principal, agent, day, entries);
-	if (format == "json")
+	if (format == "html")
 	{
-		Poco::JSON::Array::Ptr array = new Poco::JSON::Array;
-		for (const auto& e : entries)
-		{
-			auto o = Http::Json::object();
-			o->set("id", e.id);
-			o->set("created_at", Time::sqlToRfc3339(e.createdAt));
-			o->set("bytes", e.bytes);
-			o->set("content", e.content);
-			array->add(o);
-		}
-		auto o = Http::Json::object();
-		o->set("agent", agent);
-		o->set("date", day);
-		o->set("entries", array);
-		return Response::json(200, *o);
+		const auto entries = MemoryStore::day(agent, day);
+		if (entries.empty()) throw none();
+		return dayPage(request, principal, agent, day, entries);
 	}
-	Response response(200, "text/markdown; charset=utf-8", MemoryDocument::markdown(agent, day, entries));
-	response.addHeader("Content-Disposition",
-	                   "attachment; filename=\"" + MemoryDocument::fileName(agent, day, "md") + "\"");
+	const auto agentId = principal.isAgent() && principal.name == agent
+	                         ? std::optional<std::uint64_t>(principal.agentId)
+	                         : MemoryStore::agentId(agent);
+	if (!agentId) throw none();
+	auto reader = std::make_shared<DayReader>(*agentId, agent, day);
+	auto chunk = std::make_shared<std::vector<Entry>>(reader->first());
+	if (chunk->empty()) throw none();
+	const bool json = format == "json";
+	auto writer = std::make_shared<MemoryDocument::Writer>(
+	    json ? MemoryDocument::Format::Json : MemoryDocument::Format::Markdown, agent, day);
+	Response response = Response::streamed(
+	    200, json ? "application/json; charset=utf-8" : "text/markdown; charset=utf-8",
+	    [reader, chunk, writer](Http::BodySink& sink) {
+		    sink.write(writer->begin());
+		    for (std::vector<Entry> entries = std::move(*chunk); !entries.empty(); entries = reader->next())
+			    sink.write(writer->entries(entries));
+		    sink.write(writer->end());
+	    });
+	if (!json)
+		response.addHeader("Content-Disposition",
+		                   "attachment; filename=\"" + MemoryDocument::fileName(agent, day, "md") + "\"");
 	return response;
 }
 

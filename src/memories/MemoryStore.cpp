@@ -5,6 +5,7 @@
 #include "util/Time.h"
 
 #include <cppconn/resultset.h>
+#include <cppconn/statement.h>
 
 #include <memory>
 
@@ -148,6 +149,81 @@ std::vector<Entry> MemoryStore::day(const std::string& agent, const std::string&
 		}
 		return entries;
 	});
+}
+
+DayReader::DayReader(std::uint64_t agentId, std::string agent, std::string day):
+    _agentId(agentId), _agent(std::move(agent)), _day(std::move(day))
+{}
+
+DayReader::~DayReader()
+{
+	if (!_open) return;
+	try
+	{
+		std::unique_ptr<sql::Statement> st(Database::connection().createStatement());
+		st->execute("COMMIT");
+	}
+	catch (const std::exception&)
+	{
+		// The connection is broken (or could not be reopened); the next
+		// Database::run discards it, and with it the transaction.
+	}
+}
+
+std::vector<Entry> DayReader::first()
+{
+	return Database::run([&] {
+		_after = 0;
+		_done = false;
+		std::unique_ptr<sql::Statement> st(Database::connection().createStatement());
+		// For the next transaction only, whatever the server's default.
+		st->execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+		st->execute("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY");
+		_open = true;
+		return read();
+	});
+}
+
+std::vector<Entry> DayReader::next()
+{
+	if (_done) return {};
+	try
+	{
+		return read();
+	}
+	catch (const sql::SQLException&)
+	{
+		_open = false;
+		Database::discard();
+		throw;
+	}
+}
+
+std::vector<Entry> DayReader::read()
+{
+	auto& st = Database::prepare("SELECT id, created_at, bytes, content FROM memory_entries "
+	                             "WHERE agent_id = ? AND day = ? AND id > ? ORDER BY id LIMIT ?");
+	st.setUInt64(1, _agentId);
+	st.setString(2, _day);
+	st.setUInt64(3, _after);
+	st.setUInt(4, static_cast<unsigned>(MemoryStore::kDayChunk));
+	std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
+	std::vector<Entry> entries;
+	entries.reserve(MemoryStore::kDayChunk);
+	while (rs->next())
+	{
+		Entry e;
+		e.id = rs->getUInt64(1);
+		e.agent = _agent;
+		e.day = _day;
+		e.createdAt = rs->getString(2);
+		e.bytes = rs->getUInt(3);
+		e.content = rs->getString(4);
+		entries.push_back(std::move(e));
+	}
+	if (!entries.empty()) _after = entries.back().id;
+	_done = entries.size() < MemoryStore::kDayChunk;
+	return entries;
 }
 
 std::vector<Hit> MemoryStore::search(const DayRange& range, const FullTextQuery& query, std::size_t limit,

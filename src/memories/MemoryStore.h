@@ -81,11 +81,60 @@ public:
 	/// collected; empty when there is none (or no such agent).
 	static std::vector<Entry> day(const std::string& agent, const std::string& day);
 
+	/// How many entries DayReader reads per query.
+	static constexpr std::size_t kDayChunk = 100;
+
 	/// Entries holding any word of query (at most kMaxSearchWords), best
 	/// first: those holding more of its words, then by full-text relevance,
 	/// then newest; skipping offset hits.
 	static std::vector<Hit> search(const DayRange& range, const Db::FullTextQuery& query, std::size_t limit,
 	                               std::uint64_t offset);
+};
+
+/// One agent's day read in chunks of MemoryStore::kDayChunk entries, in the
+/// order collected (keyset on the entry id along memory_entries_day, one
+/// statement shape for every chunk), for a download that streams the day
+/// instead of holding it.
+///
+/// All chunks come from one read-only REPEATABLE READ transaction on the
+/// thread's connection, begun by first() and ended by the destructor: every
+/// chunk sees the day as it was at the first read, so entries collected
+/// meanwhile (even one whose id is below the last one read: ids are taken
+/// at INSERT, rows become visible at COMMIT, not in id order) and a deletion
+/// of the agent (ON DELETE CASCADE) do not show up half-way. A bound on the
+/// largest id seen at the start would not be enough for either. The price:
+/// the thread's connection (its own anyway) holds a read view, which delays
+/// InnoDB's purge, for as long as the download runs.
+///
+/// Use it on one thread only, the one whose connection it uses.
+class DayReader
+{
+public:
+	DayReader(std::uint64_t agentId, std::string agent, std::string day);
+	DayReader(const DayReader&) = delete;
+	DayReader& operator=(const DayReader&) = delete;
+	/// Ends the transaction (if one is open); errors are ignored.
+	~DayReader();
+
+	/// Begins the transaction and reads the first chunk, inside
+	/// Database::run (retried after a lost connection, Http::Unavailable
+	/// when the database stays unreachable). Empty when the day has no entry.
+	std::vector<Entry> first();
+
+	/// The chunk after the last one read; empty once the day is done. Not
+	/// retried: a lost connection would lose the snapshot, so any
+	/// sql::SQLException propagates (the connection is then discarded).
+	std::vector<Entry> next();
+
+private:
+	std::vector<Entry> read();
+
+	std::uint64_t _agentId;
+	std::string _agent;
+	std::string _day;
+	std::uint64_t _after = 0;
+	bool _done = false;
+	bool _open = false;
 };
 
 } // namespace Memories

@@ -5,11 +5,14 @@
 #include "util/Hex.h"
 #include "util/Integer.h"
 
+#include <Poco/Logger.h>
 #include <Poco/String.h>
 
 #include <openssl/rand.h>
 
 #include <cstring>
+#include <limits>
+#include <stdexcept>
 
 namespace Nexus {
 
@@ -20,6 +23,41 @@ std::string param(FCGX_Request& fcgi, const char* name)
 	const char* value = FCGX_GetParam(name, fcgi.envp);
 	return value ? std::string(value) : std::string();
 }
+
+/// nginx closed the connection: the client went away (or its request
+/// timed out there); no fault of ours.
+class ClientGone : public std::runtime_error
+{
+public:
+	using std::runtime_error::runtime_error;
+};
+
+/// A streamed body onto the FastCGI output stream, cut off at the deadline.
+class FcgiSink : public Http::BodySink
+{
+public:
+	FcgiSink(FCGX_Stream* out, std::chrono::steady_clock::time_point deadline): _out(out), _deadline(deadline) {}
+
+	using Http::BodySink::write;
+	void write(const char* data, std::size_t size) override
+	{
+		if (std::chrono::steady_clock::now() > _deadline)
+			throw std::runtime_error("the request passed its deadline while its body was streamed");
+		while (size > 0)
+		{
+			const int n = static_cast<int>(std::min<std::size_t>(size, std::numeric_limits<int>::max()));
+			if (FCGX_PutStr(data, n, _out) != n)
+				throw ClientGone("FastCGI write failed (error " + std::to_string(FCGX_GetError(_out)) +
+				                 "): nginx closed the connection");
+			data += n;
+			size -= static_cast<std::size_t>(n);
+		}
+	}
+
+private:
+	FCGX_Stream* _out;
+	std::chrono::steady_clock::time_point _deadline;
+};
 
 } // namespace
 
@@ -97,10 +135,47 @@ std::optional<Http::Request> FcgiAdapter::read(FCGX_Request& fcgi, std::size_t m
 	return request;
 }
 
-void FcgiAdapter::write(FCGX_Request& fcgi, const Http::Response& response)
+bool FcgiAdapter::write(FCGX_Request& fcgi, const Http::Response& response,
+                        std::chrono::steady_clock::time_point deadline)
 {
-	const std::string out = response.serialize();
-	FCGX_PutStr(out.data(), static_cast<int>(out.size()), fcgi.out);
+	if (!response.streamed())
+	{
+		const std::string out = response.serialize();
+		FCGX_PutStr(out.data(), static_cast<int>(out.size()), fcgi.out);
+		return true;
+	}
+	FcgiSink sink(fcgi.out, deadline);
+	return write(sink, response, response.header("X-Request-Id"));
+}
+
+bool FcgiAdapter::write(Http::BodySink& sink, const Http::Response& response, const std::string& requestId)
+{
+	try
+	{
+		sink.write(response.serializeHead());
+		if (response.streamed())
+			response.bodyWriter()(sink);
+		else
+			sink.write(response.body());
+		return true;
+	}
+	catch (const ClientGone& e)
+	{
+		Poco::Logger::get("http").warning("request %s: response body not sent whole: %s", requestId,
+		                                  std::string(e.what()));
+		return false;
+	}
+	catch (const std::exception& e)
+	{
+		// The status and headers are gone: the client gets a short body.
+		Poco::Logger::get("http").error("request %s: response body cut short: %s", requestId, std::string(e.what()));
+		return false;
+	}
+}
+
+void FcgiAdapter::abort(FCGX_Request& fcgi)
+{
+	FCGX_Free(&fcgi, 1);
 }
 
 } // namespace Nexus

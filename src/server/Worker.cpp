@@ -161,13 +161,23 @@ void Worker::serve(Slot& slot)
 			slot.requestId = request ? request->requestId() : std::string();
 		}
 		if (request) response = _service.handle(*request);
+		const auto deadline = slot.started + std::chrono::milliseconds(_settings.requestTimeoutMs);
+		bool complete = true;
 		{
 			std::lock_guard<std::mutex> lock(slot.mutex);
 			slot.active = false;
 			if (slot.timedOut) break; // the watchdog answered and finished it
-			FcgiAdapter::write(slot.request, response);
+			if (!response.streamed()) FcgiAdapter::write(slot.request, response, deadline);
 		}
-		FCGX_Finish_r(&slot.request);
+		// A streamed body is written outside the lock (the watchdog, which
+		// skips inactive slots, must not wait on it): once its 200 is out
+		// the watchdog could not answer anyway. Its sink enforces the deadline.
+		if (response.streamed()) complete = FcgiAdapter::write(slot.request, response, deadline);
+		if (complete)
+			FCGX_Finish_r(&slot.request);
+		else
+			FcgiAdapter::abort(slot.request);
+		response = Http::Response(); // a streamed body's reader ends its transaction now
 		if (_requestLimit > 0 && ++_served >= _requestLimit)
 			requestStop(kExitRecycle, "served " + std::to_string(_served.load()) + " requests");
 		else if (_requestLimit == 0)
@@ -193,7 +203,7 @@ void Worker::watch()
 			const Http::Response response =
 			    Service::reject(slot->requestId, Http::Unavailable("the request did not finish within " +
 			                                                       std::to_string(_settings.requestTimeoutMs) + " ms"));
-			FcgiAdapter::write(slot->request, response);
+			FcgiAdapter::write(slot->request, response, std::chrono::steady_clock::time_point::max());
 			FCGX_Finish_r(&slot->request);
 			requestStop(kExitRecycle,
 			            "a request passed its deadline of " + std::to_string(_settings.requestTimeoutMs) + " ms");

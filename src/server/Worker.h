@@ -22,7 +22,9 @@ namespace Nexus {
 /// The worker stops accepting and drains (in-flight requests finish) on
 /// SIGTERM/SIGINT/SIGQUIT, after settings.maxRequests (+ jitter) requests, or
 /// when a request passes its deadline (that request gets a 503 and the
-/// worker is recycled rather than left hung).
+/// worker is recycled rather than left hung). A streamed body is written
+/// after its handler returned, outside the watchdog's reach: its 200 is out,
+/// so the deadline cuts the body short instead (FcgiAdapter::write).
 class Worker
 {
 public:

@@ -103,6 +103,7 @@ class JsonTest : public CppUnit::TestFixture
 	CPPUNIT_TEST(testStringifyKeepsInsertionOrder);
 	CPPUNIT_TEST(testStringifyEscapes);
 	CPPUNIT_TEST(testStringifyArray);
+	CPPUNIT_TEST(testQuoteIsWhatStringifyWrites);
 	CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -477,6 +478,20 @@ public:
 		a.add(kEAcute);
 		a.add(Json::object());
 		CPPUNIT_ASSERT_EQUAL("[1,\"" + kEAcute + "\",{}]", Json::stringify(a));
+	}
+
+	void testQuoteIsWhatStringifyWrites()
+	{
+		for (const std::string& s :
+		     {std::string(""), std::string("plain"), std::string("quote \" backslash \\ slash / tab \t nl \n cr \r"),
+		      std::string("ctl \x01\x1f del \x7f"),
+		      std::string("caf\xC3\xA9 \xE2\x80\x94 \xF0\x9F\xA7\xA0 \xE2\x80\xA8"), std::string("</script>")})
+		{
+			auto o = Json::object();
+			o->set("k", s);
+			CPPUNIT_ASSERT_EQUAL(Json::stringify(*o), "{\"k\":" + Json::quote(s) + "}");
+		}
+		CPPUNIT_ASSERT_EQUAL(std::string("\"a\\\"b\""), Json::quote("a\"b"));
 	}
 };
 

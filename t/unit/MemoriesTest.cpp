@@ -1,14 +1,20 @@
 // Memories without a database: days, the markdown of a day and search
 // snippets (search words: FullTextQueryTest).
+#include "http/Json.h"
+#include "http/Response.h"
 #include "memories/MemoriesPage.h"
 #include "memories/MemoryDocument.h"
 #include "memories/Snippet.h"
+#include "util/Time.h"
 
 #include "TestSupport.h"
 
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <Poco/DateTime.h>
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
 
 #include <string>
 #include <vector>
@@ -39,6 +45,87 @@ std::string repeat(const std::string& s, int n)
 	return out;
 }
 
+/// The markdown download built the whole day at once before it streamed
+/// (MemoryDocument::markdown as it was), kept as the reference.
+std::string markdownAsBuilt(const std::string& agent, const std::string& day, const std::vector<Entry>& entries)
+{
+	std::string doc;
+	doc += "# " + agent + " \u2014 " + day + "\n";
+	for (const auto& e : entries)
+	{
+		const std::string written = e.createdAt.substr(0, 10);
+		const std::string time = e.createdAt.substr(11, 8);
+		doc += "\n## ";
+		if (written != day) doc += written + " ";
+		doc += time + " UTC\n\n";
+		doc += e.content;
+		if (e.content.empty() || e.content.back() != '\n') doc += '\n';
+	}
+	return doc;
+}
+
+/// The JSON download as it was: a Poco tree, then Response::json.
+std::string jsonAsBuilt(const std::string& agent, const std::string& day, const std::vector<Entry>& entries)
+{
+	Poco::JSON::Array::Ptr array = new Poco::JSON::Array;
+	for (const auto& e : entries)
+	{
+		auto o = Nexus::Http::Json::object();
+		o->set("id", e.id);
+		o->set("created_at", Nexus::Time::sqlToRfc3339(e.createdAt));
+		o->set("bytes", e.bytes);
+		o->set("content", e.content);
+		array->add(o);
+	}
+	auto o = Nexus::Http::Json::object();
+	o->set("agent", agent);
+	o->set("date", day);
+	o->set("entries", array);
+	return Nexus::Http::Response::json(200, *o).body();
+}
+
+/// count entries of varied content: multi-line, UTF-8, quotes, backslashes,
+/// control characters, CRLF, with and without a final newline, one
+/// collected on another day.
+std::vector<Entry> manyEntries(int count)
+{
+	const std::vector<std::string> kinds = {
+	    "plain note",
+	    "two\nlines\n",
+	    "quote \" and backslash \\ and slash / and tab \t",
+	    "control \x01\x02\x1f and DEL \x7f",
+	    "CRLF\r\nline\r\n",
+	    "UTF-8: caf\xC3\xA9 \xE2\x80\x94 \xF0\x9F\xA7\xA0 \xE2\x80\xA8 separator",
+	    "```sh\nssh host.lan uptime\n```\n",
+	    "<script>alert('x')</script>",
+	    "## 12:00:00 UTC\n\nfake heading",
+	};
+	std::vector<Entry> entries;
+	for (int i = 0; i < count; ++i)
+	{
+		char at[32];
+		std::snprintf(at, sizeof at, "2026-07-0%d %02d:%02d:%02d.%03d", i == count / 2 ? 2 : 1, (i / 3600) % 24,
+		              (i / 60) % 60, i % 60, i % 1000);
+		entries.push_back(
+		    entry(static_cast<std::uint64_t>(3 * i + 1), at,
+		          "Entry " + std::to_string(i) + ": " + kinds[static_cast<std::size_t>(i) % kinds.size()]));
+	}
+	return entries;
+}
+
+/// What Writer gives when fed entries in chunks of chunkSize.
+std::string streamed(MemoryDocument::Format format, const std::vector<Entry>& entries, std::size_t chunkSize)
+{
+	MemoryDocument::Writer writer(format, "addy", "2026-07-01");
+	std::string out = writer.begin();
+	for (std::size_t i = 0; i < entries.size(); i += chunkSize)
+	{
+		const auto end = entries.begin() + static_cast<std::ptrdiff_t>(std::min(entries.size(), i + chunkSize));
+		out += writer.entries(std::vector<Entry>(entries.begin() + static_cast<std::ptrdiff_t>(i), end));
+	}
+	return out + writer.end();
+}
+
 } // namespace
 
 class MemoriesTest : public CppUnit::TestFixture
@@ -48,6 +135,9 @@ class MemoriesTest : public CppUnit::TestFixture
 	CPPUNIT_TEST(testMarkdownKeepsContentVerbatim);
 	CPPUNIT_TEST(testMarkdownEntryFromAnotherDay);
 	CPPUNIT_TEST(testFileName);
+	CPPUNIT_TEST(testStreamedMarkdownIsTheBuiltDocument);
+	CPPUNIT_TEST(testStreamedJsonIsTheBuiltDocument);
+	CPPUNIT_TEST(testStreamedJsonParsesInOrder);
 	CPPUNIT_TEST(testSnippetWholeShortEntry);
 	CPPUNIT_TEST(testSnippetAroundMatch);
 	CPPUNIT_TEST(testSnippetWithoutMatch);
@@ -91,6 +181,44 @@ public:
 	void testFileName()
 	{
 		CPPUNIT_ASSERT_EQUAL(std::string("addy-2026-07-01.md"), MemoryDocument::fileName("addy", "2026-07-01", "md"));
+	}
+
+	void testStreamedMarkdownIsTheBuiltDocument()
+	{
+		const auto entries = manyEntries(2000);
+		const std::string built = markdownAsBuilt("addy", "2026-07-01", entries);
+		for (std::size_t chunk : {std::size_t(1), std::size_t(7), std::size_t(100), std::size_t(2000)})
+			CPPUNIT_ASSERT(built == streamed(MemoryDocument::Format::Markdown, entries, chunk));
+		CPPUNIT_ASSERT(contains(built, "\n## 2026-07-02 "));
+		CPPUNIT_ASSERT(built == MemoryDocument::markdown("addy", "2026-07-01", entries));
+	}
+
+	void testStreamedJsonIsTheBuiltDocument()
+	{
+		const auto entries = manyEntries(2000);
+		const std::string built = jsonAsBuilt("addy", "2026-07-01", entries);
+		for (std::size_t chunk : {std::size_t(1), std::size_t(7), std::size_t(100), std::size_t(2000)})
+			CPPUNIT_ASSERT(built == streamed(MemoryDocument::Format::Json, entries, chunk));
+		// One entry too (no comma), and a day's name that needs no escaping but is quoted.
+		CPPUNIT_ASSERT_EQUAL(jsonAsBuilt("addy", "2026-07-01", {entries[3]}),
+		                     streamed(MemoryDocument::Format::Json, {entries[3]}, 100));
+	}
+
+	void testStreamedJsonParsesInOrder()
+	{
+		const auto entries = manyEntries(2000);
+		Poco::JSON::Parser parser;
+		const auto doc =
+		    parser.parse(streamed(MemoryDocument::Format::Json, entries, 100)).extract<Poco::JSON::Object::Ptr>();
+		CPPUNIT_ASSERT_EQUAL(std::string("addy"), doc->getValue<std::string>("agent"));
+		const auto array = doc->getArray("entries");
+		CPPUNIT_ASSERT_EQUAL(entries.size(), array->size());
+		for (std::size_t i = 0; i < entries.size(); ++i)
+		{
+			const auto o = array->getObject(static_cast<unsigned>(i));
+			CPPUNIT_ASSERT_EQUAL(entries[i].id, o->getValue<std::uint64_t>("id"));
+			CPPUNIT_ASSERT(entries[i].content == o->getValue<std::string>("content"));
+		}
 	}
 
 	void testSnippetWholeShortEntry()
