@@ -295,6 +295,8 @@ push @fixture, [ domain => $named, { title => 'Something else' } ], [ project =>
 my $short = 'q' . (0 .. 9)[ rand 10 ];    # e.g. "q7": shorter than the full-text index's words
 push @fixture, [ project => "$p-short-tag", { title => 'Short tag', tags => [$short], content => filler(5) } ];
 push @fixture, [ project => "$p-short-content", { title => 'Short content', content => "mentions $short in passing" } ];
+# Named after the short word: what a search of only that word finds.
+push @fixture, [ server  => "$short-$p-box", { title => 'Box', content => filler(5) } ], [ server => "$short$p", { title => 'Box too' } ];
 push @fixture, [ agent   => "$p-ollama", { title => 'Runner', content => "runs olla${rare}ma models" } ];
 push @fixture, [ server  => "$p-llm", { title => 'Inference', content => "Serves models with Ollama.\n" } ];
 
@@ -371,15 +373,27 @@ subtest 'search relevance' => sub {
         [ $named, "$p-about-named" ], 'an exact name ranks first, even above a title';
     is_deeply mine(get("/api/knowledge?query=$rare-proxy")), ["$p-in-spec"], 'a spec value';
 
-    # Words too short for the full-text index still find things, exact tags first.
-    my ($short_all) = all_pages("/api/knowledge?query=$short&limit=1000");
+    # Words too short for the full-text index narrow what the other words find, exact tags first.
+    my ($short_all) = all_pages("/api/knowledge?query=short+$short&limit=1000");
     my @short_mine = grep { /^\Q$p\E-short/ } map { $_->{name} } @$short_all;
-    is_deeply \@short_mine, [ "$p-short-tag", "$p-short-content" ], "a 2-letter tag ($short) is found, before a mention in content";
+    is_deeply \@short_mine, [ "$p-short-tag", "$p-short-content" ], "a 2-letter tag ($short) with a longer word is found, before a mention in content";
+    ok !(grep { $_->{name} !~ /short/i && $_->{title} !~ /short/i } @$short_all), '... and only with the longer word';
+    is_deeply [ map { $_->{name} } @{ (all_pages("/api/knowledge?query=short+$short+zz&limit=1000"))[0] } ], [],
+        'every short word must occur';
+    # A search of only short words looks at names that start with the first (an index range, never a scan).
+    my ($by_name) = all_pages("/api/knowledge?query=$short&limit=1000");
+    is_deeply [ sort map { $_->{name} } @$by_name ], [ sort "$short-$p-box", "$short$p" ], "only short words ($short): the names starting with it";
+    is $by_name->[0]{name}, "$short-$p-box", '... equal scores by name';
+    is_deeply [ sort grep { /^\Q$short\E/ } @{ names_of(get("/api/knowledge?query=$short+box")) } ], [ sort "$short-$p-box", "$short$p" ],
+        '... with a longer word: what the index finds for it';
+    is_deeply names_of(get('/api/knowledge?query=%C3%A9t')), [], 'a short non-ASCII word: no name starts with it';
     is_deeply mine(get("/api/knowledge?query=olla$rare")), ["$p-ollama"], 'a word prefix inside content';
     my ($oll) = all_pages('/api/knowledge?query=oll&kind=server&limit=1000');
     ok((grep { $_->{name} eq "$p-llm" } @$oll), '"oll" finds "Ollama" in the content');
+    ($oll) = all_pages('/api/knowledge?query=models+ol&kind=server&limit=1000');
+    ok((grep { $_->{name} eq "$p-llm" } @$oll), '... and so does "ol" with another word');
     ($oll) = all_pages('/api/knowledge?query=ol&kind=server&limit=1000');
-    ok((grep { $_->{name} eq "$p-llm" } @$oll), '... and so does "ol", shorter than the index\'s words');
+    ok !(grep { $_->{name} !~ /^ol/ } @$oll), '... alone, "ol" finds only names starting with it';
 
     # Search pages: a cursor that keeps the order.
     my ($paged, $pages) = all_pages("/api/knowledge?query=$rare&limit=2");
@@ -398,6 +412,37 @@ subtest 'search relevance' => sub {
             or diag $res->{body};
     }
     ok $dbh->selectrow_array('SELECT COUNT(*) FROM knowledge') > 300, 'the table is still there';
+};
+
+# Issue 15 #1: every search is one of a few statement texts, so thousands of
+# different searches cannot fill MariaDB's prepared-statement limit.
+subtest 'searches use a bounded number of prepared statements' => sub {
+    my $stmts = sub { ($dbh->selectrow_array("SHOW GLOBAL STATUS LIKE 'Prepared_stmt_count'"))[1] };
+    my $conns = $dbh->selectrow_array('SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER = ? AND ID <> CONNECTION_ID()',
+        undef, 'nexus');
+    my @kinds = qw(server domain infrastructure project agent);
+    my @long = qw(render pipeline asset studio backup archive texture shader lighting camera compositing timeline);
+    my @short = qw(ab cd ef gh the of);
+    my $before = $stmts->();
+    my ($searches, $ok) = (0, 0);
+    for my $w (1 .. 12) {
+        for my $s (0 .. ($w < 5 ? $w : 5)) {
+            for my $k (0 .. 5) {
+                my @words = ((@long)[ 0 .. $w - $s - 1 ], (@short)[ 0 .. $s - 1 ]);
+                my $q = join '+', @words[ 0 .. $w - 1 ];
+                my $kind = $k ? '&kind=' . join(',', @kinds[ 0 .. $k - 1 ]) : '';
+                $searches++;
+                $ok++ if get("/api/knowledge?query=$q$kind&limit=2")->{status} == 200;
+            }
+        }
+    }
+    my $after = $stmts->();
+    is $ok, $searches, "$searches searches of different shapes (1-12 words, 0-5 short ones, 0-5 kinds) answer 200";
+    my $bound = $conns * 6;
+    ok $searches > 2 * $bound, "more shapes ($searches) than the bound";
+    cmp_ok $after - $before, '<=', $bound, "prepared statements grew by at most 6 per connection ($conns connections)";
+    error_is(get('/api/knowledge?query=' . join('+', map { "w$_" . 'xyz' } 1 .. 13)), 400, 'bad_request', 'more than 12 words',
+        qr/'query' may hold at most 12 words/);
 };
 
 done_testing();

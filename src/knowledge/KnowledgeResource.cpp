@@ -29,7 +29,7 @@ const char* const kYamlType = "application/yaml; charset=utf-8";
 
 /// A search (?query=): at most this many characters and different words.
 const std::size_t kMaxQueryChars = 200;
-const std::size_t kMaxQueryWords = 12;
+const std::size_t kMaxQueryWords = KnowledgeStore::kMaxSearchWords;
 
 /// The media types a YAML body may declare.
 const std::set<std::string> kYamlMediaTypes = {"application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"};

@@ -26,6 +26,16 @@ namespace {
 const std::string kColumns =
     "k.kind, k.name, k.title, k.content, k.spec, k.tags, k.links, k.version, k.created_at, k.updated_at";
 
+/// The full-text search of the candidates (in the condition and the score).
+const std::string kMatchAll = "MATCH(k.title, k.content, k.search_text) AGAINST(? IN BOOLEAN MODE)";
+
+bool isAscii(const std::string& s)
+{
+	for (unsigned char c : s)
+		if (c >= 0x80) return false;
+	return true;
+}
+
 /// The relevance of a row as an exact decimal, so that a cursor can hold it.
 const char* const kScoreType = "DECIMAL(20,6)";
 
@@ -99,88 +109,107 @@ bool isDecimal(const std::string& s)
 	throw Http::BadRequest("query parameter 'after' is not a cursor from a Link header of this list");
 }
 
-/// A statement under construction: its SQL and its string parameters, in order.
+/// A statement under construction: its SQL and its parameters, in order
+/// (none: NULL).
 struct Sql
 {
 	std::string text;
-	std::vector<std::string> params;
+	std::vector<std::optional<std::string>> params;
 
 	Sql& operator<<(const std::string& s)
 	{
 		text += s;
 		return *this;
 	}
-	Sql& bind(const std::string& value)
+	Sql& bind(const std::optional<std::string>& value)
 	{
 		params.push_back(value);
 		return *this;
 	}
 };
 
-void kindCondition(Sql& sql, const std::vector<std::string>& kinds, const char* column)
+/// k.kind IN (?, ...) with one slot per kind there is: the kinds asked
+/// for, padded with NULL (which matches nothing); every kind when none.
+void kindCondition(Sql& sql, const std::vector<std::string>& kinds)
 {
-	if (kinds.empty()) return;
-	sql << " AND " << column << " IN (";
-	for (std::size_t i = 0; i < kinds.size(); ++i)
+	const auto& all = Kinds::all();
+	const auto& bound = kinds.empty() ? all : kinds;
+	sql << "k.kind IN (";
+	for (std::size_t i = 0; i < all.size(); ++i)
 	{
 		sql << (i ? ", ?" : "?");
-		sql.bind(kinds[i]);
+		sql.bind(i < bound.size() ? std::optional<std::string>(bound[i]) : std::nullopt);
 	}
 	sql << ")";
+}
+
+std::optional<std::string> slot(const std::vector<std::string>& words, std::size_t i, const std::string& prefix,
+                                const std::string& suffix)
+{
+	if (i >= words.size()) return std::nullopt;
+	return prefix + words[i] + suffix;
 }
 
 /// The relevance of a row for search (see Db::FullTextQuery): full-text relevance
 /// (dampened with LN so that a word repeated in a long text does not beat a
 /// title) weighted title > name, tags, links and spec > content, plus
 /// fixed bonuses for an exact name or title, an exact tag, and, for the
-/// words the index cannot see, matches at a word start.
+/// words the index cannot see, matches at a word start. Every word has its
+/// own slot, NULL when the query has fewer words (IF(? IS NULL, 0, ...)
+/// skips an empty slot at the cost of one test), so the text depends only
+/// on whether the query has indexed words. The full-text MATCH over all
+/// three columns is the one of the condition (the same text and terms), so
+/// MariaDB runs that search once.
 void scoreExpression(Sql& sql, const FullTextQuery& q)
 {
-	sql << "(0";
-	if (Kinds::isName(q.text()))
+	const bool indexed = !q.indexed().empty();
+	sql << "100 * COALESCE(k.name = ?, 0) + 20 * (k.title = ?)";
+	sql.bind(Kinds::isName(q.text()) ? std::optional<std::string>(q.text()) : std::nullopt).bind(q.text());
+	if (indexed)
 	{
-		sql << " + 100 * (k.name = ?)";
-		sql.bind(q.text());
-	}
-	sql << " + 20 * (k.title = ?)";
-	sql.bind(q.text());
-	if (!q.indexed().empty())
-	{
-		const std::string any = q.anyTerms();
 		sql << " + 8 * LN(1 + MATCH(k.title) AGAINST(? IN BOOLEAN MODE))"
 		    << " + 4 * LN(1 + MATCH(k.search_text) AGAINST(? IN BOOLEAN MODE))"
-		    << " + 2 * LN(1 + MATCH(k.title, k.content, k.search_text) AGAINST(? IN BOOLEAN MODE))";
-		sql.bind(any).bind(any).bind(any);
+		    << " + 2 * LN(1 + " << kMatchAll << ")";
+		sql.bind(q.anyTerms()).bind(q.anyTerms()).bind(q.requiredTerms());
 	}
-	for (const auto& word : q.words())
+	std::vector<std::string> escaped;
+	for (const auto& word : q.words()) escaped.push_back(FullTextQuery::likeEscape(word));
+	for (std::size_t i = 0; i < KnowledgeStore::kMaxSearchWords; ++i)
 	{
-		sql << " + 5 * (CONCAT(' ', k.tags, ' ') LIKE ?)";
-		sql.bind("% " + FullTextQuery::likeEscape(word) + " %");
+		const auto tag = slot(escaped, i, "% ", " %");
+		sql << " + IF(? IS NULL, 0, 5 * (CONCAT(' ', k.tags, ' ') LIKE ?))";
+		sql.bind(tag).bind(tag);
 	}
-	for (const auto& word : q.scanned())
+	std::vector<std::string> scanned;
+	for (const auto& word : q.scanned()) scanned.push_back(FullTextQuery::likeEscape(word));
+	for (std::size_t i = 0; i < KnowledgeStore::kMaxSearchWords; ++i)
 	{
-		const std::string start = "\\b" + word;
-		const std::string inside = "%" + FullTextQuery::likeEscape(word) + "%";
-		sql << " + 6 * (k.title REGEXP ?) + 2 * (k.title LIKE ?)"
+		const auto start = slot(q.scanned(), i, "\\b", "");
+		const auto inside = slot(scanned, i, "%", "%");
+		sql << " + IF(? IS NULL, 0, 6 * (k.title REGEXP ?) + 2 * (k.title LIKE ?)"
 		    << " + 3 * (k.search_text REGEXP ?) + 1 * (k.search_text LIKE ?)"
-		    << " + 1 * (k.content REGEXP ?) + 0.25 * (k.content LIKE ?)";
-		sql.bind(start).bind(inside).bind(start).bind(inside).bind(start).bind(inside);
+		    << " + 1 * (k.content REGEXP ?) + 0.25 * (k.content LIKE ?))";
+		sql.bind(start).bind(start).bind(inside).bind(start).bind(inside).bind(start).bind(inside);
 	}
-	if (q.words().size() > 1)
-	{
-		const std::string phrase = "%" + FullTextQuery::likeEscape(q.text()) + "%";
-		sql << " + 6 * (k.title LIKE ?) + 1 * (k.content LIKE ?)";
-		sql.bind(phrase).bind(phrase);
-	}
-	sql << ")";
+	const auto phrase = q.words().size() > 1
+	                        ? std::optional<std::string>("%" + FullTextQuery::likeEscape(q.text()) + "%")
+	                        : std::nullopt;
+	sql << " + IF(? IS NULL, 0, 6 * (k.title LIKE ?) + 1 * (k.content LIKE ?))";
+	sql.bind(phrase).bind(phrase).bind(phrase);
 }
 
-std::vector<KnowledgeStore::Row> run(const Sql& sql, std::size_t limit, bool scored)
+std::vector<KnowledgeStore::Row> run(const KnowledgeStore::Statement& sql, std::size_t limit, bool scored)
 {
 	return Database::run([&] {
 		auto& st = Database::prepare(sql.text);
 		int i = 1;
-		for (const auto& param : sql.params) st.setString(i++, param);
+		for (const auto& param : sql.params)
+		{
+			if (param)
+				st.setString(i++, *param);
+			else
+				st.setNull(i++, sql::DataType::VARCHAR);
+		}
 		st.setUInt(i, static_cast<unsigned>(limit));
 		std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
 		std::vector<KnowledgeStore::Row> rows;
@@ -259,55 +288,80 @@ bool KnowledgeStore::remove(const std::string& kind, const std::string& name)
 	});
 }
 
-std::vector<KnowledgeStore::Row> KnowledgeStore::list(const Filter& filter, std::size_t limit, const std::string& after)
+KnowledgeStore::Statement KnowledgeStore::statementOf(const Filter& filter, const std::string& after)
 {
 	const auto cursor = after.empty() ? std::vector<std::string>() : splitCursor(after);
+	Sql sql;
 	if (!filter.search)
 	{
 		if (!cursor.empty() &&
 		    (cursor.size() != 3 || cursor[0] != "k" || !Kinds::isKind(cursor[1]) || !Kinds::isName(cursor[2])))
 			badCursor();
-		Sql sql;
-		sql << "SELECT " << kColumns << " FROM knowledge k WHERE TRUE";
-		kindCondition(sql, filter.kinds, "k.kind");
+		sql << "SELECT " << kColumns << " FROM knowledge k WHERE ";
+		kindCondition(sql, filter.kinds);
 		if (!cursor.empty())
 		{
 			sql << " AND (k.kind > ? OR (k.kind = ? AND k.name > ?))";
 			sql.bind(cursor[1]).bind(cursor[1]).bind(cursor[2]);
 		}
 		sql << " ORDER BY k.kind, k.name LIMIT ?";
-		return run(sql, limit, false);
+		return {sql.text, sql.params, false};
 	}
 
 	if (!cursor.empty() && (cursor.size() != 4 || cursor[0] != "s" || !isDecimal(cursor[1]) ||
 	                        !Kinds::isKind(cursor[2]) || !Kinds::isName(cursor[3])))
 		badCursor();
 	const FullTextQuery& q = *filter.search;
-	Sql sql;
-	sql << "SELECT * FROM (SELECT " << kColumns << ", CAST(";
+	const bool indexed = !q.indexed().empty();
+	// Rank and page on ids, sort keys and scores only (the candidates are
+	// read once, nothing of them is written to a temporary table but these
+	// four columns); then read the rows of this page alone.
+	sql << "SELECT " << kColumns << ", r.score FROM (SELECT k.id, k.kind, k.name, CAST(";
 	scoreExpression(sql, q);
-	sql << " AS " << kScoreType << ") AS score FROM knowledge k WHERE TRUE";
-	kindCondition(sql, filter.kinds, "k.kind");
-	if (!q.indexed().empty())
+	sql << " AS " << kScoreType << ") AS score FROM knowledge k WHERE ";
+	kindCondition(sql, filter.kinds);
+	if (indexed)
 	{
-		sql << " AND MATCH(k.title, k.content, k.search_text) AGAINST(? IN BOOLEAN MODE)";
+		// The candidates: what the index finds for every indexed word.
+		sql << " AND " << kMatchAll;
 		sql.bind(q.requiredTerms());
 	}
-	for (const auto& word : q.scanned())
+	else
 	{
-		const std::string inside = "%" + FullTextQuery::likeEscape(word) + "%";
-		sql << " AND (k.title LIKE ? OR k.search_text LIKE ? OR k.content LIKE ?)";
-		sql.bind(inside).bind(inside).bind(inside);
+		// Only words the index does not hold: the candidates are the names
+		// that start with the first word (a range of the (kind, name) key),
+		// never a scan of the table.
+		sql << " AND k.name LIKE ?";
+		sql.bind(FullTextQuery::likeEscape(q.words().front()) + "%");
 	}
-	sql << ") r";
-	if (!cursor.empty())
+	// Words the index does not hold narrow the candidates down.
+	std::vector<std::string> scanned;
+	for (const auto& word : q.scanned()) scanned.push_back(FullTextQuery::likeEscape(word));
+	for (std::size_t i = 0; i < kMaxSearchWords; ++i)
 	{
-		sql << " WHERE r.score < CAST(? AS " << kScoreType << ") OR (r.score = CAST(? AS " << kScoreType
-		    << ") AND (r.kind > ? OR (r.kind = ? AND r.name > ?)))";
-		sql.bind(cursor[1]).bind(cursor[1]).bind(cursor[2]).bind(cursor[2]).bind(cursor[3]);
+		const auto inside = slot(scanned, i, "%", "%");
+		sql << " AND (? IS NULL OR k.title LIKE ? OR k.search_text LIKE ? OR k.content LIKE ?)";
+		sql.bind(inside).bind(inside).bind(inside).bind(inside);
 	}
-	sql << " ORDER BY r.score DESC, r.kind, r.name LIMIT ?";
-	return run(sql, limit, true);
+	sql << " HAVING ? IS NULL OR score < CAST(? AS " << kScoreType << ") OR (score = CAST(? AS " << kScoreType
+	    << ") AND (k.kind > ? OR (k.kind = ? AND k.name > ?)))";
+	for (std::size_t i = 0; i < 6; ++i)
+	{
+		static const std::size_t kPart[] = {1, 1, 1, 2, 2, 3};
+		sql.bind(cursor.empty() ? std::nullopt : std::optional<std::string>(cursor[kPart[i]]));
+	}
+	sql << " ORDER BY score DESC, k.kind, k.name LIMIT ?) r JOIN knowledge k ON k.id = r.id"
+	    << " ORDER BY r.score DESC, r.kind, r.name";
+	return {sql.text, sql.params, true};
+}
+
+std::vector<KnowledgeStore::Row> KnowledgeStore::list(const Filter& filter, std::size_t limit, const std::string& after)
+{
+	const auto statement = statementOf(filter, after);
+	// A query of only short words looks for names that start with the
+	// first; names are ASCII, so a word that is not finds nothing.
+	if (filter.search && filter.search->indexed().empty() && !isAscii(filter.search->words().front())) return {};
+	return run(statement, limit, statement.scored);
 }
 
 std::pair<std::size_t, std::size_t> KnowledgeStore::tokenSizes()

@@ -53,9 +53,31 @@ public:
 		std::string cursor; ///< the sort key to continue after this row
 	};
 
+	/// The most words a search may have (each has its own parameter slots
+	/// in the statement).
+	static constexpr std::size_t kMaxSearchWords = 12;
+
+	/// The statement list() runs, without its last parameter (the limit);
+	/// params are in order, none for NULL. Its text depends only on whether
+	/// there is a search, whether the search has a word the full-text index
+	/// holds and, without a search, whether there is a cursor: four texts in
+	/// all, so a connection prepares at most four for searches and lists.
+	/// Throws Http::BadRequest for a cursor this list did not make.
+	struct Statement
+	{
+		std::string text;
+		std::vector<std::optional<std::string>> params;
+		bool scored = false; ///< rows end with their score (a search)
+	};
+	static Statement statementOf(const Filter& filter, const std::string& after);
+
 	/// Up to limit entities matching filter that sort after the cursor
 	/// after ("" for the first page): by kind and name without a search,
-	/// best match first (then kind and name) with one. Throws
+	/// best match first (then kind and name) with one. A search with a word
+	/// the full-text index holds looks at what the index finds for those
+	/// words; one of only shorter words (or stop words) at the entities
+	/// whose name starts with its first word. Words the index does not hold
+	/// then narrow those candidates (each must occur somewhere). Throws
 	/// Http::BadRequest for a cursor this list did not make.
 	static std::vector<Row> list(const Filter& filter, std::size_t limit, const std::string& after);
 
