@@ -9,7 +9,11 @@
 
 #include <cppconn/resultset.h>
 
+#include <algorithm>
+#include <map>
 #include <memory>
+#include <set>
+#include <utility>
 
 namespace Nexus {
 namespace Agents {
@@ -49,6 +53,121 @@ void bindReport(sql::PreparedStatement& st, const Poco::Timestamp& now, const He
 	Row::setOptionalString(st, 2, report.status);
 	Row::setOptionalString(st, 3, report.version);
 	Row::setOptionalString(st, 4, report.metaJson);
+}
+
+/// The smallest power of two >= n: statement texts for n items pad their
+/// slots to it, so the statement cache holds one text per power of two.
+std::size_t slotsFor(std::size_t n)
+{
+	std::size_t slots = 1;
+	while (slots < n) slots *= 2;
+	return slots;
+}
+
+/// The batched heartbeat UPDATE with slots rows of (slug, token_hash,
+/// status, version, meta), then last_heartbeat_at and the "now" of the
+/// expiry check. The derived table drives the join (STRAIGHT_JOIN), so each
+/// row costs two unique-key lookups and rows are locked in its order; slug
+/// and token_hash are converted to the columns' ascii_bin, else the
+/// comparison would be in utf8mb4 and no index would serve it.
+std::string batchUpdateSql(std::size_t slots)
+{
+	static const std::string kRow = "CONVERT(? USING ascii) COLLATE ascii_bin, CONVERT(? USING ascii) COLLATE "
+	                                "ascii_bin, CAST(? AS CHAR(64)), CAST(? AS CHAR(64)), CAST(? AS CHAR)";
+	std::string sql = "UPDATE (SELECT CONVERT(? USING ascii) COLLATE ascii_bin AS slug, CONVERT(? USING ascii) COLLATE "
+	                  "ascii_bin AS token_hash, CAST(? AS CHAR(64)) AS status, CAST(? AS CHAR(64)) AS version, "
+	                  "CAST(? AS CHAR) AS meta";
+	for (std::size_t i = 1; i < slots; ++i) sql += " UNION ALL SELECT " + kRow;
+	sql += ") v STRAIGHT_JOIN agents a ON a.slug = v.slug "
+	       "STRAIGHT_JOIN agent_tokens t ON t.token_hash = v.token_hash AND t.agent_id = a.id "
+	       "SET a.last_heartbeat_at = ?, a.heartbeat_status = v.status, a.heartbeat_version = v.version, "
+	       "a.heartbeat_meta = v.meta WHERE t.expires_at IS NULL OR t.expires_at > ?";
+	return sql;
+}
+
+using Round = std::vector<const BatchedHeartbeat*>;
+
+/// beats as rounds in which each agent appears at most once, by slug (the
+/// order rows are locked in, the same for every batch, so two batches
+/// cannot deadlock each other). A later beat of an agent with the same
+/// token replaces the earlier in its round; with another token it goes to
+/// the next round, so writing the rounds in order leaves each agent's last
+/// report. One round unless an agent sent two tokens at once.
+std::vector<Round> roundsOf(const std::vector<BatchedHeartbeat*>& beats)
+{
+	std::vector<Round> rounds;
+	std::map<std::string, std::pair<std::size_t, std::size_t>> latest; // slug -> its latest beat's (round, index)
+	for (const BatchedHeartbeat* beat : beats)
+	{
+		const auto it = latest.find(beat->slug);
+		if (it != latest.end())
+		{
+			const BatchedHeartbeat*& previous = rounds[it->second.first][it->second.second];
+			if (previous->tokenHash == beat->tokenHash)
+			{
+				previous = beat;
+				continue;
+			}
+		}
+		const std::size_t r = it == latest.end() ? 0 : it->second.first + 1;
+		if (r == rounds.size()) rounds.emplace_back();
+		rounds[r].push_back(beat);
+		latest[beat->slug] = {r, rounds[r].size() - 1};
+	}
+	for (auto& round : rounds)
+		std::sort(round.begin(), round.end(),
+		          [](const BatchedHeartbeat* a, const BatchedHeartbeat* b) { return a->slug < b->slug; });
+	return rounds;
+}
+
+/// Writes round with one UPDATE; returns how many of its beats matched an
+/// active token (found rows: each agent is in the round once, padding rows
+/// are NULL and match nothing).
+std::size_t writeRound(const Round& round, const std::string& now)
+{
+	const std::size_t slots = slotsFor(round.size());
+	auto& st = Database::prepare(batchUpdateSql(slots));
+	int column = 1;
+	for (std::size_t i = 0; i < slots; ++i)
+	{
+		if (i < round.size())
+		{
+			st.setString(column++, round[i]->slug);
+			st.setString(column++, round[i]->tokenHash);
+			Row::setOptionalString(st, column++, round[i]->report.status);
+			Row::setOptionalString(st, column++, round[i]->report.version);
+			Row::setOptionalString(st, column++, round[i]->report.metaJson);
+		}
+		else
+			for (int k = 0; k < 5; ++k) st.setNull(column++, sql::DataType::VARCHAR);
+	}
+	st.setString(column++, now);
+	st.setString(column, now);
+	return static_cast<std::size_t>(st.executeUpdate());
+}
+
+/// The (slug, token hash) pairs of beats whose token is active at now.
+std::set<std::pair<std::string, std::string>> activePairs(const std::vector<BatchedHeartbeat*>& beats,
+                                                          const std::string& now)
+{
+	std::vector<std::string> hashes;
+	hashes.reserve(beats.size());
+	for (const BatchedHeartbeat* beat : beats) hashes.push_back(beat->tokenHash);
+	std::sort(hashes.begin(), hashes.end());
+	hashes.erase(std::unique(hashes.begin(), hashes.end()), hashes.end());
+	const std::size_t slots = slotsFor(hashes.size());
+	std::string sql = "SELECT a.slug, t.token_hash FROM agent_tokens t JOIN agents a ON a.id = t.agent_id "
+	                  "WHERE t.token_hash IN (?";
+	for (std::size_t i = 1; i < slots; ++i) sql += ", ?";
+	sql += ") AND (t.expires_at IS NULL OR t.expires_at > ?)";
+	auto& st = Database::prepare(sql);
+	for (std::size_t i = 0; i < slots; ++i)
+		st.setString(static_cast<unsigned>(i + 1), hashes[std::min(i, hashes.size() - 1)]);
+	st.setString(static_cast<unsigned>(slots + 1), now);
+	std::set<std::pair<std::string, std::string>> active;
+	std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
+	while (rs->next()) active.emplace(rs->getString(1), rs->getString(2));
+	return active;
 }
 
 } // namespace
@@ -151,6 +270,57 @@ std::optional<Poco::Timestamp> AgentStore::heartbeatWithToken(const std::string&
 		if (st.executeUpdate() == 0) return std::nullopt;
 		return now;
 	});
+}
+
+// How a batch is written, and why so. Candidates, in round trips per batch:
+// - a transaction: SELECT which (slug, token) pairs are active, UPDATE those
+//   agents, COMMIT: with autocommit off and on again, 5 round trips;
+// - SELECT the active pairs, then UPDATE those agents in autocommit: 2;
+// - this: one UPDATE that joins the tokens itself, as heartbeatWithToken's
+//   statement does for one beat, in autocommit: 1 round trip and 1 commit.
+//   Its found-row count says whether every beat matched (each agent is in
+//   a round once); only when one did not (a wrong token or slug in the
+//   batch) does a second query, activePairs, say which. Tokens never come
+//   back: a revoke deletes, a rotation only shortens expires_at, and a new
+//   token has a new hash; so a pair active at the same "now" after the
+//   UPDATE was active during it, and its beat was written. A token revoked
+//   between the two statements makes its beat decline although it was
+//   written just before the revoke: the normal path then answers 401, as it
+//   does to any request after the revoke. A 200 is never given for a beat
+//   that was not committed.
+// No locking read: the UPDATE's join reads the token rows with a shared
+// lock until its commit, the same as for one beat, and a plain read in a
+// separate first statement would prove nothing the UPDATE does not.
+void AgentStore::heartbeatAll(const std::vector<BatchedHeartbeat*>& beats)
+{
+	if (beats.empty()) return;
+	const std::vector<Round> rounds = roundsOf(beats);
+	Database::run([&] {
+		const Poco::Timestamp now;
+		const std::string nowSql = Time::toSql(now);
+		// More than one round (an agent with two tokens at once): all or none,
+		// and the shared locks on the matched tokens make activePairs exact.
+		std::optional<Db::Transaction> tx;
+		if (rounds.size() > 1) tx.emplace();
+		bool allMatched = true;
+		for (const Round& round : rounds)
+			if (writeRound(round, nowSql) != round.size()) allMatched = false;
+		std::set<std::pair<std::string, std::string>> active;
+		if (!allMatched) active = activePairs(beats, nowSql);
+		if (tx) tx->commit();
+		for (BatchedHeartbeat* beat : beats)
+		{
+			if (allMatched || active.count({beat->slug, beat->tokenHash}))
+				beat->at = now;
+			else
+				beat->at.reset();
+		}
+	});
+}
+
+void AgentStore::heartbeatOne(BatchedHeartbeat& beat)
+{
+	beat.at = heartbeatWithToken(beat.slug, beat.tokenHash, beat.report);
 }
 
 std::optional<IssuedToken> AgentStore::issueToken(const std::string& slug, int graceSeconds)
