@@ -36,6 +36,18 @@ struct HeartbeatReport
 	std::optional<std::string> metaJson; ///< JSON object text
 };
 
+/// One heartbeat of a batch (AgentStore::heartbeatAll): what an agent sent
+/// with its token, and what became of it.
+struct BatchedHeartbeat
+{
+	std::string slug;
+	std::string tokenHash; ///< of the bearer token, SHA-256 hex
+	HeartbeatReport report;
+	/// Set by the write: when it was recorded; nullopt when the token is not
+	/// an active token of this agent (nothing was written for it).
+	std::optional<Poco::Timestamp> at;
+};
+
 /// A token just issued: the only moment its clear text exists.
 struct IssuedToken
 {
@@ -79,6 +91,19 @@ public:
 	/// agent, checked in the same statement; nullopt (nothing written) otherwise.
 	static std::optional<Poco::Timestamp> heartbeatWithToken(const std::string& slug, const std::string& tokenHash,
 	                                                         const HeartbeatReport& report);
+
+	/// heartbeatWithToken for every beat at once, with one statement and one
+	/// commit in the usual case (agents in a batch are distinct, or send the
+	/// same token each): sets each beat's at. When an agent appears more than
+	/// once, its beats are written in their order (the last report stays),
+	/// and each of them is answered. Slugs must be valid
+	/// (Http::Validate::slug); up to 64 beats (Db::GroupCommit's batch) use
+	/// at most 7 statement texts. Throws like heartbeatWithToken; then
+	/// nothing or (the connection lost after the commit) everything was
+	/// written.
+	static void heartbeatAll(const std::vector<BatchedHeartbeat*>& beats);
+	/// heartbeatWithToken for one beat: sets its at.
+	static void heartbeatOne(BatchedHeartbeat& beat);
 
 	/// Issues a new token. Earlier tokens are deleted (graceSeconds == 0) or
 	/// set to expire graceSeconds from now. nullopt when there is no such agent.

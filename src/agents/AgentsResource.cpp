@@ -6,6 +6,7 @@
 #include "audit/AuditLog.h"
 #include "auth/Token.h"
 #include "config/Settings.h"
+#include "db/GroupCommit.h"
 #include "http/Html.h"
 #include "http/HttpError.h"
 #include "http/Json.h"
@@ -157,25 +158,38 @@ Response heartbeat(const Request& request, const Settings& settings)
 	return heartbeatDone(slug, *at);
 }
 
+/// The heartbeats with an agent token that this process's threads send at
+/// the same time: one statement and one commit for all of them.
+Db::GroupCommit<BatchedHeartbeat>& heartbeats()
+{
+	static Db::GroupCommit<BatchedHeartbeat> groupCommit(AgentStore::heartbeatAll, AgentStore::heartbeatOne);
+	return groupCommit;
+}
+
 /// The heartbeat is the hottest write: with an agent token, one UPDATE both
-/// checks that the token is this agent's and records the beat. Anything
-/// else (bad body, wrong token, admin) declines to the normal path.
+/// checks that the token is this agent's and records the beat, shared with
+/// the beats other threads send meanwhile; the answer comes after the
+/// commit. Anything else (bad body, wrong token, admin) declines to the
+/// normal path.
 std::optional<Response> heartbeatWithToken(const Request& request, const std::string& tokenHash,
                                            const Settings& settings)
 {
-	HeartbeatReport report;
+	BatchedHeartbeat beat;
 	try
 	{
-		report = readHeartbeat(request, settings);
+		beat.report = readHeartbeat(request, settings);
 	}
 	catch (const Http::HttpError&)
 	{
 		return std::nullopt;
 	}
-	const std::string& slug = request.pathParam("slug");
-	auto at = AgentStore::heartbeatWithToken(slug, tokenHash, report);
-	if (!at) return std::nullopt;
-	return heartbeatDone(slug, *at);
+	beat.slug = request.pathParam("slug");
+	// No agent has another slug (and the batch's SQL wants ASCII).
+	if (!Http::Validate::slug(beat.slug)) return std::nullopt;
+	beat.tokenHash = tokenHash;
+	heartbeats().commit(beat);
+	if (!beat.at) return std::nullopt;
+	return heartbeatDone(beat.slug, *beat.at);
 }
 
 // Token changes are audited after they succeed. Should the audit row fail,
