@@ -38,6 +38,19 @@ void bindRange(sql::PreparedStatement& st, int& i, const DayRange& range)
 	if (range.to) st.setString(i++, *range.to);
 }
 
+/// One entry of a day's query (id, created_at, bytes, content).
+Entry dayEntry(sql::ResultSet& rs, const std::string& agent, const std::string& day)
+{
+	Entry e;
+	e.id = rs.getUInt64(1);
+	e.agent = agent;
+	e.day = day;
+	e.createdAt = rs.getString(2);
+	e.bytes = rs.getUInt(3);
+	e.content = rs.getString(4);
+	return e;
+}
+
 } // namespace
 
 std::optional<std::uint64_t> MemoryStore::agentId(const std::string& slug)
@@ -136,17 +149,7 @@ std::vector<Entry> MemoryStore::day(const std::string& agent, const std::string&
 		st.setString(2, day);
 		std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
 		std::vector<Entry> entries;
-		while (rs->next())
-		{
-			Entry e;
-			e.id = rs->getUInt64(1);
-			e.agent = agent;
-			e.day = day;
-			e.createdAt = rs->getString(2);
-			e.bytes = rs->getUInt(3);
-			e.content = rs->getString(4);
-			entries.push_back(std::move(e));
-		}
+		while (rs->next()) entries.push_back(dayEntry(*rs, agent, day));
 		return entries;
 	});
 }
@@ -210,17 +213,7 @@ std::vector<Entry> DayReader::read()
 	std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
 	std::vector<Entry> entries;
 	entries.reserve(MemoryStore::kDayChunk);
-	while (rs->next())
-	{
-		Entry e;
-		e.id = rs->getUInt64(1);
-		e.agent = _agent;
-		e.day = _day;
-		e.createdAt = rs->getString(2);
-		e.bytes = rs->getUInt(3);
-		e.content = rs->getString(4);
-		entries.push_back(std::move(e));
-	}
+	while (rs->next()) entries.push_back(dayEntry(*rs, _agent, _day));
 	if (!entries.empty()) _after = entries.back().id;
 	_done = entries.size() < MemoryStore::kDayChunk;
 	return entries;
