@@ -7,6 +7,7 @@
 #   make deps         install the Debian packages listed in debian/control
 #   make unit         unit tests only;  make integration  integration tests only
 #   make lint         the layer check (tools/check-layers) and the OpenAPI lint;  make bench  the wrk benchmark (needs `make run`)
+#   make bench-compare  every hot scenario side by side with the peer (bench/compare; PEER_URL, see bench/README.md)
 #   make format-check list the files of src/ and t/unit/ that clang-format-14 would change (fails if any);  make format  changes them
 #   make tidy         clang-tidy-14 (.clang-tidy) on src/ and t/unit/, on build/'s compile database (bear); fails on any finding
 #   make sanitize     the unit and integration tests under AddressSanitizer + UBSan (in build-sanitize/)
@@ -24,7 +25,7 @@ RUN_DIR ?= run
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 CONFIGURE_FLAGS ?=
 
-.PHONY: all build deps run check unit integration lint bench format format-check tidy sanitize tsan clean distclean deb deb-test browser-test
+.PHONY: all build deps run check unit integration lint bench bench-compare format format-check tidy sanitize tsan clean distclean deb deb-test browser-test
 
 all: build
 
@@ -63,6 +64,9 @@ check: unit lint integration browser-test
 
 bench:
 	bench/run
+
+bench-compare:
+	bench/compare
 
 # clang-format-14 (the pinned version: another one formats differently) with
 # .clang-format, over every .cpp and .h of src/ and t/unit/.
