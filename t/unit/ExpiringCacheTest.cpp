@@ -122,6 +122,7 @@ public:
 		std::atomic<int> wrong{0};
 		std::atomic<bool> stop{false};
 		std::vector<std::thread> threads;
+		threads.reserve(4);
 		for (int t = 0; t < 4; ++t)
 			threads.emplace_back([&, t] {
 				for (int i = 0; i < 2000; ++i)

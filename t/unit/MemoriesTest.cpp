@@ -107,7 +107,7 @@ std::vector<Entry> manyEntries(int count)
 		std::snprintf(at, sizeof at, "2026-07-0%d %02d:%02d:%02d.%03d", i == count / 2 ? 2 : 1, (i / 3600) % 24,
 		              (i / 60) % 60, i % 60, i % 1000);
 		entries.push_back(
-		    entry(static_cast<std::uint64_t>(3 * i + 1), at,
+		    entry(3 * static_cast<std::uint64_t>(i) + 1, at,
 		          "Entry " + std::to_string(i) + ": " + kinds[static_cast<std::size_t>(i) % kinds.size()]));
 	}
 	return entries;
