@@ -4,6 +4,8 @@
 // queued is waited for through queued().
 #include "db/GroupCommit.h"
 
+#include "TestSupport.h"
+
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <atomic>
@@ -28,6 +30,7 @@ struct Item
 };
 
 using Commit = Nexus::Db::GroupCommit<Item>;
+using NexusTest::messageOf;
 
 /// Writers that record what they were asked to write (thread-safe). The
 /// batch writer throws when its batch holds a bad item or when batchFails;
@@ -106,20 +109,6 @@ std::vector<Item*> pointers(std::vector<Item>& items)
 	out.reserve(items.size());
 	for (auto& item : items) out.push_back(&item);
 	return out;
-}
-
-/// The message of what error holds; "" for nullptr (the item was written).
-std::string messageOf(const std::exception_ptr& error)
-{
-	if (!error) return {};
-	try
-	{
-		std::rethrow_exception(error);
-	}
-	catch (const std::exception& e)
-	{
-		return e.what();
-	}
 }
 
 /// What a thread's commit() ended with.

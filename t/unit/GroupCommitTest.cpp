@@ -3,6 +3,8 @@
 // when it fails each row on its own, each with its own result.
 #include "audit/GroupCommit.h"
 
+#include "TestSupport.h"
+
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <exception>
@@ -13,6 +15,7 @@
 
 using Nexus::Audit::Entry;
 using Nexus::Audit::GroupCommit;
+using NexusTest::messageOf;
 
 namespace {
 
@@ -35,20 +38,6 @@ std::vector<const Entry*> pointers(const std::vector<Entry>& entries)
 	out.reserve(entries.size());
 	for (const auto& e : entries) out.push_back(&e);
 	return out;
-}
-
-/// The message of what error holds; "" for nullptr (the row was written).
-std::string messageOf(const std::exception_ptr& error)
-{
-	if (!error) return {};
-	try
-	{
-		std::rethrow_exception(error);
-	}
-	catch (const std::exception& e)
-	{
-		return e.what();
-	}
 }
 
 /// Writers that record what they were asked to write; the batch writer

@@ -8,6 +8,7 @@
 
 #include <sys/stat.h>
 
+#include <exception>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -76,6 +77,20 @@ inline bool startsWith(const std::string& s, const std::string& prefix)
 inline std::string sourcePath(const std::string& relative)
 {
 	return sourceDir() + "/" + relative;
+}
+
+/// The message of what error holds; "" for nullptr (no error).
+inline std::string messageOf(const std::exception_ptr& error)
+{
+	if (!error) return {};
+	try
+	{
+		std::rethrow_exception(error);
+	}
+	catch (const std::exception& e)
+	{
+		return e.what();
+	}
 }
 
 } // namespace NexusTest
