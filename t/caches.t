@@ -1,7 +1,8 @@
 # The workers' caches (auth.token_cache_ms, auth.token_negative_cache_ms,
-# profiles.cache_ms): a cached answer saves the database its queries, and a
-# change made through the pool (revoke, rotate, profile edit or delete,
-# registry edit) is seen at once by every worker, however long the TTL.
+# profiles.cache_ms, knowledge.cache_ms): a cached answer saves the database
+# its queries, and a change made through the pool (revoke, rotate, profile
+# edit or delete, registry edit, knowledge put or delete) is seen at once by
+# every worker, however long the TTL.
 # The test stacks run with 60 s TTLs (NexusTest::test_settings), so only
 # the invalidation can explain a change seen within this file's few seconds.
 use strict;
@@ -104,6 +105,55 @@ subtest 'a deleted profile is gone at once' => sub {
     $r = api(DELETE => $path, token => $admin);
     is($r->{status}, 204, 'deleted') or diag($r->{body});
     is(statuses(reads(30)), '404 x30', 'no worker serves it from its cache');
+};
+
+# The knowledge list cache: keyed by the URL, emptied by every knowledge
+# write through the pool.
+my $word = 'cachedword' . substr(unique_slug('w'), -6) =~ s/[^a-z0-9]//gr;
+my $kpath = "/api/knowledge?query=$word";
+sub searches { my ($n, $p) = @_; return map { api(GET => $p // $kpath, token => $token) } 1 .. $n }
+sub put_entity {
+    my ($name, $title) = @_;
+    my $r = api(PUT => "/api/knowledge/project/$name", token => $admin,
+        json => { title => $title, content => "The $word project." });
+    ok($r->{status} == 201 || $r->{status} == 200, "put $name") or diag($r->{body});
+}
+
+subtest 'a warm knowledge search answers without the database' => sub {
+    put_entity("$word-one", 'First');
+    searches(20);
+    my $before = selects();
+    my @r = searches(200);
+    my $after = selects();
+    is(statuses(@r), '200 x200', '200 searches answered');
+    cmp_ok($after - $before, '<', 100, 'far fewer SELECTs than searches: ' . ($after - $before));
+    is(join(',', map { $_->{name} } @{ $r[-1]{json} }), "$word-one", 'the cached answer is the search result');
+};
+
+subtest 'a knowledge put is seen at once by every search' => sub {
+    searches(20);
+    put_entity("$word-two", 'Second');
+    my @r = searches(30);
+    is(scalar(grep { @{ $_->{json} } == 2 } @r), 30, 'every worker finds the new entity');
+    put_entity("$word-one", "First, renamed");
+    @r = searches(30);
+    is(scalar(grep { grep { $_->{title} eq 'First, renamed' } @{ $_->{json} } } @r), 30, 'and the new title');
+};
+
+subtest 'a page and its Link come from the cache unchanged' => sub {
+    my $p = "$kpath&limit=1";
+    my @r = searches(30, $p);
+    my %links = map { ($_->{headers}{link} // 'none') => 1 } @r;
+    is(scalar(keys %links), 1, 'one Link for every answer');
+    like((keys %links)[0], qr/rel="next"/, '... pointing to the next page');
+};
+
+subtest 'a knowledge delete is seen at once' => sub {
+    searches(20);
+    $r = api(DELETE => "/api/knowledge/project/$word-two", token => $admin);
+    is($r->{status}, 204, 'deleted') or diag($r->{body});
+    my @r = searches(30);
+    is(scalar(grep { @{ $_->{json} } == 1 } @r), 30, 'no worker still lists it');
 };
 
 done_testing();

@@ -122,6 +122,8 @@ struct Settings
 
 	/// Largest content (bytes of markdown) of one knowledge entity.
 	std::size_t knowledgeMaxContentBytes{};
+	/// How long a worker reuses a knowledge list or search answer (ms; 0: off).
+	int knowledgeCacheMs{};
 
 	/// Largest memory entry (bytes of content) POST /api/memories/collect takes.
 	std::size_t memoriesMaxEntryBytes{};
