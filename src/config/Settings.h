@@ -119,6 +119,8 @@ struct Settings
 	std::string vaultKeyringFile;
 	std::size_t vaultMaxValueBytes{};
 	int vaultMaxVersions{};
+	/// How long a worker reuses an agent's secret read lookup (ms; 0: off).
+	int vaultCacheMs{};
 
 	/// Largest content (bytes of markdown) of one knowledge entity.
 	std::size_t knowledgeMaxContentBytes{};
