@@ -5,6 +5,7 @@ use strict;
 use warnings;
 use utf8;
 use Test::More;
+use JSON::PP ();
 use NexusTest;
 
 binmode Test::More->builder->$_, ':encoding(UTF-8)' for qw(output failure_output todo_output);
@@ -75,6 +76,18 @@ sub audit_rows {
         WHERE action = ? AND target = ? ORDER BY id', { Slice => {} }, 'secret.read', "secret:$id");
 }
 
+# The pool's request log line of the request with this X-Request-Id.
+sub request_log_line {
+    my ($id) = @_;
+    open my $fh, '<', stack_env('NEXUS_LOG') or die "cannot read the pool log: $!\n";
+    while (my $line = <$fh>) {
+        next unless index($line, $id) >= 0 && $line =~ /^\{/;
+        my $j = eval { JSON::PP::decode_json($line) };
+        return $j if $j && ($j->{request_id} // '') eq $id;
+    }
+    return {};
+}
+
 my %expect = (
     prod => { open => 200, prod => 200, dev => 403, both => 200 },
     dev  => { open => 200, prod => 403, dev => 200, both => 200 },
@@ -98,6 +111,8 @@ for my $who (sort keys %expect) {
         is($rows->[-1]{principal}, "agent:$agent{$who}{slug}", '... naming the agent');
         is($rows->[-1]{outcome}, $r->{status} == 200 ? 'ok' : 'denied', '... with the outcome');
         is($rows->[-1]{request_id}, $r->{headers}{'x-request-id'}, '... and the request id');
+        is(request_log_line($r->{headers}{'x-request-id'})->{principal}, "agent:$agent{$who}{slug}",
+            '... and the request log names the agent too');
     }
 }
 for my $name (sort keys %secret) {

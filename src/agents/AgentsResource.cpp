@@ -172,7 +172,7 @@ Db::GroupCommit<BatchedHeartbeat>& heartbeats()
 /// commit. Anything else (bad body, wrong token, admin) declines to the
 /// normal path.
 std::optional<Response> heartbeatWithToken(const Request& request, const std::string& tokenHash,
-                                           const Settings& settings)
+                                           const Settings& settings, std::string& principal)
 {
 	BatchedHeartbeat beat;
 	try
@@ -189,6 +189,7 @@ std::optional<Response> heartbeatWithToken(const Request& request, const std::st
 	beat.tokenHash = tokenHash;
 	heartbeats().commit(beat);
 	if (!beat.at) return std::nullopt;
+	principal = "agent:" + beat.slug;
 	return heartbeatDone(beat.slug, *beat.at);
 }
 
@@ -262,8 +263,8 @@ void registerRoutes(Routing::Router& router, const Settings& settings)
 	router.add("POST", "/api/agents/:slug/heartbeat", Access::AgentSelf,
 	           [&settings](const Request& r, const Auth::Principal&) { return heartbeat(r, settings); });
 	router.setVerifiedFastPath("POST", "/api/agents/:slug/heartbeat",
-	                           [&settings](const Request& r, const std::string& tokenHash) {
-		                           return heartbeatWithToken(r, tokenHash, settings);
+	                           [&settings](const Request& r, const std::string& tokenHash, std::string& principal) {
+		                           return heartbeatWithToken(r, tokenHash, settings, principal);
 	                           });
 	router.add("PUT", "/api/agents/:slug/token", Access::Admin,
 	           [](const Request& r, const Auth::Principal& p) { return issueToken(r, p); });

@@ -29,8 +29,12 @@ public:
 	/// have changed nothing. It never throws for bad input (it
 	/// declines instead), so every error comes from the normal path, exactly
 	/// as without the shortcut. Saves the separate authentication query.
-	using VerifiedFastPath =
-	    std::function<std::optional<Http::Response>(const Http::Request&, const std::string& tokenHash)>;
+	/// Once its SQL has proven the token, it sets principal to that agent's
+	/// label (Principal::label(), for the request log), so that its answer,
+	/// or an error thrown while it answers (a 403, a 503), names the agent;
+	/// when it declines it leaves principal alone.
+	using VerifiedFastPath = std::function<std::optional<Http::Response>(
+	    const Http::Request&, const std::string& tokenHash, std::string& principal)>;
 
 	struct Route
 	{

@@ -136,11 +136,7 @@ Response Service::dispatch(Request& request, Outcome& outcome) const
 		{
 			if (auto hash = _authenticator.agentTokenHash(request))
 			{
-				if (auto fast = match.route->verifiedFastPath(request, *hash))
-				{
-					outcome.principal = "agent:" + request.pathParam("slug");
-					return *fast;
-				}
+				if (auto fast = match.route->verifiedFastPath(request, *hash, outcome.principal)) return *fast;
 			}
 		}
 		const Auth::Access access = match.route->access;

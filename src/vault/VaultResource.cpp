@@ -240,7 +240,7 @@ std::uint64_t readGeneration()
 /// holds that answer (no query before the audit row's). Declines (to the
 /// normal path, which then answers 401 or 404) when the query finds nothing.
 std::optional<Response> readSecretWithToken(const Request& request, const std::string& tokenHash,
-                                            const Settings& settings)
+                                            const Settings& settings, std::string& principal)
 {
 	const auto id = parseInteger(request.pathParam("id"));
 	if (!id || *id < 1) return std::nullopt;
@@ -254,6 +254,7 @@ std::optional<Response> readSecretWithToken(const Request& request, const std::s
 		{
 			try
 			{
+				principal = hit->agent.label();
 				return deliver(request, hit->agent, hit->secret, settings, "secret.read", true);
 			}
 			catch (const StaleRecord&)
@@ -270,6 +271,7 @@ std::optional<Response> readSecretWithToken(const Request& request, const std::s
 		const Clock::time_point until = Auth::cacheUntil(now, settings.vaultCacheMs, found->first.expiresAt);
 		if (until > now) cache->store(key, CachedRead{found->first.agent, found->second}, generation, until);
 	}
+	principal = found->first.agent.label();
 	return deliver(request, found->first.agent, found->second, settings);
 }
 
@@ -325,9 +327,10 @@ void registerRoutes(Routing::Router& router, const Settings& settings)
 	           [&settings](const Request& r, const Principal& p) { return createSecret(r, p, settings); });
 	router.add("GET", "/api/vault/secrets/:id", Access::AgentToken,
 	           [&settings](const Request& r, const Principal& p) { return readSecret(r, p, settings); });
-	router.setVerifiedFastPath("GET", "/api/vault/secrets/:id", [&settings](const Request& r, const std::string& hash) {
-		return readSecretWithToken(r, hash, settings);
-	});
+	router.setVerifiedFastPath("GET", "/api/vault/secrets/:id",
+	                           [&settings](const Request& r, const std::string& hash, std::string& principal) {
+		                           return readSecretWithToken(r, hash, settings, principal);
+	                           });
 	router.add("PUT", "/api/vault/secrets/:id", Access::Admin,
 	           [&settings](const Request& r, const Principal& p) { return updateSecret(r, p, settings); });
 	router.add("DELETE", "/api/vault/secrets/:id", Access::Admin,

@@ -43,7 +43,7 @@ std::string headerOf(const HttpError& e, const std::string& name)
 /// A verified fast path that always declines.
 Router::VerifiedFastPath fast()
 {
-	return [](const Request&, const std::string&) { return std::optional<Response>(); };
+	return [](const Request&, const std::string&, std::string&) { return std::optional<Response>(); };
 }
 
 /// The decoded segments of target, as the dispatcher passes them to match().
