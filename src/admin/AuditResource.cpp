@@ -68,7 +68,7 @@ Poco::JSON::Object::Ptr toJson(const Entry& e)
 /// looks at ?verify=1 (a walk of the whole log, see AuditPage.h).
 Response listAuditLog(const Request& request, const Auth::Principal& principal)
 {
-	const auto page = Http::Page::from(request);
+	const auto page = Http::Page::from(request, {"actor", "action", "target", "since", "until", "verify"});
 	AuditStore::Filter filter;
 	filter.principal = textParameter(request, "actor", false);
 	filter.action = textParameter(request, "action", true);

@@ -116,7 +116,7 @@ Response listAgentsPage(const Request& request, const Auth::Principal& principal
 
 Response listAgents(const Request& request, const Auth::Principal& principal, const Settings& settings)
 {
-	const auto page = Http::Page::from(request);
+	const auto page = Http::Page::from(request, {});
 	auto agents = AgentStore::list(page.fetch(), page.after());
 	if (Http::Html::wanted(request)) return listAgentsPage(request, principal, page, std::move(agents), settings);
 	Response response = page.respond(

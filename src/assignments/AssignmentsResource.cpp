@@ -60,7 +60,7 @@ Response listPage(const Request& request, const Principal& principal, const Http
 
 Response listAssignments(const Request& request, const Principal& principal, const Settings& settings)
 {
-	const auto page = Http::Page::from(request);
+	const auto page = Http::Page::from(request, {"profile"});
 	auto profile = request.query("profile");
 	if (profile && profile->empty()) profile.reset();
 	auto rows = AssignmentStore::list(page.fetch(), page.after(), profile);

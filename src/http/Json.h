@@ -16,14 +16,16 @@ class Request;
 
 namespace Json {
 
-/// Compact JSON text; non-ASCII characters are kept as UTF-8.
+/// Compact JSON text; non-ASCII characters are kept as UTF-8, and a byte
+/// that is not part of valid UTF-8 (a string value or key that came from
+/// input) becomes U+FFFD (validUtf8), so the text is always valid UTF-8.
 std::string stringify(const Poco::JSON::Object& object);
 std::string stringify(const Poco::JSON::Array& array);
 
 /// s as a JSON string literal, quotes included, escaped exactly as
 /// stringify() escapes a string value (Poco::toJSON: ", \\, / and control
-/// characters; non-ASCII kept as UTF-8). For JSON written by hand, piece by
-/// piece, where no Poco tree is built.
+/// characters; non-ASCII kept as UTF-8, invalid UTF-8 replaced). For JSON
+/// written by hand, piece by piece, where no Poco tree is built.
 std::string quote(const std::string& s);
 
 /// A new object that keeps keys in insertion order (what clients read).
@@ -51,6 +53,11 @@ Poco::JSON::Object::Ptr parseObject(const Request& request, bool allowEmpty = fa
 
 /// Number of UTF-8 code points in s, or std::nullopt if s is not valid UTF-8.
 std::optional<std::size_t> utf8Length(const std::string& s);
+
+/// s with every byte that is not part of a well-formed UTF-8 sequence
+/// (RFC 3629: no overlong form, surrogate or value past U+10FFFF) replaced
+/// by U+FFFD; s itself, uncopied, when it is valid already.
+std::string validUtf8(std::string s);
 
 } // namespace Json
 

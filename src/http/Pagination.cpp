@@ -8,9 +8,18 @@
 namespace Nexus {
 namespace Http {
 
-Page Page::from(const Request& request)
+Page Page::from(const Request& request, std::initializer_list<const char*> filters)
 {
 	Page page;
+	for (const char* name : filters)
+	{
+		const auto value = request.query(name);
+		if (!value) continue;
+		page._filters += std::string(name) + "=" + Request::percentEncode(*value) + "&";
+		if (page._filters.size() > kMaxFilterBytes)
+			throw BadRequest(std::string("query parameter '") + name + "' is too long for a paged list (the filters " +
+			                 "may take " + std::to_string(kMaxFilterBytes) + " bytes, percent-encoded)");
+	}
 	if (auto limit = request.query("limit"))
 	{
 		const long long value = parseInteger(*limit).value_or(0);
@@ -59,25 +68,8 @@ std::string Page::firstUrl(const Request& request)
 
 std::string Page::nextUrl(const Request& request, const std::string& lastKey) const
 {
-	const std::string first = firstUrl(request);
-	std::string query;
-	const auto mark = first.find('?');
-	if (mark != std::string::npos)
-	{
-		// firstUrl kept limit; nextUrl sets it again below.
-		const std::string qs = first.substr(mark + 1);
-		std::size_t pos = 0;
-		while (pos < qs.size())
-		{
-			auto amp = qs.find('&', pos);
-			if (amp == std::string::npos) amp = qs.size();
-			const std::string pair = qs.substr(pos, amp - pos);
-			if (pair.substr(0, pair.find('=')) != "limit") query += pair + "&";
-			pos = amp + 1;
-		}
-	}
-	query += "limit=" + std::to_string(_limit) + "&after=" + Base64::encode(lastKey, Base64::kUrl);
-	return request.path() + "?" + query;
+	return request.path() + "?" + _filters + "limit=" + std::to_string(_limit) +
+	       "&after=" + Base64::encode(lastKey, Base64::kUrl);
 }
 
 } // namespace Http

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -16,14 +17,25 @@ class Request;
 /// ?after=<cursor>, where the cursor is the opaque (base64url) sort key of
 /// the last row of the previous page. Stores fetch limit + 1 rows so the
 /// handler knows whether a next page exists.
+///
+/// The next page's URL (Link, the UI's "Next page") carries limit, after and
+/// the list's own filters, the parameters named to from(), and nothing else:
+/// an unknown parameter is dropped, so a client cannot make the Link header
+/// as long as its query string (nginx refuses a response header over its
+/// buffer). The filters together are at most kMaxFilterBytes, encoded.
 class Page
 {
 public:
 	static constexpr std::size_t kDefaultLimit = 100;
 	static constexpr std::size_t kMaxLimit = 1000;
+	/// The most the filters kept in a next-page URL may take, percent-encoded.
+	static constexpr std::size_t kMaxFilterBytes = 2048;
 
-	/// Reads limit and after from the query. Throws BadRequest naming the parameter.
-	static Page from(const Request& request);
+	/// Reads limit and after from the query, and the first value of each of
+	/// filters (the list's query parameters) for the next page's URL.
+	/// Throws BadRequest naming the parameter: a bad limit or after, or a
+	/// filter that takes the filters past kMaxFilterBytes.
+	static Page from(const Request& request, std::initializer_list<const char*> filters);
 
 	std::size_t limit() const { return _limit; }
 	/// The decoded sort key to start after; empty for the first page.
@@ -56,17 +68,19 @@ public:
 		return response;
 	}
 
-	/// The Link header value for the next page: the same request with
-	/// after=<cursor of lastKey> (other query parameters kept).
+	/// The Link header value for the next page: <nextUrl>; rel="next".
 	std::string nextLink(const Request& request, const std::string& lastKey) const;
 	/// The URL (path and query) of the first page: the request without after.
 	static std::string firstUrl(const Request& request);
-	/// The URL (path and query) of that next page.
+	/// The URL (path and query) of the next page: the path, the filters
+	/// that were given (re-encoded), limit and after=<cursor of lastKey>.
 	std::string nextUrl(const Request& request, const std::string& lastKey) const;
 
 private:
 	std::size_t _limit = kDefaultLimit;
 	std::string _after;
+	/// The filters given, as "name=value&" pairs, percent-encoded.
+	std::string _filters;
 };
 
 } // namespace Http

@@ -164,7 +164,7 @@ Response listEntities(const Request& request, const Principal& principal, const 
 {
 	const Format format = formatOf(request);
 	const bool html = Http::Html::wanted(request) && !request.query("format");
-	const auto page = Http::Page::from(request);
+	const auto page = Http::Page::from(request, {"kind", "query", "format"});
 	KnowledgeStore::Filter filter;
 	filter.kinds = std::move(kinds);
 	filter.search = searchParameter(request);

@@ -173,7 +173,7 @@ Response collect(const Request& request, const Principal& principal, const Setti
 /// The memory files as JSON or, for a browser, as an HTML page.
 Response list(const Request& request, const Principal& principal)
 {
-	const auto page = Http::Page::from(request);
+	const auto page = Http::Page::from(request, {"agent", "date", "from", "to"});
 	const DayRange range = rangeOf(request, principal);
 	auto rows = MemoryStore::days(range, page.fetch(), cursorFrom(page));
 	if (Http::Html::wanted(request)) return listPage(request, principal, std::move(rows), page);
@@ -256,7 +256,7 @@ Db::FullTextQuery searchQuery(const std::string& text)
 /// the cursor is the number of hits already shown.
 Response search(const Request& request, const Principal& principal)
 {
-	const auto page = Http::Page::from(request);
+	const auto page = Http::Page::from(request, {"query", "agent", "from", "to"});
 	const bool html = Http::Html::wanted(request);
 	const auto text = parameter(request, "query");
 	if (!text && !html) throw Http::BadRequest("query parameter 'query' is required");

@@ -124,7 +124,7 @@ Response profilesHtml(const Request& request, const Principal& principal, const 
 /// The profiles as JSON or, for a browser, as the UI's page.
 Response listProfiles(const Request& request, const Principal& principal)
 {
-	const auto page = Http::Page::from(request);
+	const auto page = Http::Page::from(request, {});
 	auto profiles = ProfileStore::list(page.fetch(), page.after());
 	if (Http::Html::wanted(request)) return profilesHtml(request, principal, page, std::move(profiles));
 	const RegistryView registry = registryFor(profiles);

@@ -30,7 +30,7 @@ std::string target(const std::string& modelId)
 /// The entries as JSON or, for a browser, as the UI's page.
 Response listModels(const Request& request, const Principal& principal)
 {
-	const auto page = Http::Page::from(request);
+	const auto page = Http::Page::from(request, {"provider", "modality"});
 	ModelFilter filter;
 	if (auto provider = request.query("provider"); provider && !provider->empty()) filter.provider = *provider;
 	if (auto modality = request.query("modality"); modality && !modality->empty())

@@ -119,7 +119,7 @@ Response createSecret(const Request& request, const Principal& principal, const 
 /// the HTML page when html is set.
 Response listSecrets(const Request& request, const Principal& principal, const Viewer& viewer, bool html = false)
 {
-	const auto page = Http::Page::from(request);
+	const auto page = Http::Page::from(request, {"scope", "profile"});
 	auto scope = request.query("scope");
 	if (scope && scope->empty()) scope.reset();
 	Viewer view = viewer;

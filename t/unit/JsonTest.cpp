@@ -104,6 +104,10 @@ class JsonTest : public CppUnit::TestFixture
 	CPPUNIT_TEST(testStringifyEscapes);
 	CPPUNIT_TEST(testStringifyArray);
 	CPPUNIT_TEST(testQuoteIsWhatStringifyWrites);
+	CPPUNIT_TEST(testValidUtf8KeepsValidText);
+	CPPUNIT_TEST(testValidUtf8ReplacesBadBytes);
+	CPPUNIT_TEST(testStringifyReplacesInvalidUtf8);
+	CPPUNIT_TEST(testErrorMessageIsValidUtf8);
 	CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -436,6 +440,46 @@ public:
 		CPPUNIT_ASSERT(f.has("b"));
 		CPPUNIT_ASSERT(!f.has("c"));
 		CPPUNIT_ASSERT(!f.has("d"));
+	}
+
+	void testValidUtf8KeepsValidText()
+	{
+		for (const std::string& text : {std::string(), std::string("plain"), kEAcute + "\xE6\x97\xA5" + kEmoji,
+		                                std::string("\xEF\xBB\xBF{}"), std::string("a\0b", 3)})
+			CPPUNIT_ASSERT_EQUAL(text, Json::validUtf8(text));
+	}
+
+	void testValidUtf8ReplacesBadBytes()
+	{
+		const std::string fffd = "\xEF\xBF\xBD";
+		CPPUNIT_ASSERT_EQUAL("no kind '" + fffd + "'", Json::validUtf8("no kind '\xFF'"));
+		CPPUNIT_ASSERT_EQUAL(fffd + fffd, Json::validUtf8("\xC0\xAF")); // overlong '/'
+		CPPUNIT_ASSERT_EQUAL("a" + fffd + fffd + "b", Json::validUtf8("a\xE2\x82"
+		                                                              "b"));       // truncated
+		CPPUNIT_ASSERT_EQUAL(fffd + fffd + fffd, Json::validUtf8("\xED\xA0\x80")); // a surrogate
+		CPPUNIT_ASSERT_EQUAL(kEAcute + fffd + kEAcute, Json::validUtf8(kEAcute + "\x80" + kEAcute));
+		CPPUNIT_ASSERT_EQUAL(fffd + fffd, Json::validUtf8("\xE2\x82")); // one U+FFFD for each byte
+		CPPUNIT_ASSERT(Json::utf8Length(Json::validUtf8("\xF4\x90\x80\x80\xFE\xFF")).has_value());
+	}
+
+	void testStringifyReplacesInvalidUtf8()
+	{
+		auto o = Json::object();
+		o->set("message", std::string("no kind '\xFF'"));
+		o->set(std::string("k\xC3"), 1);
+		const std::string text = Json::stringify(*o);
+		CPPUNIT_ASSERT_EQUAL(std::string("{\"message\":\"no kind '\xEF\xBF\xBD'\",\"k\xEF\xBF\xBD\":1}"), text);
+		CPPUNIT_ASSERT(Json::utf8Length(text).has_value());
+		Poco::JSON::Array a;
+		a.add(std::string("\xFF"));
+		CPPUNIT_ASSERT_EQUAL(std::string("[\"\xEF\xBF\xBD\"]"), Json::stringify(a));
+		CPPUNIT_ASSERT_EQUAL(std::string("\"\xEF\xBF\xBD\""), Json::quote("\xFF"));
+	}
+
+	void testErrorMessageIsValidUtf8()
+	{
+		const BadRequest e("no kind '\xFF' in the knowledge base");
+		CPPUNIT_ASSERT_EQUAL(std::string("no kind '\xEF\xBF\xBD' in the knowledge base"), std::string(e.what()));
 	}
 
 	void testStringifyKeepsUtf8()

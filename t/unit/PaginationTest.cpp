@@ -23,7 +23,7 @@ namespace {
 
 Page pageOf(const std::string& target)
 {
-	return Page::from(Request("GET", target));
+	return Page::from(Request("GET", target), {"status"});
 }
 
 /// The URI between '<' and '>' of a Link header value.
@@ -51,7 +51,9 @@ class PaginationTest : public CppUnit::TestFixture
 	CPPUNIT_TEST(testTrimWithExtraRow);
 	CPPUNIT_TEST(testTrimWithoutExtraRow);
 	CPPUNIT_TEST(testNextLink);
-	CPPUNIT_TEST(testNextLinkKeepsOtherParameters);
+	CPPUNIT_TEST(testNextLinkKeepsTheFilters);
+	CPPUNIT_TEST(testNextLinkDropsUnknownParameters);
+	CPPUNIT_TEST(testFiltersAreBounded);
 	CPPUNIT_TEST(testNextLinkReplacesLimitAndAfter);
 	CPPUNIT_TEST(testNextLinkCursorDecodesToLastKey);
 	CPPUNIT_TEST(testNextLinkFollowsToNextPage);
@@ -162,27 +164,60 @@ public:
 	void testNextLink()
 	{
 		const Request request("GET", "/api/agents");
-		const Page page = Page::from(request);
+		const Page page = Page::from(request, {});
 		CPPUNIT_ASSERT_EQUAL("</api/agents?limit=100&after=" + Base64::encode("bob", Base64::kUrl) + ">; rel=\"next\"",
 		                     page.nextLink(request, "bob"));
 	}
 
-	void testNextLinkKeepsOtherParameters()
+	void testNextLinkKeepsTheFilters()
 	{
-		const Request request("GET", "/api/agents?status=online&q=a%20b");
-		const std::string target = linkTarget(Page::from(request).nextLink(request, "k"));
+		const Request request("GET", "/api/agents?status=online&q=a%20b+c&q=second");
+		const std::string target = linkTarget(Page::from(request, {"status", "q", "absent"}).nextLink(request, "k"));
 		const Request next("GET", target);
 		CPPUNIT_ASSERT_EQUAL(std::string("/api/agents"), next.path());
 		CPPUNIT_ASSERT_EQUAL(std::string("online"), next.query("status").value());
-		CPPUNIT_ASSERT_EQUAL(std::string("a b"), next.query("q").value());
-		CPPUNIT_ASSERT(contains(next.queryString(), "status=online&q=a%20b&"));
+		CPPUNIT_ASSERT_EQUAL(std::string("a b c"), next.query("q").value());
+		// In the order of the filters, each once, re-encoded; no absent one.
+		CPPUNIT_ASSERT_MESSAGE(target, contains(next.queryString(), "status=online&q=a%20b%20c&limit=100&after="));
+		CPPUNIT_ASSERT_MESSAGE(target, !contains(target, "second") && !contains(target, "absent"));
+	}
+
+	void testNextLinkDropsUnknownParameters()
+	{
+		// An unknown parameter, however long, never reaches the Link header.
+		const Request request("GET", "/api/registry/models?limit=1&x=" + std::string(4000, 'A') + "&provider=ollama");
+		const std::string link = Page::from(request, {"provider", "modality"}).nextLink(request, "7");
+		CPPUNIT_ASSERT_EQUAL("</api/registry/models?provider=ollama&limit=1&after=" +
+		                         Base64::encode("7", Base64::kUrl) + ">; rel=\"next\"",
+		                     link);
+	}
+
+	void testFiltersAreBounded()
+	{
+		const std::string fits(Page::kMaxFilterBytes - std::string("q=&").size(), 'a');
+		CPPUNIT_ASSERT_NO_THROW(Page::from(Request("GET", "/x?q=" + fits), {"q"}));
+		// Percent-encoding counts: 700 bytes of %FF are 2,100 encoded.
+		std::string encoded;
+		for (int i = 0; i < 700; ++i) encoded += "%FF";
+		for (const std::string& target : {"/x?q=" + fits + "a", "/x?q=" + encoded, "/x?a=" + fits + "&q=b"})
+		{
+			const std::string message = thrown<BadRequest>(
+			                                [&] {
+				                                Page::from(Request("GET", target), {"a", "q"});
+			                                },
+			                                CPPUNIT_SOURCELINE())
+			                                .what();
+			CPPUNIT_ASSERT_MESSAGE(message, contains(message, "query parameter '") && contains(message, "too long"));
+		}
+		// An unknown parameter does not count.
+		CPPUNIT_ASSERT_NO_THROW(Page::from(Request("GET", "/x?other=" + fits + fits), {"q"}));
 	}
 
 	void testNextLinkReplacesLimitAndAfter()
 	{
 		const std::string old = Base64::encode("old", Base64::kUrl);
 		const Request request("GET", "/api/agents?limit=5&status=online&after=" + old + "&afterglow=1");
-		const Page page = Page::from(request);
+		const Page page = Page::from(request, {"status", "afterglow"});
 		const std::string target = linkTarget(page.nextLink(request, "new"));
 		CPPUNIT_ASSERT_MESSAGE(target, !contains(target, old));
 		CPPUNIT_ASSERT_EQUAL(std::string::npos, target.find("limit=", target.find("limit=") + 1));
@@ -202,7 +237,7 @@ public:
 		                               std::string("\xC3\xA9\0\xFF", 4)})
 		{
 			const Request request("GET", "/api/agents?limit=2");
-			const std::string link = Page::from(request).nextLink(request, key);
+			const std::string link = Page::from(request, {}).nextLink(request, key);
 			const std::string marker = "&after=";
 			const auto at = link.find(marker);
 			CPPUNIT_ASSERT(at != std::string::npos);
@@ -214,7 +249,7 @@ public:
 	void testNextLinkFollowsToNextPage()
 	{
 		const Request first("GET", "/api/agents?limit=2&status=online");
-		const Page page = Page::from(first);
+		const Page page = Page::from(first, {"status"});
 		const Page second = pageOf(linkTarget(page.nextLink(first, "carol")));
 		CPPUNIT_ASSERT_EQUAL(std::size_t(2), second.limit());
 		CPPUNIT_ASSERT_EQUAL(std::string("carol"), second.after());
