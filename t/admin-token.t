@@ -4,6 +4,7 @@
 # log line and no line of `make run` (tools/devstack run) holds a token.
 use strict;
 use warnings;
+use feature 'state';
 use Test::More;
 use Digest::SHA qw(sha256_hex);
 use File::Temp qw(tempdir);
@@ -89,7 +90,8 @@ subtest 'a hash file the reload cannot use keeps the running token' => sub {
 # tools/devstack run (make run) on a stack of its own; returns its terminal output.
 sub devstack_run {
     my ($dir, %env) = @_;
-    my $log = "$dir/terminal.log";
+    state $run = 0;
+    my $log = "$dir/terminal-" . ++$run . '.log';
     my $pid = fork // die "fork: $!";
     if (!$pid) {
         POSIX::setpgid(0, 0);
