@@ -61,6 +61,10 @@ subtest 'nexusctl admin-token rotate, then a reload' => sub {
     my @left = glob("$hash_file.new*");
     is scalar @left, 0, 'no temporary file is left';
 
+    my ($audited) = dbh()->selectrow_array(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'admin_token.rotate' AND target = 'admin-token'"
+          . " AND principal = ? AND outcome = 'ok'", undef, 'operator:' . getpwuid($>));
+    is $audited, 1, 'the rotation is audited, by the operator';
     is status_with($old), 200, 'until the reload the old token works';
     is status_with($new), 401, '... and the new one does not';
     kill 'HUP', master_pid();

@@ -1,6 +1,8 @@
 // nexusctl admin-token: the admin token, of which only the SHA-256 is stored.
 
+#include "audit/AuditLog.h"
 #include "cli/Commands.h"
+#include "db/Database.h"
 #include "util/File.h"
 #include "util/Hex.h"
 #include "util/Random.h"
@@ -22,7 +24,8 @@ const char* const kUsage = "usage: nexusctl admin-token rotate\n"
                            "           (atomically, keeping the file's mode and owner; a new file is 0640) and\n"
                            "           print the token once on stdout. The running pool takes it at its next\n"
                            "           reload (systemctl reload nexus, or SIGHUP to nexus-fcgi); until then the\n"
-                           "           old token works.\n";
+                           "           old token works. The rotation is audited (admin_token.rotate) when\n"
+                           "           the database answers, and stands when it does not.\n";
 
 /// The mode a new hash file gets: the service's group reads it, nobody else.
 const mode_t kNewFileMode = 0640;
@@ -53,6 +56,18 @@ int rotate(const Context& context)
 	const Wiper wiper(token);
 	// The hash is on disk before the token is shown: a failed write shows no token.
 	writeFileAtomically(path, Digest::sha256Hex(token) + "\n", options);
+	// Audited as a token change, but the rotation stands without it: a
+	// leaked admin token must be replaceable while the database is down.
+	try
+	{
+		context.connect();
+		Audit::AuditLog::recordOperator("admin_token.rotate", "admin-token", Audit::Outcome::Ok);
+		Db::Database::threadEnd();
+	}
+	catch (const std::exception& e)
+	{
+		std::cerr << "nexusctl: warning: the rotation is not in the audit log: " << e.what() << std::endl;
+	}
 	std::cout << token << std::endl;
 	std::cerr << "nexusctl: the new admin token is above (shown this once; only its SHA-256 is kept, in " << path
 	          << "). The running pool takes it at its next reload: systemctl reload nexus." << std::endl;
