@@ -23,12 +23,15 @@ CREATE TABLE agents (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 -- Agent bearer tokens, stored only as SHA-256 hex. expires_at is NULL for a
--- current token and set when a rotation with a grace period retires it.
+-- token without an end, and set for one issued with a lifetime (?ttl=) or
+-- retired by a rotation with a grace period. last_used_at is written in
+-- batches (sql/migrations/0009-token-last-used.sql).
 CREATE TABLE agent_tokens (
-  token_hash CHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY,
-  agent_id   BIGINT UNSIGNED NOT NULL,
-  created_at DATETIME(3) NOT NULL,
-  expires_at DATETIME(3) NULL,
+  token_hash   CHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY,
+  agent_id     BIGINT UNSIGNED NOT NULL,
+  created_at   DATETIME(3) NOT NULL,
+  expires_at   DATETIME(3) NULL,
+  last_used_at DATETIME(3) NULL,
   KEY agent_tokens_agent (agent_id),
   CONSTRAINT agent_tokens_agent_fk FOREIGN KEY (agent_id) REFERENCES agents (id) ON DELETE CASCADE
 ) ENGINE=InnoDB;
@@ -242,4 +245,4 @@ CREATE TABLE sso_users (
   last_sign_in_at DATETIME(3) NOT NULL
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
-INSERT INTO schema_version (version, applied_at) VALUES (8, UTC_TIMESTAMP(3));
+INSERT INTO schema_version (version, applied_at) VALUES (9, UTC_TIMESTAMP(3));

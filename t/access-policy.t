@@ -55,6 +55,7 @@ sub registration { return { slug => unique_slug('ap-reg'), name => 'Policy', sco
 # every write of theirs needs the CSRF token and this site's Origin.
 #                          none   unknown other  self   viewer |admin user: no CSRF, foreign Origin, both right| admin
 my %PUBLIC     = %{ expect(qw(allow  allow   allow  allow  allow     allow   allow   allow     allow)) };    # a session cookie is no identity here, so no CSRF rule either
+my %OPEN       = %{ expect(qw(allow  401     allow  allow  allow     -       -       allow     allow)) };    # anyone, but a token given is checked (reads only)
 my %READER     = %{ expect(qw(401    401     allow  allow  allow     -       -       allow     allow)) };    # reads only
 my %SIGNED_IN  = %{ expect(qw(401    401     403    403    allow     -       -       allow     allow)) };    # people and the admin: reads only
 my %AGENT      = %{ expect(qw(401    401     allow  allow  403       403     403     allow     allow)) };
@@ -102,7 +103,8 @@ my @ROUTES = (
     [ GET    => '/api/auth/verify',                 undef,                                                   \%PUBLIC ],
     [ POST   => '/api/agents/register',             \&registration,                                          \%PUBLIC ],
     [ GET    => '/api/agents',                      undef,                                                   \%SIGNED_IN ],
-    [ GET    => '/api/agents/{slug}/profile',       undef,                                                   \%PUBLIC ],
+    [ GET    => '/api/agents/{slug}/profile',       undef,                                                   \%OPEN ],
+    [ GET    => '/api/agents/{slug}/tokens',        undef,                                                   \%ADMIN ],
     [ POST   => '/api/agents/{slug}/heartbeat',     { status => 'ok', version => '1', meta => { k => 1 } },  \%OWN_WRITE ],
     [ PUT    => '/api/agents/{slug}/token',         undef,                                                   \%ADMIN,          'token.create' ],
     [ DELETE => '/api/agents/{slug}/token/{hash}',  undef,                                                   \%ADMIN,          'token.revoke' ],

@@ -1,6 +1,7 @@
 #!/usr/bin/env perl
-# GET /api/agents (admin) and GET /api/agents/:slug/profile (public): who may
-# read them, what they show, and that no token material ever appears.
+# GET /api/agents (admin) and GET /api/agents/:slug/profile (anyone: the
+# public part; the agent itself and admins: everything): who may read them,
+# what they show, and that no token material ever appears.
 use strict;
 use warnings;
 use utf8;
@@ -40,6 +41,7 @@ my $first = issue_token($made{tokened}{slug});
 my $second = issue_token($made{tokened}{slug}, grace => 600);
 my @secrets = map { ($_->{token}, substr($_->{token}, 4), $_->{token_hash}) } $first, $second;
 my $agent_token = $second->{token};
+my $other_token = issue_token(new_agent(slug => unique_slug('lp-other')))->{token};
 
 # --- GET /api/agents -------------------------------------------------------------
 
@@ -83,15 +85,52 @@ my $agent_token = $second->{token};
         my $want = $made{$which};
         my $r = api(GET => "/api/agents/$want->{slug}/profile");
         is $r->{status}, 200, "profile of the $which agent without a token: 200";
-        is_deeply $r->{json}, { agent => $want, source => undef, profile => undef, models => [] },
-            "$which: exactly {agent:{slug,name,scope}, source:null, profile:null, models:[]} (no assignment, no default)";
+        is_deeply $r->{json}, { agent => { slug => $want->{slug}, name => $want->{name} }, profile => undef, models => [] },
+            "$which: exactly the public part {agent:{slug,name}, profile:null, models:[]} (no assignment, no default)";
         no_token_material($r, "$which profile", @secrets);
+        $r = api(GET => "/api/agents/$want->{slug}/profile", token => $admin);
+        is_deeply $r->{json}, { agent => $want, source => undef, profile => undef, models => [] },
+            "$which, admin: exactly {agent:{slug,name,scope}, source:null, profile:null, models:[]}";
     }
-    for my $token ($agent_token, $admin, 'nxa_' . ('P' x 43)) {
-        my $r = api(GET => "/api/agents/$made{plain}{slug}/profile", token => $token);
-        is $r->{status}, 200, 'the public profile answers whatever bearer token comes with it';
-        no_token_material($r, 'profile read with a token', @secrets, $admin);
+
+    # With a profile: who sees the whole configuration, who the public part.
+    my $slug = $made{tokened}{slug};
+    my $name = 'lp ' . unique_slug('profile') . ' & co';
+    my $made_profile = api(POST => '/api/profiles', token => $admin, json => { name => $name, model => 'openai/gpt-4o',
+        fallbacks => [ { model => 'ollama/llama3.1:8b', on => ['timeout'] } ], gateway => 'https://gateway.example/v1',
+        parameters => { temperature => 0.3 }, description => 'not for everyone' });
+    is $made_profile->{status}, 201, 'a profile with a gateway and parameters' or diag $made_profile->{body};
+    is api(PUT => "/api/assignments/$slug", token => $admin, json => { profile_name => $name })->{status}, 201, '... assigned';
+    my $public = { agent => { slug => $slug, name => $made{tokened}{name} }, profile => { name => $name },
+        models => [ { role => 'primary', model => 'openai/gpt-4o' }, { role => 'fallback', model => 'ollama/llama3.1:8b' } ] };
+    my %callers = (
+        'no token'              => [],
+        "another agent's token" => [ token => $other_token ],
+        'a signed-in viewer'    => [ user => 'lp-viewer', role => 'viewer' ],
+    );
+    for my $who (sort keys %callers) {
+        my $r = api(GET => "/api/agents/$slug/profile", @{ $callers{$who} });
+        is $r->{status}, 200, "$who: 200";
+        is_deeply $r->{json}, $public, "$who: only the public part (slug, name, profile name, models in routing order)";
+        unlike $r->{body}, qr/gateway|temperature|not for everyone|registry|source/, "$who: no gateway, parameters or registry";
+        like $r->{headers}{vary} // '', qr/Authorization/, "$who: Vary names Authorization";
     }
+    my %full = (
+        "the agent's own token" => [ token => $agent_token ],
+        'the admin token'       => [ token => $admin ],
+        'a signed-in admin'     => [ user => 'lp-admin', role => 'admin' ],
+    );
+    for my $who (sort keys %full) {
+        my $r = api(GET => "/api/agents/$slug/profile", @{ $full{$who} });
+        is $r->{status}, 200, "$who: 200";
+        is $r->{json}{source}, 'assignment', "$who: the whole configuration";
+        is $r->{json}{profile}{gateway}, 'https://gateway.example/v1', "$who: ... with the gateway";
+        is $r->{json}{profile}{parameters}{temperature}, 0.3, "$who: ... and the parameters";
+        ok exists $r->{json}{models}[0]{registry}, "$who: ... and the registry facts";
+        no_token_material($r, "$who profile", @secrets, $admin);
+    }
+    error_is(api(GET => "/api/agents/$slug/profile", token => 'nxa_' . ('P' x 43)), 401, 'unauthorized',
+        'an unknown token is refused, not taken for anonymous: 401');
 
     error_is(api(GET => '/api/agents/' . unique_slug('lp-nobody') . '/profile'), 404, 'not_found', 'profile of an unknown agent: 404');
     error_is(api(GET => '/api/agents/NOT-A-SLUG/profile'), 404, 'not_found', 'a value that is no slug names no agent: 404');

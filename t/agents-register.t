@@ -65,7 +65,7 @@ my %accepted;    # slug => 1 for every registration this file expects to succeed
     my $row = stored_row($slug);
     is_deeply [ @$row{qw(slug name scope)} ], [ $slug, 'My Agent', 'studio' ], 'the row is stored';
 
-    my $p = api(GET => "/api/agents/$slug/profile");
+    my $p = api(GET => "/api/agents/$slug/profile", token => admin_token());
     is_deeply $p->{json}{agent}, { slug => $slug, name => 'My Agent', scope => 'studio' }, 'the profile shows it';
 
     error_is(register(slug => $slug, name => 'Impostor', scope => 'other'),

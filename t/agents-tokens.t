@@ -67,7 +67,7 @@ my $other_token = issue_token($other)->{token};
     my $r = put_token($slug, $admin);
     is $r->{status}, 201, 'issued: 201';
     my $t = $r->{json};
-    is_deeply [ sort keys %$t ], [qw(created_at previous_tokens_expire_at slug token token_hash)], 'exactly the documented fields';
+    is_deeply [ sort keys %$t ], [qw(created_at expires_at previous_tokens_expire_at slug token token_hash)], 'exactly the documented fields';
     is $t->{slug}, $slug, 'slug';
     like $t->{token}, qr/^nxa_[A-Za-z0-9_-]{43}$/, 'token is nxa_ and 43 base64url characters';
     is length $t->{token}, 47, 'token is 47 characters';
@@ -200,6 +200,89 @@ my $other_token = issue_token($other)->{token};
             qr/tokenHash|hash/);
     }
     is beat_status($slug, $b->{token}), 200, 'the malformed requests revoked nothing';
+}
+
+# --- lifetimes (?ttl=), expiry, the token list, last use ---------------------------
+
+sub tokens_of { my ($slug, $token, $query) = @_; api(GET => "/api/agents/$slug/tokens" . ($query // ''), token => $token) }
+
+{
+    my $slug = new_agent(slug => unique_slug('tok-ttl'));
+    for my $bad ('0', '-1', 'abc', '1.5', '315360001') {
+        error_is(put_token($slug, $admin, "?ttl=$bad"), 400, 'bad_request', "ttl=$bad: 400", qr/'ttl'/);
+    }
+    is scalar @{ stored_tokens($slug) }, 0, 'the refused requests issued nothing';
+
+    my $start = time;
+    my $r = put_token($slug, $admin, '?ttl=2');
+    is $r->{status}, 201, 'ttl=2: 201';
+    my $issued = $r->{json};
+    my ($created, $expires) = (epoch_of($issued->{created_at}), epoch_of($issued->{expires_at}));
+    ok defined $expires, '... with expires_at' or diag $r->{body};
+    is sprintf('%.3f', $expires - $created), '2.000', '... created_at + 2 s';
+    is sprintf('%.3f', epoch_of(stored_tokens($slug)->[0]{expires_at} =~ s/ /T/r . 'Z') - $created), '2.000',
+        '... stored as the row\'s expires_at';
+    is beat_status($slug, $issued->{token}), 200, 'the token works while it lives';
+    is api(GET => '/api/vault/secrets', token => $issued->{token})->{status}, 200, '... on the normal path too';
+
+    my $plain_slug = new_agent(slug => unique_slug('tok-plain'));
+    my $plain = put_token($plain_slug, $admin)->{json};
+    ok exists $plain->{expires_at} && !defined $plain->{expires_at}, 'without ttl (no agents.token_max_ttl_s): expires_at null';
+
+    # The list, while the token lives: no token anywhere, newest first.
+    my $second = put_token($slug, $admin, '?grace=600')->{json};
+    error_is(tokens_of($slug, undef), 401, 'unauthorized', 'GET tokens without a token: 401');
+    error_is(tokens_of($slug, $second->{token}), 403, 'forbidden', "GET tokens with the agent's own token: 403");
+    error_is(tokens_of($slug, $other_token), 403, 'forbidden', "GET tokens with another agent's token: 403");
+    error_is(api(GET => "/api/agents/$slug/tokens", user => 'tok-viewer', role => 'viewer'), 403, 'forbidden',
+        'GET tokens as a signed-in viewer: 403');
+    error_is(tokens_of(unique_slug('tok-nobody'), $admin), 404, 'not_found', 'GET tokens of an unknown agent: 404');
+    $r = tokens_of($slug, $admin);
+    is $r->{status}, 200, 'GET tokens with the admin token: 200';
+    is $r->{headers}{'cache-control'}, 'no-store', '... not stored by caches';
+    is_deeply [ map { $_->{token_hash} } @{ $r->{json} } ], [ $second->{token_hash}, $issued->{token_hash} ],
+        '... both tokens, newest first';
+    is_deeply [ sort keys %{ $r->{json}[0] } ], [qw(created_at expires_at last_used_at status token_hash)],
+        '... each with hash, created, last used, expires and status';
+    unlike $r->{body}, qr/\Q$issued->{token}\E|\Q$second->{token}\E|nxa_/, '... and never a token';
+    is api(GET => "/api/agents/$slug/tokens", user => 'tok-admin', role => 'admin')->{status}, 200,
+        'GET tokens as a signed-in admin: 200';
+    my $page = tokens_of($slug, $admin, '?limit=1');
+    is scalar @{ $page->{json} }, 1, 'limit=1: one token';
+    my $next = next_link($page);
+    ok $next, '... and a Link to the next page';
+    is_deeply [ map { $_->{token_hash} } @{ api(GET => $next, token => $admin)->{json} } ], [ $issued->{token_hash} ],
+        '... which holds the older one';
+    error_is(tokens_of($slug, $admin, '?after=bm90LWEtY3Vyc29y'), 400, 'bad_request', 'a cursor of another list: 400', qr/after/);
+
+    # last_used_at: written in batches (auth.token_usage_flush_s is 1 s in the tests).
+    my $used = wait_until(10, sub {
+        my ($row) = grep { $_->{token_hash} eq $issued->{token_hash} } @{ tokens_of($slug, $admin)->{json} };
+        $row->{last_used_at};
+    });
+    ok $used, 'last_used_at is set after the token was used' or diag explain tokens_of($slug, $admin)->{json};
+    ok epoch_of($used) >= $created, '... not before the token was made';
+    # (A token that authenticates is used, also when the route then refuses it: 403 above.)
+    my ($unused) = @{ tokens_of($plain_slug, $admin)->{json} };
+    is $unused->{token_hash}, $plain->{token_hash}, 'another agent\'s list holds its own token';
+    is $unused->{last_used_at}, undef, 'a token never presented has last_used_at null';
+
+    # Expiry: a 401 that says so; an unknown token's 401 says something else.
+    sleep 0.1 while time < $start + 2.5;
+    error_is(api(GET => '/api/vault/secrets', token => $issued->{token}), 401, 'unauthorized',
+        'the expired token: 401 saying it expired', qr/^the token has expired$/);
+    error_is(api(POST => "/api/agents/$slug/heartbeat", token => $issued->{token}), 401, 'unauthorized',
+        '... on the heartbeat too', qr/^the token has expired$/);
+    error_is(api(GET => '/api/vault/secrets', token => 'nxa_' . ('E' x 43)), 401, 'unauthorized',
+        'an unknown token: 401 that does not say expired', qr/^unknown or revoked token$/);
+    my ($row) = grep { $_->{token_hash} eq $issued->{token_hash} } @{ tokens_of($slug, $admin)->{json} };
+    is $row->{status}, 'expired', 'the list shows it expired';
+    my ($live) = grep { $_->{token_hash} eq $second->{token_hash} } @{ tokens_of($slug, $admin)->{json} };
+    is $live->{status}, 'active', '... and the other one active';
+
+    # Revoking an expired token: 404, as for one that is not there.
+    error_is(revoke($slug, $issued->{token_hash}, $admin), 404, 'not_found', 'DELETE of the expired token: 404');
+    is revoke($slug, $second->{token_hash}, $admin)->{status}, 204, 'DELETE of the live one: 204';
 }
 
 done_testing();

@@ -68,6 +68,30 @@ like($out, qr/must not be world-readable/, '... saying why');
 chmod 0600, "$dir/token";
 ($rc, $out) = check({}, "auth.admin_token_file = $dir/token");
 is($rc, 0, 'the same file with mode 0600 is accepted') or diag($out);
+like($out, qr/warning: auth\.admin_token_file is deprecated: it keeps the admin token in clear/,
+    '... with a warning that it is deprecated');
+unlike($out, qr/x{40}/, '... that does not repeat the token');
+
+# The admin token's hash (auth.admin_token_hash_file): no token on disk.
+open $fh, '>', "$dir/token.sha256" or die;
+print $fh `printf '%s\n' xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx | $nexusctl hash-token`;
+close $fh;
+chmod 0640, "$dir/token.sha256";
+($rc, $out) = check({}, "auth.admin_token_hash_file = $dir/token.sha256");
+is($rc, 0, 'an admin token hash file is accepted') or diag($out);
+unlike($out, qr/warning/, '... without a warning');
+chmod 0660, "$dir/token.sha256";
+($rc, $out) = check({}, "auth.admin_token_hash_file = $dir/token.sha256");
+is($rc, 78, 'a hash file its group may write is refused');
+like($out, qr/auth\.admin_token_hash_file: .* must not be writable by group or others/, '... saying why');
+chmod 0640, "$dir/token.sha256";
+($rc, $out) = check({}, "auth.admin_token_hash_file = $dir/token.sha256", "auth.admin_token_file = $dir/token");
+is($rc, 78, 'the hash file and the deprecated token file together are refused');
+like($out, qr/both set/, '... saying so');
+($rc, $out) = check({}, "auth.admin_token_hash_file = $dir/token");
+is($rc, 78, 'a hash file holding a token instead of its hash is refused');
+like($out, qr/64 hex digits/, '... saying what it must hold');
+unlike($out, qr/x{40}/, '... without repeating it');
 
 chmod 0640, $keyring;
 ($rc, $out) = check({}, '');

@@ -44,13 +44,13 @@ subtest 'the samples are there, and clean under strict mode' => sub {
 
 subtest 'profiles.default' => sub {
     my $agent = new_agent();
-    my $cfg = api(GET => "/api/agents/$agent/profile")->{json};
+    my $cfg = api(GET => "/api/agents/$agent/profile", token => $admin)->{json};
     is $cfg->{source}, 'default', 'an unassigned agent runs the default profile';
     is $cfg->{profile}{name}, 'Dev Fast & Cheap', '... named by profiles.default';
     is_deeply [ map { $_->{model} } @{ $cfg->{models} } ], [ 'openai/gpt-4o-mini', 'ollama/llama3.1:8b' ], '... with its models';
     is $cfg->{models}[0]{registry}{context_length}, 128000, '... and their registry facts';
     api(PUT => "/api/assignments/$agent", token => $admin, json => { profile_name => 'Prod-Reliable' });
-    $cfg = api(GET => "/api/agents/$agent/profile")->{json};
+    $cfg = api(GET => "/api/agents/$agent/profile", token => $admin)->{json};
     is $cfg->{source}, 'assignment', 'an assignment wins over the default';
     is $cfg->{profile}{name}, 'Prod-Reliable', '... its profile';
 };

@@ -264,8 +264,8 @@ subtest 'registry warnings and the effective configuration' => sub {
 
     my $agent = new_agent(slug => unique_slug('pf-eff'), name => 'Effective', scope => 'studio');
     api(PUT => "/api/assignments/$agent", token => $admin, json => { profile_name => $name });
-    my $cfg = api(GET => "/api/agents/$agent/profile");
-    is $cfg->{status}, 200, 'the effective configuration: public, 200';
+    my $cfg = api(GET => "/api/agents/$agent/profile", token => $admin);
+    is $cfg->{status}, 200, 'the effective configuration (admin): 200';
     is_deeply $cfg->{json}{agent}, { slug => $agent, name => 'Effective', scope => 'studio' }, 'the agent';
     is $cfg->{json}{source}, 'assignment', 'source: assignment';
     is $cfg->{json}{profile}{name}, $name, 'the profile';

@@ -341,7 +341,7 @@ void AgentStore::heartbeatOne(BatchedHeartbeat& beat)
 	beat.at = heartbeatWithToken(beat.slug, beat.tokenHash, beat.report);
 }
 
-std::optional<IssuedToken> AgentStore::issueToken(const std::string& slug, int graceSeconds)
+std::optional<IssuedToken> AgentStore::issueToken(const std::string& slug, int graceSeconds, long long ttlSeconds)
 {
 	auto issued = Database::run([&]() -> std::optional<IssuedToken> {
 		Db::Transaction tx;
@@ -378,11 +378,15 @@ std::optional<IssuedToken> AgentStore::issueToken(const std::string& slug, int g
 
 		issued.token = Auth::Token::generateAgentToken();
 		issued.hash = Digest::sha256Hex(issued.token);
-		auto& insert =
-		    Database::prepare("INSERT INTO agent_tokens (token_hash, agent_id, created_at) VALUES (?, ?, ?)");
+		if (ttlSeconds > 0)
+			issued.expiresAt = issued.createdAt + Poco::Timestamp::TimeDiff(ttlSeconds) * Poco::Timestamp::resolution();
+		auto& insert = Database::prepare(
+		    "INSERT INTO agent_tokens (token_hash, agent_id, created_at, expires_at) VALUES (?, ?, ?, ?)");
 		insert.setString(1, issued.hash);
 		insert.setUInt64(2, agentId);
 		insert.setString(3, now);
+		Row::setOptionalString(
+		    insert, 4, issued.expiresAt ? std::optional<std::string>(Time::toSql(*issued.expiresAt)) : std::nullopt);
 		insert.executeUpdate();
 		tx.commit();
 		return issued;
@@ -395,10 +399,12 @@ std::optional<IssuedToken> AgentStore::issueToken(const std::string& slug, int g
 bool AgentStore::revokeToken(const std::string& slug, const std::string& tokenHash)
 {
 	const bool revoked = Database::run([&] {
+		// An expired token is not there to revoke (404); the next rotation purges it.
 		auto& st = Database::prepare("DELETE t FROM agent_tokens t JOIN agents a ON a.id = t.agent_id WHERE a.slug "
-		                             "= ? AND t.token_hash = ?");
+		                             "= ? AND t.token_hash = ? AND (t.expires_at IS NULL OR t.expires_at > ?)");
 		st.setString(1, slug);
 		st.setString(2, tokenHash);
+		st.setString(3, Time::toSql(Poco::Timestamp()));
 		return st.executeUpdate() > 0;
 	});
 	if (revoked) Invalidation::bump(Invalidation::Topic::Tokens);
@@ -408,16 +414,66 @@ bool AgentStore::revokeToken(const std::string& slug, const std::string& tokenHa
 std::optional<Auth::AgentGrant> AgentStore::findByTokenHash(const std::string& tokenHash)
 {
 	return Database::run([&]() -> std::optional<Auth::AgentGrant> {
-		auto& st = Database::prepare(
-		    "SELECT a.id, a.slug, t.expires_at FROM agent_tokens t JOIN agents a ON a.id = t.agent_id "
-		    "WHERE t.token_hash = ? AND (t.expires_at IS NULL OR t.expires_at > ?)");
+		// Expired tokens too: the Authenticator tells "expired" from "unknown".
+		auto& st = Database::prepare("SELECT a.id, a.slug, t.expires_at FROM agent_tokens t JOIN agents a ON a.id = "
+		                             "t.agent_id WHERE t.token_hash = ?");
 		st.setString(1, tokenHash);
-		st.setString(2, Time::toSql(Poco::Timestamp()));
 		std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
 		if (!rs->next()) return std::nullopt;
 		Auth::AgentGrant grant{Auth::Principal::agent(rs->getUInt64(1), rs->getString(2)), std::nullopt};
 		if (const auto expires = Row::optionalString(*rs, 3)) grant.expiresAt = Time::fromSql(*expires);
 		return grant;
+	});
+}
+
+std::optional<std::vector<TokenInfo>> AgentStore::tokens(const std::string& slug, std::size_t limit,
+                                                         const TokenCursor& after)
+{
+	return Database::run([&]() -> std::optional<std::vector<TokenInfo>> {
+		auto& find = Database::prepare("SELECT id FROM agents WHERE slug = ?");
+		find.setString(1, slug);
+		std::unique_ptr<sql::ResultSet> rs(find.executeQuery());
+		if (!rs->next()) return std::nullopt;
+		const std::uint64_t agentId = rs->getUInt64(1);
+		const auto read = [&slug](sql::ResultSet& row) {
+			return TokenInfo{slug, row.getString(1), row.getString(2), Row::optionalString(row, 3),
+			                 Row::optionalString(row, 4)};
+		};
+		const std::string columns = "SELECT token_hash, created_at, expires_at, last_used_at FROM agent_tokens ";
+		if (after.hash.empty())
+		{
+			auto& st =
+			    Database::prepare(columns + "WHERE agent_id = ? ORDER BY created_at DESC, token_hash DESC LIMIT ?");
+			st.setUInt64(1, agentId);
+			st.setUInt(2, static_cast<unsigned>(limit));
+			return Row::readAll<TokenInfo>(st, read);
+		}
+		auto& st = Database::prepare(columns +
+		                             "WHERE agent_id = ? AND (created_at < ? OR (created_at = ? AND token_hash < ?)) "
+		                             "ORDER BY created_at DESC, token_hash DESC LIMIT ?");
+		st.setUInt64(1, agentId);
+		st.setString(2, after.createdAt);
+		st.setString(3, after.createdAt);
+		st.setString(4, after.hash);
+		st.setUInt(5, static_cast<unsigned>(limit));
+		return Row::readAll<TokenInfo>(st, read);
+	});
+}
+
+void AgentStore::recordTokenUse(const std::vector<std::string>& hashes, const Poco::Timestamp& at)
+{
+	if (hashes.empty()) return;
+	// Slots padded to a power of two (the last hash repeated): few statement texts.
+	const std::size_t slots = slotsFor(hashes.size());
+	std::string sql = "UPDATE agent_tokens SET last_used_at = ? WHERE token_hash IN (?";
+	for (std::size_t i = 1; i < slots; ++i) sql += ", ?";
+	sql += ")";
+	Database::run([&] {
+		auto& st = Database::prepare(sql);
+		st.setString(1, Time::toSql(at));
+		for (std::size_t i = 0; i < slots; ++i)
+			st.setString(static_cast<unsigned>(i + 2), hashes[std::min(i, hashes.size() - 1)]);
+		st.executeUpdate();
 	});
 }
 

@@ -54,17 +54,28 @@ struct IssuedToken
 	std::string token;
 	std::string hash;
 	Poco::Timestamp createdAt;
+	std::optional<Poco::Timestamp> expiresAt; ///< its lifetime's end; nullopt: none
 	std::optional<Poco::Timestamp> previousExpireAt;
 };
 
-/// An active token as the agents page shows it to an admin: its hash (the
-/// handle to revoke it), never the token. Times are MySQL DATETIME text (UTC).
+/// A token as an admin sees it (the agents page, GET /api/agents/:slug/tokens):
+/// its hash (the handle to revoke it), never the token. Times are MySQL
+/// DATETIME text (UTC).
 struct TokenInfo
 {
 	std::string slug; ///< the agent's
 	std::string hash;
 	std::string createdAt;
-	std::optional<std::string> expiresAt; ///< nullopt: until revoked or rotated
+	std::optional<std::string> expiresAt;       ///< nullopt: until revoked or rotated
+	std::optional<std::string> lastUsedAt = {}; ///< nullopt: not used since issued (to within a flush)
+};
+
+/// Where a page of an agent's tokens starts: after the token created at
+/// createdAt (DATETIME text) with this hash, newest first; empty: the first page.
+struct TokenCursor
+{
+	std::string createdAt;
+	std::string hash;
 };
 
 /// The SQL for /api/agents. Every method runs inside Database::run, so it
@@ -105,15 +116,27 @@ public:
 	/// heartbeatWithToken for one beat: sets its at.
 	static void heartbeatOne(BatchedHeartbeat& beat);
 
-	/// Issues a new token. Earlier tokens are deleted (graceSeconds == 0) or
-	/// set to expire graceSeconds from now. nullopt when there is no such agent.
-	static std::optional<IssuedToken> issueToken(const std::string& slug, int graceSeconds);
+	/// Issues a new token, which expires ttlSeconds from now (0: no end).
+	/// Earlier tokens are deleted (graceSeconds == 0) or set to expire
+	/// graceSeconds from now. nullopt when there is no such agent.
+	static std::optional<IssuedToken> issueToken(const std::string& slug, int graceSeconds, long long ttlSeconds = 0);
 
-	/// Deletes one token of the agent; false when agent or token is unknown.
+	/// Deletes one active token of the agent; false when the agent is
+	/// unknown or has no active token with that hash (an expired one included).
 	static bool revokeToken(const std::string& slug, const std::string& tokenHash);
 
-	/// The agent owning an active (unexpired) token with this hash, and the token's expiry.
+	/// The agent owning a token with this hash, expired or not, and the token's expiry.
 	static std::optional<Auth::AgentGrant> findByTokenHash(const std::string& tokenHash);
+
+	/// Up to limit tokens of the agent (expired ones too), newest first,
+	/// after the cursor; nullopt when there is no such agent.
+	static std::optional<std::vector<TokenInfo>> tokens(const std::string& slug, std::size_t limit,
+	                                                    const TokenCursor& after);
+
+	/// Sets last_used_at = at for the tokens with these hashes (at most
+	/// Auth::TokenUsage::kBatch), in one statement; the tokens that are gone
+	/// are skipped. Auth::TokenUsage's writer.
+	static void recordTokenUse(const std::vector<std::string>& hashes, const Poco::Timestamp& at);
 };
 
 } // namespace Agents

@@ -35,6 +35,8 @@ const std::size_t kMaxNameChars = 200;
 const std::size_t kMaxScopeChars = 64;
 const std::size_t kMaxHeartbeatField = 64;
 const int kMaxGraceSeconds = 7 * 24 * 3600;
+/// The longest ?ttl= without agents.token_max_ttl_s: ten years.
+const long long kMaxTtlSeconds = 10LL * 365 * 24 * 3600;
 
 /// Whether the agent's last heartbeat is younger than agents.offline_after_s.
 bool isOnline(const Agent& a, const Settings& settings)
@@ -198,7 +200,32 @@ std::optional<Response> heartbeatWithToken(const Request& request, const std::st
 // a new token replaces the one it did not see), and the pool log names the
 // unaudited change (AuditLog::record).
 
-Response issueToken(const Request& request, const Auth::Principal& principal)
+/// The lifetime a new token gets: ?ttl= (1 up to agents.token_max_ttl_s, or
+/// kMaxTtlSeconds without a cap), else the cap (0: no end).
+long long tokenLifetime(const Request& request, const Settings& settings)
+{
+	const long long cap = settings.agentsTokenMaxTtlS;
+	const auto ttlText = request.query("ttl");
+	if (!ttlText) return cap;
+	const long long most = cap > 0 ? cap : kMaxTtlSeconds;
+	const long long ttl = parseInteger(*ttlText).value_or(-1);
+	if (ttl < 1 || ttl > most)
+		throw Http::BadRequest("query parameter 'ttl' must be a number of seconds from 1 to " + std::to_string(most) +
+		                       (cap > 0 ? " (agents.token_max_ttl_s)" : ""));
+	return ttl;
+}
+
+Poco::Dynamic::Var optionalTime(const std::optional<Poco::Timestamp>& t)
+{
+	return t ? Poco::Dynamic::Var(Time::toRfc3339(*t)) : Poco::Dynamic::Var();
+}
+
+Poco::Dynamic::Var optionalSqlTime(const std::optional<std::string>& t)
+{
+	return t ? Poco::Dynamic::Var(Time::sqlToRfc3339(*t)) : Poco::Dynamic::Var();
+}
+
+Response issueToken(const Request& request, const Auth::Principal& principal, const Settings& settings)
 {
 	long long grace = 0;
 	if (auto g = request.query("grace"))
@@ -208,8 +235,9 @@ Response issueToken(const Request& request, const Auth::Principal& principal)
 			throw Http::BadRequest("query parameter 'grace' must be a number of seconds from 0 to " +
 			                       std::to_string(kMaxGraceSeconds));
 	}
+	const long long ttl = tokenLifetime(request, settings);
 	const std::string& slug = request.pathParam("slug");
-	auto issued = AgentStore::issueToken(slug, static_cast<int>(grace));
+	auto issued = AgentStore::issueToken(slug, static_cast<int>(grace), ttl);
 	if (!issued) throw Http::NotFound("no agent '" + slug + "'");
 	Audit::AuditLog::record(request, principal, "token.create", "agent:" + slug, Audit::Outcome::Ok);
 	auto o = Http::Json::object();
@@ -217,9 +245,8 @@ Response issueToken(const Request& request, const Auth::Principal& principal)
 	o->set("token", issued->token);
 	o->set("token_hash", issued->hash);
 	o->set("created_at", Time::toRfc3339(issued->createdAt));
-	o->set("previous_tokens_expire_at", issued->previousExpireAt
-	                                        ? Poco::Dynamic::Var(Time::toRfc3339(*issued->previousExpireAt))
-	                                        : Poco::Dynamic::Var());
+	o->set("expires_at", optionalTime(issued->expiresAt));
+	o->set("previous_tokens_expire_at", optionalTime(issued->previousExpireAt));
 	Response response = Response::json(201, *o);
 	response.addHeader("Cache-Control", "no-store");
 	return response;
@@ -236,9 +263,115 @@ Response revokeToken(const Request& request, const Auth::Principal& principal)
 	return Response::noContent();
 }
 
-/// The agent's effective configuration (public, as the spec says): its
-/// profile and the registry facts of its models; never a secret or token.
-Response publicProfile(const Request& request, const Settings& settings)
+/// The cursor of a token list page: "<created_at DATETIME>|<hash>".
+std::string tokenCursorOf(const TokenInfo& t)
+{
+	return t.createdAt + "|" + t.hash;
+}
+
+/// The cursor ?after= names; throws BadRequest for one no page of this list gave.
+TokenCursor tokenCursor(const Http::Page& page)
+{
+	if (page.after().empty()) return {};
+	const std::string& text = page.after();
+	const auto bar = text.find('|');
+	TokenCursor cursor;
+	if (bar != std::string::npos)
+	{
+		cursor.createdAt = text.substr(0, bar);
+		cursor.hash = text.substr(bar + 1);
+	}
+	bool valid = Auth::Token::isHash(cursor.hash) && cursor.createdAt.size() <= 32;
+	for (unsigned char c : cursor.createdAt) valid = valid && c >= 0x20 && c < 0x7f;
+	if (valid)
+	{
+		try
+		{
+			// Canonical DATETIME(3) text, whatever the parser let through.
+			cursor.createdAt = Time::toSql(Time::fromSql(cursor.createdAt));
+		}
+		catch (const std::exception&)
+		{
+			valid = false;
+		}
+	}
+	if (!valid) throw Http::BadRequest("query parameter 'after' is not a cursor of this list");
+	return cursor;
+}
+
+/// GET /api/agents/:slug/tokens (admin): the agent's tokens, newest first,
+/// by hash (the handle DELETE takes), never the token.
+Response listTokens(const Request& request)
+{
+	const auto page = Http::Page::from(request, {});
+	const TokenCursor after = tokenCursor(page);
+	const std::string& slug = request.pathParam("slug");
+	auto tokens = AgentStore::tokens(slug, page.fetch(), after);
+	if (!tokens) throw Http::NotFound("no agent '" + slug + "'");
+	const Poco::Timestamp now;
+	Response response = page.respond(
+	    std::move(*tokens), request,
+	    [&now](const TokenInfo& t) {
+		    auto o = Http::Json::object();
+		    o->set("token_hash", t.hash);
+		    o->set("created_at", Time::sqlToRfc3339(t.createdAt));
+		    o->set("last_used_at", optionalSqlTime(t.lastUsedAt));
+		    o->set("expires_at", optionalSqlTime(t.expiresAt));
+		    const bool expired = t.expiresAt && Time::fromSql(*t.expiresAt) <= now;
+		    o->set("status", expired ? "expired" : "active");
+		    return o;
+	    },
+	    tokenCursorOf);
+	response.addHeader("Cache-Control", "no-store");
+	return response;
+}
+
+/// Whether principal sees an agent's whole configuration: the agent itself,
+/// the admin token or a signed-in admin.
+bool seesEverything(const Auth::Principal& principal, const std::string& slug)
+{
+	if (principal.isAdmin()) return true;
+	if (principal.isAgent()) return principal.name == slug;
+	return principal.isUser() && principal.role == Auth::Principal::Role::Admin;
+}
+
+/// What anyone may know of an agent's configuration: who it is, its
+/// profile's name and its models in routing order; no gateway, parameters,
+/// registry facts or anything else of the profile.
+Poco::JSON::Object::Ptr publicPart(const Poco::JSON::Object& full, const Agent& agent)
+{
+	auto o = Http::Json::object();
+	auto who = Http::Json::object();
+	who->set("slug", agent.slug);
+	who->set("name", agent.name);
+	o->set("agent", who);
+	const auto profile = full.getObject("profile");
+	if (profile)
+	{
+		auto named = Http::Json::object();
+		named->set("name", profile->getValue<std::string>("name"));
+		o->set("profile", named);
+	}
+	else
+		o->set("profile", Poco::Dynamic::Var());
+	Poco::JSON::Array::Ptr models = new Poco::JSON::Array;
+	if (const auto all = full.getArray("models"))
+		for (std::size_t i = 0; i < all->size(); ++i)
+		{
+			const auto entry = all->getObject(static_cast<unsigned>(i));
+			auto m = Http::Json::object();
+			m->set("role", entry->getValue<std::string>("role"));
+			m->set("model", entry->getValue<std::string>("model"));
+			models->add(m);
+		}
+	o->set("models", models);
+	return o;
+}
+
+/// GET /api/agents/:slug/profile: the agent's effective configuration (its
+/// profile and the registry facts of its models; never a secret or token)
+/// for the agent itself and admins; the public part for anyone else.
+Response agentProfile(const Request& request, const Auth::Principal& principal, const Settings& settings)
 {
 	const std::string& slug = request.pathParam("slug");
 	auto agent = AgentStore::find(slug);
@@ -247,7 +380,10 @@ Response publicProfile(const Request& request, const Settings& settings)
 	summary->set("slug", agent->slug);
 	summary->set("name", agent->name);
 	summary->set("scope", agent->scope);
-	return Response::json(200, *Profiles::effectiveConfiguration(agent->id, summary, settings));
+	const auto full = Profiles::effectiveConfiguration(agent->id, summary, settings);
+	Response response = Response::json(200, seesEverything(principal, slug) ? *full : *publicPart(*full, *agent));
+	response.addHeader("Vary", "Authorization, Cookie");
+	return response;
 }
 
 } // namespace
@@ -258,8 +394,10 @@ void registerRoutes(Routing::Router& router, const Settings& settings)
 	           [&settings](const Request& r, const Auth::Principal& p) { return listAgents(r, p, settings); });
 	router.add("POST", "/api/agents/register", Access::Public,
 	           [&settings](const Request& r, const Auth::Principal&) { return registerAgent(r, settings); });
-	router.add("GET", "/api/agents/:slug/profile", Access::Public,
-	           [&settings](const Request& r, const Auth::Principal&) { return publicProfile(r, settings); });
+	router.add("GET", "/api/agents/:slug/profile", Access::Open,
+	           [&settings](const Request& r, const Auth::Principal& p) { return agentProfile(r, p, settings); });
+	router.add("GET", "/api/agents/:slug/tokens", Access::Admin,
+	           [](const Request& r, const Auth::Principal&) { return listTokens(r); });
 	router.add("POST", "/api/agents/:slug/heartbeat", Access::AgentSelf,
 	           [&settings](const Request& r, const Auth::Principal&) { return heartbeat(r, settings); });
 	router.setVerifiedFastPath("POST", "/api/agents/:slug/heartbeat",
@@ -267,7 +405,7 @@ void registerRoutes(Routing::Router& router, const Settings& settings)
 		                           return heartbeatWithToken(r, tokenHash, settings, principal);
 	                           });
 	router.add("PUT", "/api/agents/:slug/token", Access::Admin,
-	           [](const Request& r, const Auth::Principal& p) { return issueToken(r, p); });
+	           [&settings](const Request& r, const Auth::Principal& p) { return issueToken(r, p, settings); });
 	router.add("DELETE", "/api/agents/:slug/token/:tokenHash", Access::Admin,
 	           [](const Request& r, const Auth::Principal& p) { return revokeToken(r, p); });
 }

@@ -1,6 +1,7 @@
 #include "auth/Authenticator.h"
 
 #include "auth/Token.h"
+#include "auth/TokenUsage.h"
 #include "http/HttpError.h"
 #include "http/Request.h"
 #include "metrics/Invalidation.h"
@@ -49,11 +50,12 @@ Principal ssoUser(const std::string& id, const std::string& roles, const std::st
 }
 } // namespace
 
-Authenticator::Authenticator(std::string adminTokenHash, AgentLookup findAgent, TokenCacheSettings cache):
-    _adminTokenHash(std::move(adminTokenHash)), _findAgent(std::move(findAgent)), _cacheSettings(cache)
+Authenticator::Authenticator(std::string adminTokenHash, AgentLookup findAgent, TokenCacheSettings cache,
+                             TokenUsage* usage):
+    _adminTokenHash(std::move(adminTokenHash)),
+    _findAgent(std::move(findAgent)), _cacheSettings(cache), _usage(usage)
 {
-	if (cache.knownMs > 0 || cache.unknownMs > 0)
-		_cache = std::make_unique<ExpiringCache<std::optional<Principal>>>(cache.maxEntries);
+	if (cache.knownMs > 0 || cache.unknownMs > 0) _cache = std::make_unique<ExpiringCache<Answer>>(cache.maxEntries);
 }
 
 ExpiringCache<Principal>::Clock::time_point cacheUntil(ExpiringCache<Principal>::Clock::time_point now, int ttlMs,
@@ -68,31 +70,40 @@ ExpiringCache<Principal>::Clock::time_point cacheUntil(ExpiringCache<Principal>:
 	return until;
 }
 
-std::optional<Principal> Authenticator::findAgent(const std::string& hash) const
+Authenticator::Answer Authenticator::findAgent(const std::string& hash) const
 {
-	if (!_cache)
-	{
-		auto grant = _findAgent(hash);
-		return grant ? std::optional<Principal>(std::move(grant->agent)) : std::nullopt;
-	}
-	using Clock = ExpiringCache<std::optional<Principal>>::Clock;
+	using Clock = ExpiringCache<Answer>::Clock;
 	// Read before the database is asked: an answer that races with a revoke is not kept.
 	const std::uint64_t generation = Invalidation::generation(Invalidation::Topic::Tokens);
 	const Clock::time_point now = Clock::now();
-	if (auto cached = _cache->find(hash, generation, now)) return *cached;
+	if (_cache)
+		if (auto cached = _cache->find(hash, generation, now)) return *cached;
 	const std::optional<AgentGrant> grant = _findAgent(hash);
-	if (!grant)
+	Answer answer;
+	Poco::Timestamp::TimeDiff left = 0;
+	if (grant)
 	{
+		if (grant->expiresAt) left = *grant->expiresAt - Poco::Timestamp();
+		if (grant->expiresAt && left <= 0)
+			answer.expired = true;
+		else
+			answer.agent = grant->agent;
+	}
+	if (!_cache) return answer;
+	if (!answer.agent)
+	{
+		// Unknown, revoked or expired: none of them comes back.
 		if (_cacheSettings.unknownMs > 0)
-			_cache->store(hash, std::nullopt, generation, now + std::chrono::milliseconds(_cacheSettings.unknownMs));
-		return std::nullopt;
+			_cache->store(hash, answer, generation, now + std::chrono::milliseconds(_cacheSettings.unknownMs));
+		return answer;
 	}
 	if (_cacheSettings.knownMs > 0)
 	{
+		// Never past the token's own end (a lifetime, a rotated token's grace period).
 		const Clock::time_point until = cacheUntil(now, _cacheSettings.knownMs, grant->expiresAt);
-		if (until > now) _cache->store(hash, grant->agent, generation, until);
+		if (until > now) _cache->store(hash, answer, generation, until);
 	}
-	return grant->agent;
+	return answer;
 }
 
 std::optional<std::string> Authenticator::bearer(const Http::Request& request)
@@ -131,9 +142,15 @@ Principal Authenticator::authenticate(const Http::Request& request) const
 	if (!_adminTokenHash.empty() && Token::constantTimeEquals(hash, _adminTokenHash)) return Principal::admin();
 	if (token->rfind(Token::kAgentPrefix, 0) == 0)
 	{
-		if (auto agent = findAgent(hash)) return *agent;
+		const Answer answer = findAgent(hash);
+		if (answer.agent)
+		{
+			if (_usage) _usage->record(hash);
+			return *answer.agent;
+		}
+		if (answer.expired) throw Http::Unauthorized("the token has expired");
 	}
-	throw Http::Unauthorized("unknown, revoked or expired token");
+	throw Http::Unauthorized("unknown or revoked token");
 }
 
 } // namespace Auth

@@ -17,7 +17,10 @@ class Request;
 
 namespace Auth {
 
-/// An active agent token: whose it is, and until when (nullopt: no end).
+class TokenUsage;
+
+/// An agent token that exists: whose it is, and until when (nullopt: no
+/// end). A token past its expiresAt is refused as expired.
 struct AgentGrant
 {
 	Principal agent;
@@ -50,20 +53,23 @@ struct TokenCacheSettings
 class Authenticator
 {
 public:
-	/// The active token with this SHA-256 hex, or nullopt for an unknown,
-	/// revoked or expired one (the agents' store answers it).
+	/// The token with this SHA-256 hex, expired or not, or nullopt for an
+	/// unknown or revoked one (the agents' store answers it).
 	using AgentLookup = std::function<std::optional<AgentGrant>(const std::string& tokenHash)>;
 
 	/// adminTokenHash: SHA-256 hex of the admin token, or "" for none.
 	/// findAgent is asked only for tokens with the agent prefix, and only when
-	/// the cache has no answer.
-	Authenticator(std::string adminTokenHash, AgentLookup findAgent, TokenCacheSettings cache = {});
+	/// the cache has no answer. usage (may be null; must outlive this) is told
+	/// of every agent token that authenticates.
+	Authenticator(std::string adminTokenHash, AgentLookup findAgent, TokenCacheSettings cache = {},
+	              TokenUsage* usage = nullptr);
 
 	/// Without an Authorization header: the SSO user nginx vouched for, else
 	/// anonymous (a bearer token always wins over the SSO identity). Admin when the token's hash
 	/// equals the admin hash (compared in constant time); the owning agent for
 	/// an active agent token. Throws Unauthorized for a malformed header or an
-	/// unknown, revoked or expired token.
+	/// unknown, revoked or expired token; the message of an expired one says
+	/// it expired (and nothing else about it).
 	Principal authenticate(const Http::Request& request) const;
 
 	/// The SHA-256 of the request's bearer token when it looks like an agent
@@ -76,14 +82,23 @@ private:
 	/// Throws Unauthorized for a malformed header.
 	static std::optional<std::string> bearer(const Http::Request& request);
 
-	/// The agent of an agent token's hash: from the cache, else findAgent.
-	std::optional<Principal> findAgent(const std::string& hash) const;
+	/// What a token's hash is: an active token's agent, an expired token, or
+	/// neither (unknown or revoked: no agent, not expired).
+	struct Answer
+	{
+		std::optional<Principal> agent;
+		bool expired = false;
+	};
+
+	/// The answer for an agent token's hash: from the cache, else findAgent.
+	Answer findAgent(const std::string& hash) const;
 
 	std::string _adminTokenHash;
 	AgentLookup _findAgent;
 	TokenCacheSettings _cacheSettings;
-	/// nullopt values are the negative entries.
-	std::unique_ptr<ExpiringCache<std::optional<Principal>>> _cache;
+	TokenUsage* _usage;
+	/// Answers without an agent are the negative entries.
+	std::unique_ptr<ExpiringCache<Answer>> _cache;
 };
 
 } // namespace Auth

@@ -19,7 +19,7 @@ std::string Principal::label() const
 
 void Policy::check(Access access, const Principal& principal, const RequestFacts& facts)
 {
-	if (access == Access::Public || principal.isAdmin()) return;
+	if (access == Access::Public || access == Access::Open || principal.isAdmin()) return;
 	if (access == Access::AdminOrLocal && principal.isAnonymous() && facts.loopback) return;
 	if (principal.isAnonymous()) throw Http::Unauthorized("a bearer token is required");
 	const bool adminUser = principal.isUser() && principal.role == Principal::Role::Admin;
@@ -48,7 +48,8 @@ void Policy::check(Access access, const Principal& principal, const RequestFacts
 	case Access::AdminOrLocal:
 		if (adminUser) return;
 		break;
-	case Access::Public: break;
+	case Access::Public:
+	case Access::Open: break;
 	}
 	if (principal.isUser() && !adminUser)
 		throw Http::Forbidden("this needs the admin role; you are signed in as a viewer");
@@ -60,6 +61,7 @@ const char* Policy::name(Access access)
 	switch (access)
 	{
 	case Access::Public: return "public";
+	case Access::Open: return "open";
 	case Access::Agent: return "agent";
 	case Access::AgentToken: return "agent-token";
 	case Access::Reader: return "reader";

@@ -16,6 +16,7 @@ namespace Auth {
 ///
 ///   rule          admin token   agent token         admin user     viewer
 ///   Public        yes           yes                 yes            yes
+///   Open          yes           yes                 yes            yes    (a presented token is checked)
 ///   Reader        yes           yes                 yes            yes
 ///   SignedIn      yes           no                  yes            yes
 ///   Agent         yes           yes                 yes            no
@@ -25,7 +26,9 @@ namespace Auth {
 ///   AdminOrLocal  yes           no                  yes            no     (or no token from loopback)
 enum class Access
 {
-	Public,      ///< anyone, no token needed
+	Public,      ///< anyone, no token needed (none is even looked at)
+	Open,        ///< anyone, but a token or session presented is checked (a bad token: 401), and
+	             ///< the handler sees who calls, to shape the answer (an agent's profile)
 	Agent,       ///< any agent token, the admin token, or a signed-in admin
 	AgentToken,  ///< an agent token or the admin token, never a browser session (secret values, agents' own writes)
 	Reader,      ///< any agent token, admin, or any signed-in user: the UI's reads

@@ -22,6 +22,9 @@ struct Context
 	void connect() const;
 };
 
+/// `nexusctl admin-token rotate`: a new admin token, printed once, its
+/// SHA-256 written to auth.admin_token_hash_file; returns the exit code.
+int adminToken(const Context& context);
 /// `nexusctl vault ...`; returns the exit code.
 int vault(const Context& context);
 /// `nexusctl audit ...`; returns the exit code.

@@ -22,7 +22,8 @@ const char* const kUsage =
     "commands:\n"
     "  migrate         create the schema in an empty database, or apply the missing migrations\n"
     "  schema-version  print the database's schema version and the version this Nexus expects\n"
-    "  new-token       print a new random token (for NEXUS_ADMIN_TOKEN or the admin token file)\n"
+    "  new-token       print a new random token (e.g. for NEXUS_ADMIN_TOKEN)\n"
+    "  admin-token rotate  make a new admin token, print it once, write its SHA-256 (auth.admin_token_hash_file)\n"
     "  hash-token      read a token on stdin, print its SHA-256 (what the API revokes by)\n"
     "  vault ...       the vault keyring: init, rotate-key, status, rewrap (nexusctl vault help)\n"
     "  audit ...       the audit log's hash chain: verify, seal (nexusctl audit help)\n"
@@ -69,7 +70,7 @@ int main(int argc, char** argv)
 		return 2;
 	}
 	const std::string command = args[0];
-	if (command == "vault" || command == "audit" || command == "knowledge")
+	if (command == "vault" || command == "audit" || command == "knowledge" || command == "admin-token")
 	{
 		Nexus::Cli::Context context;
 		context.configPath = configPath.empty() ? Settings::defaultPath(Settings::processEnv) : configPath;
@@ -78,6 +79,7 @@ int main(int argc, char** argv)
 		try
 		{
 			if (command == "knowledge") return Nexus::Cli::knowledge(context);
+			if (command == "admin-token") return Nexus::Cli::adminToken(context);
 			return command == "vault" ? Nexus::Cli::vault(context) : Nexus::Cli::audit(context);
 		}
 		catch (const Nexus::ConfigError& e)

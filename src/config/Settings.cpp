@@ -70,8 +70,10 @@ const std::vector<SettingInfo>& Settings::table()
 	    {"db.read_timeout_s", inDb(&DbSettings::readTimeoutS), Kind::Integer, 1, 3600, "30"},
 
 	    {"auth.admin_token_file", &Settings::adminTokenHash, Kind::AdminTokenFile, 32, 0, ""},
+	    {"auth.admin_token_hash_file", &Settings::adminTokenHashFile, Kind::AdminTokenHashFile, 0, 0, ""},
 	    {"auth.token_cache_ms", &Settings::tokenCacheMs, Kind::Integer, 0, 60000, "1000"},
 	    {"auth.token_negative_cache_ms", &Settings::tokenNegativeCacheMs, Kind::Integer, 0, 60000, "250"},
+	    {"auth.token_usage_flush_s", &Settings::tokenUsageFlushS, Kind::Integer, 1, 3600, "60"},
 
 	    {"sso.issuer", inSso(&SsoSettings::issuer), Kind::String, 0, 0, ""},
 	    {"sso.client_id", inSso(&SsoSettings::clientId), Kind::String, 0, 0, ""},
@@ -91,6 +93,7 @@ const std::vector<SettingInfo>& Settings::table()
 	    {"sso.clock_leeway_s", inSso(&SsoSettings::clockLeewayS), Kind::Integer, 0, 600, "60"},
 
 	    {"agents.offline_after_s", &Settings::agentsOfflineAfterS, Kind::Integer, 1, 31536000, "300"},
+	    {"agents.token_max_ttl_s", &Settings::agentsTokenMaxTtlS, Kind::Integer, 0, 315360000, "0"},
 	    {"agents.max_heartbeat_bytes", &Settings::agentsMaxHeartbeatBytes, Kind::Integer, 16, 1048576, "4096"},
 
 	    {"vault.keyring_file", &Settings::vaultKeyringFile, Kind::String, 1, 0, "/var/lib/nexus/vault.keyring"},
@@ -263,6 +266,31 @@ std::string readSecretFile(const std::string& key, const std::string& path)
 	return Poco::trim(value);
 }
 
+/// The admin token's SHA-256 from the hash file at path: 64 hex digits
+/// (either case; kept in lower case), refused when group or others may write
+/// the file (they could set their own token).
+std::string readTokenHashFile(const std::string& key, const std::string& path)
+{
+	std::string value;
+	try
+	{
+		readSmallFile(path, kMaxSecretFileBytes, value, [&key, &path](const struct stat& st) {
+			if (st.st_mode & (S_IWGRP | S_IWOTH))
+				throw ConfigError(key + ": '" + path + "' must not be writable by group or others (chmod go-w)");
+		});
+	}
+	catch (const FileError&)
+	{
+		throw ConfigError(key + ": cannot read '" + path + "'");
+	}
+	std::string hash = Poco::toLower(Poco::trim(value));
+	const bool hex = hash.size() == 64 && hash.find_first_not_of("0123456789abcdef") == std::string::npos;
+	if (!hex)
+		throw ConfigError(key + ": '" + path +
+		                  "' must hold the 64 hex digits of the admin token's SHA-256 (nexusctl admin-token rotate)");
+	return hash;
+}
+
 /// Keeps the SHA-256 of token; subject starts the error when it is too short.
 void setTokenHash(const SettingInfo& row, Settings& s, const std::string& token, const std::string& subject)
 {
@@ -292,6 +320,10 @@ void set(const SettingInfo& row, Settings& s, const std::string& text)
 	case Kind::AdminTokenFile:
 		if (!value.empty()) setTokenHash(row, s, readSecretFile(row.key, value), row.key + ": the token");
 		break;
+	case Kind::AdminTokenHashFile:
+		if (!value.empty() && value[0] != '/') throw ConfigError(row.key + ": must be an absolute path");
+		member<std::string>(row, s) = value;
+		break;
 	}
 }
 
@@ -304,19 +336,53 @@ std::string secretKey(const SettingInfo& row)
 	return row.key.substr(0, row.key.size() - suffix.size());
 }
 
+/// Whether source sets key to something other than blanks.
+bool isSet(const Source& source, const std::string& key)
+{
+	const auto value = source.raw(key);
+	return value && !Poco::trim(*value).empty();
+}
+
+/// The admin token's two files: the hash file (the path always, for
+/// nexusctl; its hash unless NEXUS_ADMIN_TOKEN is set) and, deprecated,
+/// the token in clear (with a warning when it is what the token comes from).
+void readAdminTokenRow(const SettingInfo& row, Settings& s, const Source& source)
+{
+	const auto envToken = source.env(kAdminTokenEnv);
+	const bool fromEnv = source.readAdminToken() && envToken && !envToken->empty();
+	if (row.kind == Kind::AdminTokenHashFile)
+	{
+		const auto value = source.raw(row.key);
+		if (!value) return;
+		set(row, s, *value);
+		if (s.adminTokenHashFile.empty()) return;
+		if (isSet(source, "auth.admin_token_file"))
+			throw ConfigError(row.key + " and auth.admin_token_file are both set: keep " + row.key +
+			                  " (the token's hash) and remove auth.admin_token_file (the token in clear)");
+		if (source.readAdminToken() && !fromEnv) s.adminTokenHash = readTokenHashFile(row.key, s.adminTokenHashFile);
+		return;
+	}
+	if (!source.readAdminToken()) return;
+	if (fromEnv)
+	{
+		setTokenHash(row, s, *envToken, std::string(kAdminTokenEnv) + ":");
+		return;
+	}
+	const auto value = source.raw(row.key);
+	if (!value) return;
+	set(row, s, *value);
+	if (!Poco::trim(*value).empty())
+		s.warnings.push_back(row.key + " is deprecated: it keeps the admin token in clear on disk. Use "
+		                               "auth.admin_token_hash_file (the token's SHA-256; `nexusctl admin-token rotate` "
+		                               "makes a new token and writes it) and delete the token file.");
+}
+
 /// Sets row's member from source; leaves the default when source has no value.
 void read(const SettingInfo& row, Settings& s, const Source& source)
 {
 	if (row.kind == Kind::SecretFile && source.raw(secretKey(row))) return;
-	if (row.kind == Kind::AdminTokenFile)
-	{
-		if (!source.readAdminToken()) return;
-		if (auto token = source.env(kAdminTokenEnv); token && !token->empty())
-		{
-			setTokenHash(row, s, *token, std::string(kAdminTokenEnv) + ":");
-			return;
-		}
-	}
+	if (row.kind == Kind::AdminTokenFile || row.kind == Kind::AdminTokenHashFile)
+		return readAdminTokenRow(row, s, source);
 	if (auto value = source.raw(row.key)) set(row, s, *value);
 }
 

@@ -107,12 +107,21 @@ struct Settings
 	/// SHA-256 hex of the admin token; empty when none is configured (admin
 	/// routes then refuse every caller). The token itself is not kept.
 	std::string adminTokenHash;
+	/// The file holding that hash (auth.admin_token_hash_file; "" none): what
+	/// `nexusctl admin-token rotate` writes and a reload reads again.
+	std::string adminTokenHashFile;
 	/// How long a worker reuses a token lookup (ms; 0: off): an active
 	/// token's principal, and "no such token" (see auth/Authenticator.h).
 	int tokenCacheMs{};
 	int tokenNegativeCacheMs{};
+	/// How often a worker writes the last_used_at of the agent tokens it
+	/// saw (seconds): one statement per interval, never one per request.
+	int tokenUsageFlushS{};
 
 	int agentsOfflineAfterS{};
+	/// The longest lifetime an agent token may get (?ttl=), and the one it
+	/// gets without ?ttl= (seconds); 0: no cap, and no end unless asked.
+	int agentsTokenMaxTtlS{};
 	std::size_t agentsMaxHeartbeatBytes{};
 
 	/// The vault keyring file (mode 0600; see src/vault/Keyring.h).
@@ -149,11 +158,15 @@ struct Settings
 	/// One JSON line per request on stderr (request id, principal, route, status, duration).
 	bool logRequests{};
 
+	/// What load() found worth a warning (a deprecated key in use), one
+	/// sentence each, naming keys, never a value: the caller logs them.
+	std::vector<std::string> warnings;
+
 	using Env = std::function<std::optional<std::string>(const std::string&)>;
 
 	/// Reads the property file at path (empty: no file) and the environment.
 	/// Throws ConfigError naming the key for an unknown key, a bad value, or an
-	/// unreadable admin token file. Tools that need no admin token (nexusctl)
+	/// unreadable admin token (hash) file. Tools that need no admin token (nexusctl)
 	/// pass readAdminToken = false and get an empty adminTokenHash.
 	static Settings load(const std::string& path, const Env& env, bool readAdminToken = true);
 
@@ -178,20 +191,25 @@ struct Settings
 /// trimmed unless said otherwise; an empty value of a *File kind means no file.
 enum class SettingKind
 {
-	String,         ///< text; min is its least length (1: "must not be empty")
-	Path,           ///< an absolute path
-	Choice,         ///< one of the row's choices
-	Integer,        ///< decimal, in [min, max] (util/Integer.h: no '+', spaces or "1,6")
-	OctalMode,      ///< a file mode: up to 4 octal digits, in [min, max]
-	Boolean,        ///< true/yes/on/1 or false/no/off/0, in any case
-	List,           ///< comma-separated words, each trimmed, empty ones dropped
-	Secret,         ///< text taken as it is, not trimmed
-	SecretFile,     ///< "<name>_file": a file, not world-readable, whose trimmed content
-	                ///< is the member; skipped when the key <name> itself is set
-	AdminTokenFile, ///< a file, not world-readable, holding the admin token (at least min
-	                ///< characters); the member gets its SHA-256. NEXUS_ADMIN_TOKEN, when
-	                ///< set and not empty, is the token instead. Read only when load()'s
-	                ///< readAdminToken is true.
+	String,             ///< text; min is its least length (1: "must not be empty")
+	Path,               ///< an absolute path
+	Choice,             ///< one of the row's choices
+	Integer,            ///< decimal, in [min, max] (util/Integer.h: no '+', spaces or "1,6")
+	OctalMode,          ///< a file mode: up to 4 octal digits, in [min, max]
+	Boolean,            ///< true/yes/on/1 or false/no/off/0, in any case
+	List,               ///< comma-separated words, each trimmed, empty ones dropped
+	Secret,             ///< text taken as it is, not trimmed
+	SecretFile,         ///< "<name>_file": a file, not world-readable, whose trimmed content
+	                    ///< is the member; skipped when the key <name> itself is set
+	AdminTokenFile,     ///< deprecated (the token in clear on disk): a file, not world-readable,
+	                    ///< holding the admin token (at least min characters); the member gets its
+	                    ///< SHA-256, and a warning is added. NEXUS_ADMIN_TOKEN, when set and not
+	                    ///< empty, is the token instead. Read only when load()'s readAdminToken is true.
+	AdminTokenHashFile, ///< an absolute path (or empty), the member; the file, not writable by group
+	                    ///< or others, holds the admin token's SHA-256 (64 hex digits), which goes to
+	                    ///< adminTokenHash. NEXUS_ADMIN_TOKEN, when set and not empty, wins; the file
+	                    ///< is read only when load()'s readAdminToken is true. Refused together with
+	                    ///< a set auth.admin_token_file.
 };
 
 /// The member a row sets: one of Settings (&Settings::workers) or one inside

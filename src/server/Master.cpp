@@ -82,13 +82,18 @@ protected:
 		}
 		if (_checkOnly)
 		{
+			for (const auto& warning : settings.warnings) std::cerr << "nexus-fcgi: warning: " << warning << std::endl;
 			std::cout << "nexus-fcgi: configuration " << _configPath << " is valid" << std::endl;
 			return EXIT_OK;
 		}
 		setupLogging(settings.logLevel);
-		if (settings.adminTokenHash.empty() && !_worker)
-			Poco::Logger::get("master").warning("no admin token configured (NEXUS_ADMIN_TOKEN or "
-			                                    "auth.admin_token_file): admin routes refuse every caller");
+		if (!_worker)
+		{
+			for (const auto& warning : settings.warnings) Poco::Logger::get("master").warning("%s", warning);
+			if (settings.adminTokenHash.empty())
+				Poco::Logger::get("master").warning("no admin token configured (NEXUS_ADMIN_TOKEN or "
+				                                    "auth.admin_token_hash_file): admin routes refuse every caller");
+		}
 
 		if (_worker)
 		{

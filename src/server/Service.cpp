@@ -88,8 +88,10 @@ Auth::Principal authenticate(const Auth::Authenticator& authenticator, const Req
 } // namespace
 
 Service::Service(const Settings& settings):
-    _settings(settings), _authenticator(settings.adminTokenHash, &Agents::AgentStore::findByTokenHash,
-                                        Auth::TokenCacheSettings{settings.tokenCacheMs, settings.tokenNegativeCacheMs}),
+    _settings(settings),
+    _usage(std::make_unique<Auth::TokenUsage>(&Agents::AgentStore::recordTokenUse, settings.tokenUsageFlushS * 1000)),
+    _authenticator(settings.adminTokenHash, &Agents::AgentStore::findByTokenHash,
+                   Auth::TokenCacheSettings{settings.tokenCacheMs, settings.tokenNegativeCacheMs}, _usage.get()),
     _sso(std::make_unique<Sso::SsoResource>(settings))
 {
 	_router.add("GET", "/healthz", Auth::Access::Public, healthz);
@@ -136,7 +138,11 @@ Response Service::dispatch(Request& request, Outcome& outcome) const
 		{
 			if (auto hash = _authenticator.agentTokenHash(request))
 			{
-				if (auto fast = match.route->verifiedFastPath(request, *hash, outcome.principal)) return *fast;
+				if (auto fast = match.route->verifiedFastPath(request, *hash, outcome.principal))
+				{
+					_usage->record(*hash);
+					return *fast;
+				}
 			}
 		}
 		const Auth::Access access = match.route->access;
@@ -146,8 +152,8 @@ Response Service::dispatch(Request& request, Outcome& outcome) const
 		const bool read = request.method() == "GET" || request.method() == "HEAD";
 		// A browser that opens a UI page without a session is sent to sign in;
 		// API clients (a bearer, or not asking for HTML) get the JSON 401.
-		if (access != Auth::Access::Public && principal.isAnonymous() && _settings.sso.enabled() && read &&
-		    Http::Html::wanted(request))
+		const bool open = access == Auth::Access::Public || access == Auth::Access::Open;
+		if (!open && principal.isAnonymous() && _settings.sso.enabled() && read && Http::Html::wanted(request))
 			return Sso::SsoResource::redirectToGate(request);
 		Auth::Policy::check(access, principal, {request.pathParam("slug"), isLoopback(request.clientAddress()), read});
 		// A change a session cookie authenticates must come from one of our

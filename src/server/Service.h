@@ -1,6 +1,7 @@
 #pragma once
 
 #include "auth/Authenticator.h"
+#include "auth/TokenUsage.h"
 #include "config/Settings.h"
 #include "http/HttpError.h"
 #include "http/Request.h"
@@ -42,6 +43,10 @@ public:
 
 	const Routing::Router& router() const { return _router; }
 
+	/// The agent tokens this process saw, for last_used_at; the worker
+	/// runs its flush thread (Auth::TokenUsage::start, stop).
+	Auth::TokenUsage& tokenUsage() const { return *_usage; }
+
 	/// True for a loopback client address (127.0.0.0/8, ::1).
 	static bool isLoopback(const std::string& address);
 
@@ -58,6 +63,7 @@ private:
 	static void finish(Http::Response& response, const std::string& requestId);
 
 	const Settings& _settings;
+	std::unique_ptr<Auth::TokenUsage> _usage; ///< before _authenticator, which records into it
 	Auth::Authenticator _authenticator;
 	std::unique_ptr<Sso::SsoResource> _sso; ///< before _router, whose routes use it
 	Routing::Router _router;

@@ -163,6 +163,10 @@ void Supervisor::reload()
 		if (fresh.socketPath != _settings.socketPath)
 			log().warning("server.socket changed; the new path takes effect at the next restart");
 		fresh.socketPath = _settings.socketPath;
+		for (const auto& warning : fresh.warnings) log().warning("%s", warning);
+		if (fresh.adminTokenHash.empty())
+			log().warning("no admin token configured (NEXUS_ADMIN_TOKEN or auth.admin_token_hash_file): admin "
+			              "routes refuse every caller");
 		_settings = std::move(fresh);
 	}
 	catch (const ConfigError& e)

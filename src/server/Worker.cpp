@@ -82,6 +82,8 @@ int Worker::run()
 	// Every worker runs a sealer; a database lock lets one at a time work.
 	Audit::Sealer sealer(_settings);
 	sealer.start();
+	// last_used_at of the agent tokens this worker sees, written every auth.token_usage_flush_s.
+	_service.tokenUsage().start();
 	log().information("worker %d serving with %d threads", static_cast<int>(::getpid()), _settings.threads);
 
 	const timespec tick = {0, 100L * 1000 * 1000};
@@ -120,6 +122,7 @@ int Worker::run()
 	}
 	for (auto& slot : _slots) slot->thread.join();
 	sealer.join();
+	_service.tokenUsage().stop(); // a last flush, after the last request
 	{
 		std::lock_guard<std::mutex> lock(_watchMutex);
 		_watchStop = true;

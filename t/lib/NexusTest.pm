@@ -73,6 +73,8 @@ sub test_settings {
     $ENV{NEXUS_PROFILES_CACHE_MS}            //= 60000;
     $ENV{NEXUS_KNOWLEDGE_CACHE_MS}           //= 60000;
     $ENV{NEXUS_VAULT_CACHE_MS}               //= 60000;
+    # last_used_at written every second, so t/agents-tokens.t sees it soon.
+    $ENV{NEXUS_AUTH_TOKEN_USAGE_FLUSH_S}     //= 1;
 }
 
 END {
@@ -209,7 +211,8 @@ sub new_agent {
 # Issues a token for slug with the admin token; returns the token response (json).
 sub issue_token {
     my ($slug, %opt) = @_;
-    my $q = defined $opt{grace} ? "?grace=$opt{grace}" : '';
+    my @q = map { defined $opt{$_} ? "$_=$opt{$_}" : () } qw(grace ttl);
+    my $q = @q ? '?' . join('&', @q) : '';
     my $r = api(PUT => "/api/agents/$slug/token$q", token => admin_token());
     die "token for $slug: $r->{status} $r->{body}\n" unless $r->{status} == 201;
     return $r->{json};

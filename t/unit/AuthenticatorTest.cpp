@@ -5,6 +5,7 @@
 // across a real pool: t/caches.t).
 #include "auth/Authenticator.h"
 #include "auth/Token.h"
+#include "auth/TokenUsage.h"
 #include "http/HttpError.h"
 #include "http/Request.h"
 #include "metrics/Invalidation.h"
@@ -16,9 +17,12 @@
 
 #include <cppunit/extensions/HelperMacros.h>
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 using Nexus::Auth::Authenticator;
@@ -62,7 +66,10 @@ class AuthenticatorTest : public CppUnit::TestFixture
 	CPPUNIT_TEST(testCacheKeepsUnknownTokensToo);
 	CPPUNIT_TEST(testTokensGenerationEmptiesTheCache);
 	CPPUNIT_TEST(testAnswerThatRacedWithARevokeIsNotKept);
-	CPPUNIT_TEST(testExpiredTokenIsNotCached);
+	CPPUNIT_TEST(testExpiredTokenIsRefusedAsExpired);
+	CPPUNIT_TEST(testTokenIsNotCachedPastItsEnd);
+	CPPUNIT_TEST(testAgentTokenUseIsRecorded);
+	CPPUNIT_TEST(testTokenUseKeptWhenTheWriteFails);
 	CPPUNIT_TEST(testCacheIsBounded);
 	CPPUNIT_TEST(testCacheUntilStopsAtTheTokensEnd);
 	CPPUNIT_TEST_SUITE_END();
@@ -229,13 +236,36 @@ public:
 		CPPUNIT_ASSERT_EQUAL(std::size_t(2), _asked.size());
 	}
 
-	void testExpiredTokenIsNotCached()
+	void testExpiredTokenIsRefusedAsExpired()
 	{
-		// A token at the end of its grace period is trusted now but not kept past its end.
 		_expiresAt = Poco::Timestamp() - Poco::Timespan(1, 0);
+		const auto e = thrown<Unauthorized>([this] { _auth->authenticate(request("Bearer " + kAgentToken, "")); },
+		                                    CPPUNIT_SOURCELINE());
+		CPPUNIT_ASSERT_EQUAL(std::string("the token has expired"), std::string(e.what()));
+		// An unknown token is told apart, and nothing else is said of either.
+		const auto unknown = thrown<Unauthorized>(
+		    [this] { _auth->authenticate(request("Bearer " + kAgentToken + "x", "")); }, CPPUNIT_SOURCELINE());
+		CPPUNIT_ASSERT_EQUAL(std::string("unknown or revoked token"), std::string(unknown.what()));
+		// Cached as a refusal: the second time says the same without asking.
 		Authenticator cached = caching({60000, 60000, 100});
+		_asked.clear();
+		for (int i = 0; i < 2; ++i)
+		{
+			const auto again = thrown<Unauthorized>([&] { cached.authenticate(request("Bearer " + kAgentToken, "")); },
+			                                        CPPUNIT_SOURCELINE());
+			CPPUNIT_ASSERT_EQUAL(std::string("the token has expired"), std::string(again.what()));
+		}
+		CPPUNIT_ASSERT_EQUAL(std::size_t(1), _asked.size());
+	}
+
+	void testTokenIsNotCachedPastItsEnd()
+	{
+		// A token about to end is trusted now but not kept past its end.
+		_expiresAt = Poco::Timestamp() + Poco::Timespan(0, 1000);
+		Authenticator cached = caching({60000, 0, 100});
 		cached.authenticate(request("Bearer " + kAgentToken, ""));
-		cached.authenticate(request("Bearer " + kAgentToken, ""));
+		while (Poco::Timestamp() < *_expiresAt) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+		thrown<Unauthorized>([&] { cached.authenticate(request("Bearer " + kAgentToken, "")); }, CPPUNIT_SOURCELINE());
 		CPPUNIT_ASSERT_EQUAL(std::size_t(2), _asked.size());
 		// One far in the future is kept as long as the cache keeps anything.
 		_expiresAt = Poco::Timestamp() + Poco::Timespan(3600, 0);
@@ -257,6 +287,46 @@ public:
 		// The TTL when it ends first.
 		CPPUNIT_ASSERT(Nexus::Auth::cacheUntil(now, 50, Poco::Timestamp() + 3600 * Poco::Timestamp::resolution()) ==
 		               now + std::chrono::milliseconds(50));
+	}
+
+	void testAgentTokenUseIsRecorded()
+	{
+		std::vector<std::vector<std::string>> written;
+		Nexus::Auth::TokenUsage usage(
+		    [&written](const std::vector<std::string>& hashes, const Poco::Timestamp&) { written.push_back(hashes); },
+		    60000);
+		Authenticator auth(Nexus::Digest::sha256Hex(kAdminToken), lookup(), {}, &usage);
+		for (int i = 0; i < 5; ++i) auth.authenticate(request("Bearer " + kAgentToken, ""));
+		auth.authenticate(request("Bearer " + kAdminToken, ""));
+		thrown<Unauthorized>([&] { auth.authenticate(request("Bearer " + kAgentToken + "x", "")); },
+		                     CPPUNIT_SOURCELINE());
+		// Five uses of one token are one hash to write; the admin's and a bad token's are none.
+		CPPUNIT_ASSERT_EQUAL(std::size_t(1), usage.pending());
+		CPPUNIT_ASSERT(written.empty());
+		CPPUNIT_ASSERT_EQUAL(std::size_t(1), usage.flush());
+		CPPUNIT_ASSERT_EQUAL(std::size_t(1), written.size());
+		CPPUNIT_ASSERT(written[0] == std::vector<std::string>{Nexus::Digest::sha256Hex(kAgentToken)});
+		CPPUNIT_ASSERT_EQUAL(std::size_t(0), usage.pending());
+	}
+
+	void testTokenUseKeptWhenTheWriteFails()
+	{
+		bool fail = true;
+		std::size_t writes = 0;
+		Nexus::Auth::TokenUsage usage(
+		    [&](const std::vector<std::string>&, const Poco::Timestamp&) {
+			    ++writes;
+			    if (fail) throw std::runtime_error("database down");
+		    },
+		    60000);
+		usage.record(std::string(64, 'a'));
+		usage.record(std::string(64, 'b'));
+		thrown<std::runtime_error>([&] { usage.flush(); }, CPPUNIT_SOURCELINE());
+		CPPUNIT_ASSERT_EQUAL(std::size_t(2), usage.pending());
+		fail = false;
+		CPPUNIT_ASSERT_EQUAL(std::size_t(2), usage.flush());
+		CPPUNIT_ASSERT_EQUAL(std::size_t(2), writes); // one statement per batch, not per hash
+		CPPUNIT_ASSERT_EQUAL(std::size_t(0), usage.flush());
 	}
 
 	void testCacheIsBounded()

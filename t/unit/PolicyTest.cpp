@@ -123,6 +123,7 @@ public:
 		};
 		const Row table[] = {
 		    {Access::Public, {kPass, kPass, kPass, kPass, kPass, kPass}, {kPass, kPass, kPass, kPass, kPass, kPass}},
+		    {Access::Open, {kPass, kPass, kPass, kPass, kPass, kPass}, {kPass, kPass, kPass, kPass, kPass, kPass}},
 		    {Access::Agent,
 		     {kUnauthorized, kPass, kPass, kPass, kForbidden, kPass},
 		     {kUnauthorized, kPass, kPass, kPass, kForbidden, kPass}},
@@ -230,6 +231,7 @@ public:
 	void testAccessNames()
 	{
 		CPPUNIT_ASSERT_EQUAL(std::string("public"), std::string(Policy::name(Access::Public)));
+		CPPUNIT_ASSERT_EQUAL(std::string("open"), std::string(Policy::name(Access::Open)));
 		CPPUNIT_ASSERT_EQUAL(std::string("agent"), std::string(Policy::name(Access::Agent)));
 		CPPUNIT_ASSERT_EQUAL(std::string("agent-token"), std::string(Policy::name(Access::AgentToken)));
 		CPPUNIT_ASSERT_EQUAL(std::string("reader"), std::string(Policy::name(Access::Reader)));

@@ -81,6 +81,8 @@ const std::vector<IntegerKey>& integerKeys()
 	    {"knowledge.cache_ms", 0, 60000, [](const Settings& s) { return s.knowledgeCacheMs; }},
 	    {"vault.cache_ms", 0, 60000, [](const Settings& s) { return s.vaultCacheMs; }},
 	    {"agents.offline_after_s", 1, 31536000, [](const Settings& s) { return s.agentsOfflineAfterS; }},
+	    {"agents.token_max_ttl_s", 0, 315360000, [](const Settings& s) { return s.agentsTokenMaxTtlS; }},
+	    {"auth.token_usage_flush_s", 1, 3600, [](const Settings& s) { return s.tokenUsageFlushS; }},
 	    {"agents.max_heartbeat_bytes", 16, 1048576,
 	     [](const Settings& s) { return static_cast<long long>(s.agentsMaxHeartbeatBytes); }},
 	    {"knowledge.max_content_bytes", 1024, 16777215,
@@ -156,6 +158,14 @@ class SettingsTest : public CppUnit::TestFixture
 	CPPUNIT_TEST(testAdminTokenFileWorldReadable);
 	CPPUNIT_TEST(testAdminTokenFileMissing);
 	CPPUNIT_TEST(testAdminTokenFileTooShort);
+	CPPUNIT_TEST(testAdminTokenFileIsDeprecated);
+	CPPUNIT_TEST(testAdminTokenHashFile);
+	CPPUNIT_TEST(testAdminTokenHashFileMustHoldAHash);
+	CPPUNIT_TEST(testAdminTokenHashFileWritableByOthers);
+	CPPUNIT_TEST(testAdminTokenHashFileMissing);
+	CPPUNIT_TEST(testAdminTokenEnvBeatsHashFile);
+	CPPUNIT_TEST(testAdminTokenBothFilesRefused);
+	CPPUNIT_TEST(testAdminTokenHashFilePathWithoutReading);
 	CPPUNIT_TEST(testDbPasswordFile);
 	CPPUNIT_TEST(testDbPasswordBeatsFile);
 	CPPUNIT_TEST(testLogLevel);
@@ -195,6 +205,10 @@ public:
 		CPPUNIT_ASSERT_EQUAL(100000, s.maxRequests);
 		CPPUNIT_ASSERT_EQUAL(10000, s.maxRequestsJitter);
 		CPPUNIT_ASSERT_EQUAL(1000, s.tokenCacheMs);
+		CPPUNIT_ASSERT_EQUAL(60, s.tokenUsageFlushS);
+		CPPUNIT_ASSERT_EQUAL(0, s.agentsTokenMaxTtlS);
+		CPPUNIT_ASSERT_EQUAL(std::string(), s.adminTokenHashFile);
+		CPPUNIT_ASSERT(s.warnings.empty());
 		CPPUNIT_ASSERT_EQUAL(250, s.tokenNegativeCacheMs);
 		CPPUNIT_ASSERT_EQUAL(1000, s.profilesCacheMs);
 		CPPUNIT_ASSERT_EQUAL(1000, s.knowledgeCacheMs);
@@ -456,6 +470,105 @@ public:
 		setUp();
 		_config->setString("auth.admin_token_file", "");
 		CPPUNIT_ASSERT_EQUAL(std::string(), load().adminTokenHash);
+	}
+
+	void testAdminTokenFileIsDeprecated()
+	{
+		SecretFile file(kAdminToken + "\n", 0600);
+		_config->setString("auth.admin_token_file", file.path());
+		const Settings s = load();
+		CPPUNIT_ASSERT_EQUAL(std::size_t(1), s.warnings.size());
+		CPPUNIT_ASSERT_MESSAGE(s.warnings[0], contains(s.warnings[0], "auth.admin_token_file is deprecated"));
+		CPPUNIT_ASSERT_MESSAGE(s.warnings[0], contains(s.warnings[0], "auth.admin_token_hash_file"));
+		CPPUNIT_ASSERT_MESSAGE("a warning never holds the token", !contains(s.warnings[0], kAdminToken));
+		// Not in use (the environment's token wins): no warning.
+		_env["NEXUS_ADMIN_TOKEN"] = kAdminToken;
+		CPPUNIT_ASSERT(load().warnings.empty());
+	}
+
+	void testAdminTokenHashFile()
+	{
+		const std::string hash = Nexus::Digest::sha256Hex(kAdminToken);
+		SecretFile file(Poco::toUpper(hash) + "\n", 0640);
+		_config->setString("auth.admin_token_hash_file", file.path());
+		const Settings s = load();
+		CPPUNIT_ASSERT_EQUAL(hash, s.adminTokenHash);
+		CPPUNIT_ASSERT_EQUAL(file.path(), s.adminTokenHashFile);
+		CPPUNIT_ASSERT(s.warnings.empty());
+		// World-readable is fine: the hash does not give the token.
+		SecretFile open(hash, 0644);
+		setUp();
+		_env["NEXUS_AUTH_ADMIN_TOKEN_HASH_FILE"] = open.path();
+		CPPUNIT_ASSERT_EQUAL(hash, load().adminTokenHash);
+	}
+
+	void testAdminTokenHashFileMustHoldAHash()
+	{
+		for (const std::string& content :
+		     {kAdminToken, std::string(63, 'a'), std::string(65, 'a'), std::string(63, 'a') + "g", std::string()})
+		{
+			SecretFile file(content, 0600);
+			setUp();
+			_config->setString("auth.admin_token_hash_file", file.path());
+			const auto e = thrown<ConfigError>([&] { load(); }, CPPUNIT_SOURCELINE());
+			CPPUNIT_ASSERT_MESSAGE(e.what(), contains(e.what(), "auth.admin_token_hash_file"));
+			CPPUNIT_ASSERT_MESSAGE(e.what(), contains(e.what(), "64 hex digits"));
+			CPPUNIT_ASSERT_MESSAGE("the message must not show the content",
+			                       content.empty() || !contains(e.what(), content));
+		}
+		setUp();
+		_config->setString("auth.admin_token_hash_file", "relative/admin.token.sha256");
+		const auto e = thrown<ConfigError>([&] { load(); }, CPPUNIT_SOURCELINE());
+		CPPUNIT_ASSERT_MESSAGE(e.what(), contains(e.what(), "absolute"));
+	}
+
+	void testAdminTokenHashFileWritableByOthers()
+	{
+		for (mode_t mode : {mode_t(0620), mode_t(0602), mode_t(0666)})
+		{
+			SecretFile file(Nexus::Digest::sha256Hex(kAdminToken), mode);
+			setUp();
+			_config->setString("auth.admin_token_hash_file", file.path());
+			const auto e = thrown<ConfigError>([&] { load(); }, CPPUNIT_SOURCELINE());
+			CPPUNIT_ASSERT_MESSAGE(e.what(), contains(e.what(), "must not be writable"));
+		}
+	}
+
+	void testAdminTokenHashFileMissing()
+	{
+		_config->setString("auth.admin_token_hash_file", "/nonexistent/nexus/admin.token.sha256");
+		const auto e = thrown<ConfigError>([&] { load(); }, CPPUNIT_SOURCELINE());
+		CPPUNIT_ASSERT_MESSAGE(e.what(), contains(e.what(), "auth.admin_token_hash_file: cannot read"));
+		setUp();
+		_config->setString("auth.admin_token_hash_file", " ");
+		CPPUNIT_ASSERT_EQUAL(std::string(), load().adminTokenHash);
+	}
+
+	void testAdminTokenEnvBeatsHashFile()
+	{
+		// The file is not even read when the environment has a token.
+		_config->setString("auth.admin_token_hash_file", "/nonexistent/admin.token.sha256");
+		_env["NEXUS_ADMIN_TOKEN"] = kAdminToken;
+		CPPUNIT_ASSERT_EQUAL(Nexus::Digest::sha256Hex(kAdminToken), load().adminTokenHash);
+	}
+
+	void testAdminTokenBothFilesRefused()
+	{
+		SecretFile token(kAdminToken, 0600);
+		SecretFile hash(Nexus::Digest::sha256Hex(kAdminToken), 0600);
+		_config->setString("auth.admin_token_file", token.path());
+		_config->setString("auth.admin_token_hash_file", hash.path());
+		const auto e = thrown<ConfigError>([&] { load(); }, CPPUNIT_SOURCELINE());
+		CPPUNIT_ASSERT_MESSAGE(e.what(), contains(e.what(), "both set"));
+	}
+
+	void testAdminTokenHashFilePathWithoutReading()
+	{
+		// nexusctl reads no admin token but needs the hash file's path (admin-token rotate).
+		_config->setString("auth.admin_token_hash_file", "/nonexistent/admin.token.sha256");
+		const Settings s = Settings::from(*_config, env(), false);
+		CPPUNIT_ASSERT_EQUAL(std::string("/nonexistent/admin.token.sha256"), s.adminTokenHashFile);
+		CPPUNIT_ASSERT_EQUAL(std::string(), s.adminTokenHash);
 	}
 
 	void testAdminTokenFileTooShort()
