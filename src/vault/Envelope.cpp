@@ -102,8 +102,10 @@
 // Poco 1.11's Cipher cannot pass.
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <stdexcept>
 #include <vector>
@@ -247,8 +249,7 @@ class Gcm
 {
 public:
 	Gcm(const ByteVec& key, const unsigned char* nonce, bool encrypt):
-	    _initialized(initialize()), _key(kCipherName, key, ByteVec(nonce, nonce + kNonceBytes)),
-	    _cipher(Poco::Crypto::CipherFactory::defaultFactory().createCipher(_key)),
+	    _key(cipherKey(key, nonce)), _cipher(Poco::Crypto::CipherFactory::defaultFactory().createCipher(_key)),
 	    _transform(encrypt ? _cipher->createEncryptor() : _cipher->createDecryptor())
 	{}
 
@@ -287,13 +288,14 @@ public:
 	}
 
 private:
-	/// Poco sets OpenSSL up when the first of its objects appears and tears
-	/// it down when the last goes (re-seeding from /dev/urandom each time);
-	/// one initializer for the life of the process keeps it set up.
-	static bool initialize()
+	static Poco::Crypto::CipherKey cipherKey(const ByteVec& key, const unsigned char* nonce)
 	{
+		// Poco sets OpenSSL up when the first of its objects appears and
+		// tears it down when the last goes (re-seeding from /dev/urandom
+		// each time, most of seal+open's time); one initializer for the
+		// life of the process keeps it set up.
 		static const Poco::Crypto::OpenSSLInitializer initializer;
-		return true;
+		return Poco::Crypto::CipherKey(kCipherName, key, ByteVec(nonce, nonce + kNonceBytes));
 	}
 
 	void finalize()
@@ -302,7 +304,6 @@ private:
 		_transform->finalize(rest, sizeof(rest));
 	}
 
-	bool _initialized;
 	Poco::Crypto::CipherKey _key;
 	Poco::Crypto::Cipher::Ptr _cipher;
 	Poco::Crypto::CryptoTransform::Ptr _transform;
