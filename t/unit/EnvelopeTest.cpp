@@ -7,6 +7,11 @@
 
 #include <cppunit/extensions/HelperMacros.h>
 
+#include <Poco/Crypto/Cipher.h>
+#include <Poco/Crypto/CipherFactory.h>
+#include <Poco/Crypto/CipherKey.h>
+#include <Poco/Crypto/CryptoTransform.h>
+#include <Poco/SHA2Engine.h>
 #include <Poco/TemporaryFile.h>
 
 #include <openssl/rand.h>
@@ -91,6 +96,52 @@ const std::string kRecordE =
     unhex("01000000010f58bcda07c74ec009be8b28aaa2f0b8dd2416ce357834f597e7eed794ec78b07c47b1af375baea4b47f08"
           "e10f235ec97245e1330e2c47826aa887acc78d1dcc410558b63fe6b98dbd36b9790e8b225d86897faadcaf261c");
 
+std::string sha256(const std::string& data)
+{
+	Poco::SHA2Engine engine;
+	engine.update(data);
+	const Poco::DigestEngine::Digest& digest = engine.digest();
+	return std::string(digest.begin(), digest.end());
+}
+
+std::string bigEndian32(std::uint32_t n)
+{
+	return std::string{static_cast<char>(n >> 24), static_cast<char>(n >> 16), static_cast<char>(n >> 8),
+	                   static_cast<char>(n)};
+}
+
+/// AES-256-GCM of plaintext with Poco::Crypto; the tag is appended.
+std::string gcmSeal(const std::string& key, const std::string& nonce, const std::string& plaintext)
+{
+	using ByteVec = Poco::Crypto::CipherKey::ByteVec;
+	Poco::Crypto::CipherKey cipherKey("aes-256-gcm", ByteVec(key.begin(), key.end()),
+	                                  ByteVec(nonce.begin(), nonce.end()));
+	Poco::Crypto::Cipher::Ptr cipher(Poco::Crypto::CipherFactory::defaultFactory().createCipher(cipherKey));
+	Poco::Crypto::CryptoTransform::Ptr encryptor = cipher->createEncryptor();
+	std::string out(plaintext.size() + 16, '\0');
+	const auto in = reinterpret_cast<const unsigned char*>(plaintext.data());
+	const auto n = static_cast<std::streamsize>(plaintext.size());
+	auto* const o = reinterpret_cast<unsigned char*>(&out[0]);
+	CPPUNIT_ASSERT_EQUAL(n, encryptor->transform(in, n, o, n));
+	CPPUNIT_ASSERT_EQUAL(std::streamsize(0), encryptor->finalize(o + n, 16));
+	return out.replace(plaintext.size(), 16, encryptor->getTag(16));
+}
+
+/// A format-2 record built from Envelope.cpp's description, not by Envelope: the key binding names
+/// keyIdentity, the value binding valueIdentity.
+std::string documentedRecord(const Keyring& keyring, std::uint32_t keyId, const std::string& keyIdentity,
+                             const std::string& valueIdentity, const std::string& value)
+{
+	const std::string dataKey = randomBytes(32);
+	const std::string wrapNonce = randomBytes(12);
+	const std::string valueNonce = randomBytes(12);
+	const std::string keyBinding =
+	    sha256(std::string("nexus-vault/v2/key\0\x02", 20) + bigEndian32(keyId) + keyIdentity);
+	const std::string valueBinding = sha256(std::string("nexus-vault/v2/value\0\x02", 22) + valueIdentity);
+	return '\x02' + bigEndian32(keyId) + wrapNonce + gcmSeal(keyring.key(keyId), wrapNonce, keyBinding + dataKey) +
+	       valueNonce + gcmSeal(dataKey, valueNonce, valueBinding + value);
+}
+
 /// A keyring read from text, as the vault reads its file.
 Keyring keyringOf(const std::string& text)
 {
@@ -126,6 +177,10 @@ class EnvelopeTest : public CppUnit::TestFixture
 	CPPUNIT_TEST(testRewrapRefusesDamagedRecord);
 	CPPUNIT_TEST(testRewrapKeepsIdentityBinding);
 	CPPUNIT_TEST(testFormatsAreNotInterchangeable);
+	CPPUNIT_TEST(testFormat2AsDocumented);
+	CPPUNIT_TEST(testKeyBindingIsChecked);
+	CPPUNIT_TEST(testValueBindingIsChecked);
+	CPPUNIT_TEST(testOtherKeyIdOfTheKeyring);
 	CPPUNIT_TEST(testFormat1RecordsOpen);
 	CPPUNIT_TEST(testFormat1EveryByteFlipped);
 	CPPUNIT_TEST(testFormat1OtherIdentity);
@@ -392,6 +447,56 @@ public:
 		std::string longer = kRecordA + std::string(64, '\0'); // long enough for format 2
 		longer[0] = 2;
 		thrown<DecryptError>([&] { Envelope::open(keyring, _identity, longer); }, CPPUNIT_SOURCELINE());
+	}
+
+	void testFormat2AsDocumented()
+	{
+		const std::string record = documentedRecord(_keyring, 1, _identity, _identity, "as documented");
+		CPPUNIT_ASSERT_EQUAL(kOverhead + 13, record.size());
+		CPPUNIT_ASSERT_EQUAL(std::string("as documented"), Envelope::open(_keyring, _identity, record));
+		const std::string empty = documentedRecord(_keyring, 1, _identity, _identity, "");
+		CPPUNIT_ASSERT_EQUAL(std::string(), Envelope::open(_keyring, _identity, empty));
+	}
+
+	void testKeyBindingIsChecked()
+	{
+		// Both tags are valid; only the wrap's binding names another secret (or another key id).
+		const std::string other = Envelope::identity(8, "prod", "db/password", 1);
+		const std::string record = documentedRecord(_keyring, 1, other, _identity, "secret");
+		thrown<DecryptError>([&] { Envelope::open(_keyring, _identity, record); }, CPPUNIT_SOURCELINE());
+		thrown<DecryptError>([&] { Envelope::open(_keyring, other, record); }, CPPUNIT_SOURCELINE());
+		thrown<DecryptError>([&] { Envelope::rewrap(_keyring, _identity, record); }, CPPUNIT_SOURCELINE());
+		Keyring two = Keyring::generate();
+		two.rotate();
+		std::string wrongId = documentedRecord(two, 2, _identity, _identity, "secret");
+		CPPUNIT_ASSERT_EQUAL(std::string("secret"), Envelope::open(two, _identity, wrongId));
+		const std::string keyBinding1 =
+		    sha256(std::string("nexus-vault/v2/key\0\x02", 20) + bigEndian32(1) + _identity);
+		const std::string nonce = randomBytes(12);
+		wrongId.replace(5, 12 + 64 + 16, nonce + gcmSeal(two.key(2), nonce, keyBinding1 + randomBytes(32)));
+		thrown<DecryptError>([&] { Envelope::open(two, _identity, wrongId); }, CPPUNIT_SOURCELINE());
+	}
+
+	void testValueBindingIsChecked()
+	{
+		// Both tags are valid; only the value's binding names another secret.
+		const std::string other = Envelope::identity(7, "prod", "db/password", 2);
+		const std::string record = documentedRecord(_keyring, 1, _identity, other, "secret");
+		thrown<DecryptError>([&] { Envelope::open(_keyring, _identity, record); }, CPPUNIT_SOURCELINE());
+		thrown<DecryptError>([&] { Envelope::open(_keyring, other, record); }, CPPUNIT_SOURCELINE());
+		thrown<DecryptError>([&] { Envelope::rewrap(_keyring, _identity, record); }, CPPUNIT_SOURCELINE());
+	}
+
+	void testOtherKeyIdOfTheKeyring()
+	{
+		// The record names another key that the keyring holds: the wrap's tag does not match.
+		Keyring two = Keyring::generate();
+		two.rotate();
+		std::string record = Envelope::seal(two, _identity, "secret");
+		CPPUNIT_ASSERT_EQUAL(std::uint32_t(2), Envelope::keyId(record));
+		record[4] = 1;
+		thrown<DecryptError>([&] { Envelope::open(two, _identity, record); }, CPPUNIT_SOURCELINE());
+		thrown<DecryptError>([&] { Envelope::rewrap(two, _identity, record); }, CPPUNIT_SOURCELINE());
 	}
 
 	void testFormat1RecordsOpen()
