@@ -1,7 +1,9 @@
 # The workers' caches (auth.token_cache_ms, auth.token_negative_cache_ms,
-# profiles.cache_ms): a cached answer saves the database its queries, and a
-# change made through the pool (revoke, rotate, profile edit or delete,
-# registry edit) is seen at once by every worker, however long the TTL.
+# profiles.cache_ms, knowledge.cache_ms, vault.cache_ms): a cached answer
+# saves the database its queries, and a change made through the pool (revoke,
+# rotate, profile edit or delete, registry edit, knowledge put or delete,
+# secret update or delete, assignment) is seen at once by every worker,
+# however long the TTL.
 # The test stacks run with 60 s TTLs (NexusTest::test_settings), so only
 # the invalidation can explain a change seen within this file's few seconds.
 use strict;
@@ -104,6 +106,128 @@ subtest 'a deleted profile is gone at once' => sub {
     $r = api(DELETE => $path, token => $admin);
     is($r->{status}, 204, 'deleted') or diag($r->{body});
     is(statuses(reads(30)), '404 x30', 'no worker serves it from its cache');
+};
+
+# The knowledge list cache: keyed by the URL, emptied by every knowledge
+# write through the pool.
+my $word = 'cachedword' . substr(unique_slug('w'), -6) =~ s/[^a-z0-9]//gr;
+my $kpath = "/api/knowledge?query=$word";
+sub searches { my ($n, $p) = @_; return map { api(GET => $p // $kpath, token => $token) } 1 .. $n }
+sub put_entity {
+    my ($name, $title) = @_;
+    my $r = api(PUT => "/api/knowledge/project/$name", token => $admin,
+        json => { title => $title, content => "The $word project." });
+    ok($r->{status} == 201 || $r->{status} == 200, "put $name") or diag($r->{body});
+}
+
+subtest 'a warm knowledge search answers without the database' => sub {
+    put_entity("$word-one", 'First');
+    searches(20);
+    my $before = selects();
+    my @r = searches(200);
+    my $after = selects();
+    is(statuses(@r), '200 x200', '200 searches answered');
+    cmp_ok($after - $before, '<', 100, 'far fewer SELECTs than searches: ' . ($after - $before));
+    is(join(',', map { $_->{name} } @{ $r[-1]{json} }), "$word-one", 'the cached answer is the search result');
+};
+
+subtest 'a knowledge put is seen at once by every search' => sub {
+    searches(20);
+    put_entity("$word-two", 'Second');
+    my @r = searches(30);
+    is(scalar(grep { @{ $_->{json} } == 2 } @r), 30, 'every worker finds the new entity');
+    put_entity("$word-one", "First, renamed");
+    @r = searches(30);
+    is(scalar(grep { grep { $_->{title} eq 'First, renamed' } @{ $_->{json} } } @r), 30, 'and the new title');
+};
+
+subtest 'a page and its Link come from the cache unchanged' => sub {
+    my $p = "$kpath&limit=1";
+    my @r = searches(30, $p);
+    my %links = map { ($_->{headers}{link} // 'none') => 1 } @r;
+    is(scalar(keys %links), 1, 'one Link for every answer');
+    like((keys %links)[0], qr/rel="next"/, '... pointing to the next page');
+};
+
+subtest 'a knowledge delete is seen at once' => sub {
+    searches(20);
+    $r = api(DELETE => "/api/knowledge/project/$word-two", token => $admin);
+    is($r->{status}, 204, 'deleted') or diag($r->{body});
+    my @r = searches(30);
+    is(scalar(grep { @{ $_->{json} } == 1 } @r), 30, 'no worker still lists it');
+};
+
+# The secret read cache (an agent's fast path): keyed by token and secret,
+# emptied by secret, assignment, profile and token changes. Every read is
+# still audited.
+my $vscope = "cache-$tag";
+my $vagent = new_agent(slug => unique_slug('cache-vault'));
+my $vtoken = issue_token($vagent)->{token};
+my @pnames = map { "Vault $_ $tag" } qw(A B);
+for my $p (@pnames) {
+    $r = api(POST => '/api/profiles', token => $admin, json => { name => $p, model => "$prov/m1" });
+    is($r->{status}, 201, "profile $p") or diag($r->{body});
+}
+sub assign {
+    my ($p) = @_;
+    my $r = api(PUT => "/api/assignments/$vagent", token => $admin, json => { profile_name => $p });
+    ok($r->{status} == 200 || $r->{status} == 201, "assigned $p") or diag($r->{body});
+}
+assign($pnames[0]);
+$r = api(POST => '/api/vault/secrets', token => $admin,
+    json => { scope => $vscope, name => 'db/password', value => 'first-value', allowed_profiles => [ $pnames[0] ] });
+is($r->{status}, 201, 'a secret for profile A') or diag($r->{body});
+my $sid = $r->{json}{id};
+my $spath = "/api/vault/secrets/$sid";
+sub secret_reads { my ($n, $tok) = @_; return map { api(GET => $spath, token => $tok // $vtoken) } 1 .. $n }
+sub values_of { my %n; $n{ $_->{json}{value} // "status $_->{status}" }++ for @_; return join ' ', map { "$_ x$n{$_}" } sort keys %n }
+sub audited { return scalar $dbh->selectrow_array('SELECT COUNT(*) FROM audit_log WHERE action = ? AND target = ?', undef, 'secret.read', "secret:$sid") }
+
+subtest 'a warm secret read asks the database only for its audit row' => sub {
+    secret_reads(20);
+    my ($before, $rows) = (selects(), audited());
+    my @r = secret_reads(200);
+    my $after = selects();
+    is(values_of(@r), 'first-value x200', '200 reads, each the value');
+    cmp_ok($after - $before, '<', 100, 'far fewer SELECTs than reads: ' . ($after - $before));
+    is(audited() - $rows, 200, 'and every read has its audit row');
+};
+
+subtest 'a secret update is seen at once' => sub {
+    secret_reads(20);
+    $r = api(PUT => $spath, token => $admin, json => { value => 'second-value' });
+    is($r->{status}, 200, 'updated') or diag($r->{body});
+    is(values_of(secret_reads(30)), 'second-value x30', 'every worker reads the new value');
+};
+
+subtest 'a narrower allowed_profiles is seen at once' => sub {
+    secret_reads(20);
+    $r = api(PUT => $spath, token => $admin, json => { allowed_profiles => [ $pnames[1] ] });
+    is($r->{status}, 200, 'only profile B may read it') or diag($r->{body});
+    is(statuses(secret_reads(30)), '403 x30', 'every worker refuses the agent of profile A');
+};
+
+subtest 'an assignment is seen at once' => sub {
+    assign($pnames[1]);
+    is(values_of(secret_reads(30)), 'second-value x30', 'the agent now on profile B reads it everywhere');
+    assign($pnames[0]);
+    is(statuses(secret_reads(30)), '403 x30', 'and back on A it is refused everywhere');
+    assign($pnames[1]);
+};
+
+subtest 'a revoked token is refused at once' => sub {
+    my $other = issue_token($vagent, grace => 3600);    # keeps $vtoken working
+    is(statuses(secret_reads(20, $other->{token})), '200 x20', 'a second token reads (and is cached)');
+    $r = api(DELETE => "/api/agents/$vagent/token/$other->{token_hash}", token => $admin);
+    is($r->{status}, 204, 'revoked') or diag($r->{body});
+    is(statuses(secret_reads(30, $other->{token})), '401 x30', 'then refused by all');
+};
+
+subtest 'a deleted secret is gone at once' => sub {
+    secret_reads(20);
+    $r = api(DELETE => $spath, token => $admin);
+    is($r->{status}, 204, 'deleted') or diag($r->{body});
+    is(statuses(secret_reads(30)), '404 x30', 'no worker serves it from its cache');
 };
 
 done_testing();

@@ -2,6 +2,7 @@
 
 #include "db/Database.h"
 #include "db/Row.h"
+#include "metrics/Invalidation.h"
 #include "util/Time.h"
 
 #include <cppconn/resultset.h>
@@ -74,7 +75,7 @@ std::vector<std::string> AssignmentStore::profileNames(std::size_t limit)
 AssignmentStore::SetResult AssignmentStore::set(const std::string& slug, const std::string& profileName,
                                                 Assignment& stored)
 {
-	return Database::run([&] {
+	const SetResult result = Database::run([&] {
 		Db::Transaction tx;
 		const auto agentId = idOf("agents", "slug", slug, true);
 		if (!agentId) return SetResult::NoAgent;
@@ -99,11 +100,14 @@ AssignmentStore::SetResult AssignmentStore::set(const std::string& slug, const s
 		tx.commit();
 		return replaced ? SetResult::Replaced : SetResult::Created;
 	});
+	if (result == SetResult::Replaced || result == SetResult::Created)
+		Invalidation::bump(Invalidation::Topic::Assignments);
+	return result;
 }
 
 AssignmentStore::RemoveResult AssignmentStore::remove(const std::string& slug)
 {
-	return Database::run([&] {
+	const RemoveResult result = Database::run([&] {
 		Db::Transaction tx;
 		const auto agentId = idOf("agents", "slug", slug, true);
 		if (!agentId) return RemoveResult::NoAgent;
@@ -113,6 +117,8 @@ AssignmentStore::RemoveResult AssignmentStore::remove(const std::string& slug)
 		tx.commit();
 		return removed ? RemoveResult::Removed : RemoveResult::NotAssigned;
 	});
+	if (result == RemoveResult::Removed) Invalidation::bump(Invalidation::Topic::Assignments);
+	return result;
 }
 
 } // namespace Assignments

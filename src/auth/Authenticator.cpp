@@ -56,6 +56,18 @@ Authenticator::Authenticator(std::string adminTokenHash, AgentLookup findAgent, 
 		_cache = std::make_unique<ExpiringCache<std::optional<Principal>>>(cache.maxEntries);
 }
 
+ExpiringCache<Principal>::Clock::time_point cacheUntil(ExpiringCache<Principal>::Clock::time_point now, int ttlMs,
+                                                       const std::optional<Poco::Timestamp>& expiresAt)
+{
+	auto until = now + std::chrono::milliseconds(ttlMs);
+	if (expiresAt)
+	{
+		const Poco::Timestamp::TimeDiff left = *expiresAt - Poco::Timestamp();
+		until = std::min(until, now + std::chrono::microseconds(std::max<Poco::Timestamp::TimeDiff>(left, 0)));
+	}
+	return until;
+}
+
 std::optional<Principal> Authenticator::findAgent(const std::string& hash) const
 {
 	if (!_cache)
@@ -77,13 +89,7 @@ std::optional<Principal> Authenticator::findAgent(const std::string& hash) const
 	}
 	if (_cacheSettings.knownMs > 0)
 	{
-		Clock::time_point until = now + std::chrono::milliseconds(_cacheSettings.knownMs);
-		if (grant->expiresAt)
-		{
-			// Never past the token's own end (a rotated token's grace period).
-			const Poco::Timestamp::TimeDiff left = *grant->expiresAt - Poco::Timestamp();
-			until = std::min(until, now + std::chrono::microseconds(std::max<Poco::Timestamp::TimeDiff>(left, 0)));
-		}
+		const Clock::time_point until = cacheUntil(now, _cacheSettings.knownMs, grant->expiresAt);
 		if (until > now) _cache->store(hash, grant->agent, generation, until);
 	}
 	return grant->agent;

@@ -24,6 +24,12 @@ struct AgentGrant
 	std::optional<Poco::Timestamp> expiresAt;
 };
 
+/// Until when a cache may keep an answer that depends on an agent token:
+/// ttlMs from now, but never past the token's own end (expiresAt; a
+/// rotated token's grace period).
+ExpiringCache<Principal>::Clock::time_point cacheUntil(ExpiringCache<Principal>::Clock::time_point now, int ttlMs,
+                                                       const std::optional<Poco::Timestamp>& expiresAt);
+
 /// How long the token cache keeps an answer (auth.token_cache_ms,
 /// auth.token_negative_cache_ms); 0 turns that half off.
 struct TokenCacheSettings

@@ -96,8 +96,10 @@ const std::vector<SettingInfo>& Settings::table()
 	    {"vault.keyring_file", &Settings::vaultKeyringFile, Kind::String, 1, 0, "/var/lib/nexus/vault.keyring"},
 	    {"vault.max_value_bytes", &Settings::vaultMaxValueBytes, Kind::Integer, 1, 16777216, "65536"},
 	    {"vault.max_versions", &Settings::vaultMaxVersions, Kind::Integer, 1, 1000, "10"},
+	    {"vault.cache_ms", &Settings::vaultCacheMs, Kind::Integer, 0, 60000, "1000"},
 
 	    {"knowledge.max_content_bytes", &Settings::knowledgeMaxContentBytes, Kind::Integer, 1024, 16777215, "262144"},
+	    {"knowledge.cache_ms", &Settings::knowledgeCacheMs, Kind::Integer, 0, 60000, "1000"},
 	    {"memories.max_entry_bytes", &Settings::memoriesMaxEntryBytes, Kind::Integer, 1, 16777215, "65536"},
 
 	    {"profiles.strict", &Settings::profilesStrict, Kind::Boolean, 0, 0, "false"},

@@ -119,9 +119,13 @@ struct Settings
 	std::string vaultKeyringFile;
 	std::size_t vaultMaxValueBytes{};
 	int vaultMaxVersions{};
+	/// How long a worker reuses an agent's secret read lookup (ms; 0: off).
+	int vaultCacheMs{};
 
 	/// Largest content (bytes of markdown) of one knowledge entity.
 	std::size_t knowledgeMaxContentBytes{};
+	/// How long a worker reuses a knowledge list or search answer (ms; 0: off).
+	int knowledgeCacheMs{};
 
 	/// Largest memory entry (bytes of content) POST /api/memories/collect takes.
 	std::size_t memoriesMaxEntryBytes{};

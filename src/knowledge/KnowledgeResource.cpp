@@ -9,7 +9,9 @@
 #include "knowledge/KnowledgePage.h"
 #include "knowledge/KnowledgeStore.h"
 #include "knowledge/KnowledgeYaml.h"
+#include "metrics/Invalidation.h"
 #include "routing/Router.h"
+#include "util/ExpiringCache.h"
 
 #include <set>
 
@@ -120,10 +122,45 @@ Response entityResponse(int status, const Entity& entity, Format format)
 	return Response::json(status, *entity.toJson());
 }
 
+/// A JSON list's answer as the cache keeps it: the body and the Link
+/// header ("" when there is no next page).
+struct CachedList
+{
+	std::string json;
+	std::string link;
+};
+
+/// What the list cache keeps at most: 128 answers of at most 64 KiB each
+/// (8 MiB per worker at worst; a page of 20 typical entities is about 12 KiB).
+/// Larger answers and longer URLs are not cached.
+const std::size_t kCachedLists = 128;
+const std::size_t kMaxCachedListBytes = 64 * 1024;
+const std::size_t kMaxCachedUrlBytes = 1024;
+
+/// The worker's cache of JSON lists and searches, keyed by the URL (path and
+/// query string: the answer, its Link header included, depends on nothing
+/// else once the caller may read the knowledge base); nullptr when
+/// knowledge.cache_ms is 0. Every knowledge write moves its generation.
+ExpiringCache<CachedList>* listCache(const Settings& settings)
+{
+	static ExpiringCache<CachedList> cache(kCachedLists);
+	return settings.knowledgeCacheMs > 0 ? &cache : nullptr;
+}
+
+Response listJson(std::string json, const std::string& link)
+{
+	Response response = Response::json(200, std::move(json));
+	if (!link.empty()) response.addHeader("Link", link);
+	response.addHeader("Vary", "Accept, Authorization, Cookie");
+	return response;
+}
+
 /// A list as JSON, as YAML (?format=yaml) or, for a browser that asked for
 /// neither, as the UI's page (pageKind: the kind of /api/knowledge/:kind).
-Response listEntities(const Request& request, const Principal& principal, std::vector<std::string> kinds,
-                      const std::optional<std::string>& pageKind = std::nullopt)
+/// The JSON comes from the worker's cache when it holds a fresh answer for
+/// the same URL (no database query).
+Response listEntities(const Request& request, const Principal& principal, const Settings& settings,
+                      std::vector<std::string> kinds, const std::optional<std::string>& pageKind = std::nullopt)
 {
 	const Format format = formatOf(request);
 	const bool html = Http::Html::wanted(request) && !request.query("format");
@@ -131,6 +168,14 @@ Response listEntities(const Request& request, const Principal& principal, std::v
 	KnowledgeStore::Filter filter;
 	filter.kinds = std::move(kinds);
 	filter.search = searchParameter(request);
+	const std::string url = request.path() + "?" + request.queryString();
+	auto* cache = format == Format::Json && !html && url.size() <= kMaxCachedUrlBytes ? listCache(settings) : nullptr;
+	using Clock = ExpiringCache<CachedList>::Clock;
+	const std::uint64_t generation = Invalidation::generation(Invalidation::Topic::Knowledge); // before the query
+	if (cache)
+	{
+		if (auto hit = cache->find(url, generation, Clock::now())) return listJson(std::move(hit->json), hit->link);
+	}
 	auto rows = KnowledgeStore::list(filter, page.fetch(), page.after());
 	const auto cursor = [](const KnowledgeStore::Row& row) { return row.cursor; };
 	if (format == Format::Json && !html)
@@ -138,6 +183,9 @@ Response listEntities(const Request& request, const Principal& principal, std::v
 		Response response = page.respond(
 		    std::move(rows), request, [](const KnowledgeStore::Row& row) { return row.entity.toJson(); }, cursor);
 		response.addHeader("Vary", "Accept, Authorization, Cookie");
+		if (cache && response.body().size() <= kMaxCachedListBytes)
+			cache->store(url, CachedList{response.body(), response.header("Link")}, generation,
+			             Clock::now() + std::chrono::milliseconds(settings.knowledgeCacheMs));
 		return response;
 	}
 
@@ -153,7 +201,7 @@ Response listEntities(const Request& request, const Principal& principal, std::v
 	return response;
 }
 
-Response listOfKind(const Request& request, const Principal& principal)
+Response listOfKind(const Request& request, const Principal& principal, const Settings& settings)
 {
 	const std::string& kind = request.pathParam("kind");
 	if (!Kinds::isKind(kind))
@@ -161,7 +209,7 @@ Response listOfKind(const Request& request, const Principal& principal)
 	if (const auto other = request.query("kind"); other && !other->empty())
 		throw Http::BadRequest("query parameter 'kind' does not go with /api/knowledge/" + kind +
 		                       " (the path names the kind); use /api/knowledge?kind=...");
-	return listEntities(request, principal, {kind}, kind);
+	return listEntities(request, principal, settings, {kind}, kind);
 }
 
 /// The entity as JSON, YAML or, for a browser that asked for neither, as the UI's page.
@@ -235,10 +283,11 @@ Response deleteEntity(const Request& request, const Principal& principal)
 
 void registerRoutes(Routing::Router& router, const Settings& settings)
 {
-	router.add("GET", "/api/knowledge", Access::Reader,
-	           [](const Request& r, const Principal& p) { return listEntities(r, p, kindsParameter(r)); });
+	router.add("GET", "/api/knowledge", Access::Reader, [&settings](const Request& r, const Principal& p) {
+		return listEntities(r, p, settings, kindsParameter(r));
+	});
 	router.add("GET", "/api/knowledge/:kind", Access::Reader,
-	           [](const Request& r, const Principal& p) { return listOfKind(r, p); });
+	           [&settings](const Request& r, const Principal& p) { return listOfKind(r, p, settings); });
 	router.add("GET", "/api/knowledge/:kind/:name", Access::Reader,
 	           [](const Request& r, const Principal& p) { return getEntity(r, p); });
 	router.add("PUT", "/api/knowledge/:kind/:name", Access::Admin,

@@ -2,6 +2,7 @@
 
 #include "db/Database.h"
 #include "http/HttpError.h"
+#include "metrics/Invalidation.h"
 #include "util/Time.h"
 
 #include <Poco/JSON/Array.h>
@@ -229,7 +230,7 @@ std::vector<KnowledgeStore::Row> run(const KnowledgeStore::Statement& sql, std::
 
 KnowledgeStore::PutResult KnowledgeStore::put(const Entity& entity)
 {
-	return Database::run([&] {
+	auto result = Database::run([&] {
 		// A concurrent create of the same entity makes the INSERT fail on the
 		// unique key: the second attempt then finds the row and updates it.
 		for (int attempt = 1;; ++attempt)
@@ -271,6 +272,8 @@ KnowledgeStore::PutResult KnowledgeStore::put(const Entity& entity)
 			}
 		}
 	});
+	if (result.change != Change::Unchanged) Invalidation::bump(Invalidation::Topic::Knowledge);
+	return result;
 }
 
 std::optional<Entity> KnowledgeStore::find(const std::string& kind, const std::string& name)
@@ -280,12 +283,14 @@ std::optional<Entity> KnowledgeStore::find(const std::string& kind, const std::s
 
 bool KnowledgeStore::remove(const std::string& kind, const std::string& name)
 {
-	return Database::run([&] {
+	const bool removed = Database::run([&] {
 		auto& st = Database::prepare("DELETE FROM knowledge WHERE kind = ? AND name = ?");
 		st.setString(1, kind);
 		st.setString(2, name);
 		return st.executeUpdate() > 0;
 	});
+	if (removed) Invalidation::bump(Invalidation::Topic::Knowledge);
+	return removed;
 }
 
 KnowledgeStore::Statement KnowledgeStore::statementOf(const Filter& filter, const std::string& after)

@@ -16,7 +16,7 @@ std::atomic<std::uint64_t> gLocal[PoolStats::kInvalidationTopics];
 std::atomic<std::uint64_t>& counter(Topic topic)
 {
 	const auto index = static_cast<unsigned>(topic);
-	static_assert(static_cast<unsigned>(Topic::Registry) < PoolStats::kInvalidationTopics, "one counter per topic");
+	static_assert(static_cast<unsigned>(Topic::Assignments) < PoolStats::kInvalidationTopics, "one counter per topic");
 	if (PoolStats* stats = Metrics::stats()) return stats->header().invalidations[index];
 	return gLocal[index];
 }

@@ -5,7 +5,7 @@
 namespace Nexus {
 
 /// Generation counters for the workers' caches (the token cache, the
-/// profile cache). Whoever changes cached data bumps its topic's counter
+/// profile cache, the knowledge list cache, the secret cache). Whoever changes cached data bumps its topic's counter
 /// after the change is committed; a cache remembers the generation it read
 /// before it asked the database and drops everything it holds as soon as the
 /// counter has moved.
@@ -19,9 +19,12 @@ namespace Invalidation {
 
 enum class Topic : unsigned
 {
-	Tokens,   ///< agent tokens: issue, rotate, revoke
-	Profiles, ///< inference profiles
-	Registry, ///< the model registry (a profile's warnings come from it)
+	Tokens,      ///< agent tokens: issue, rotate, revoke
+	Profiles,    ///< inference profiles
+	Registry,    ///< the model registry (a profile's warnings come from it)
+	Knowledge,   ///< knowledge entities: put, delete, import
+	Secrets,     ///< vault secrets: create, update, delete, rewrap
+	Assignments, ///< which profile an agent runs (what secrets it may read)
 };
 
 /// The current generation of topic.

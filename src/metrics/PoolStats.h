@@ -24,7 +24,7 @@ public:
 	static constexpr std::size_t kRoutes = 128; ///< route index kRoutes counts requests no route matched
 	static constexpr int kWorkerFd = 3;         ///< where a worker finds the mapping
 	static constexpr const char* kSlotEnv = "NEXUS_STATS_SLOT"; ///< and the number of its slot
-	static constexpr std::size_t kInvalidationTopics = 4;       ///< see Invalidation::Topic
+	static constexpr std::size_t kInvalidationTopics = 8;       ///< see Invalidation::Topic
 
 	/// The statuses counted one by one; any other is counted as "other".
 	static constexpr std::array<int, 22> kStatuses = {200, 201, 204, 301, 302, 304, 400, 401, 403, 404, 405,

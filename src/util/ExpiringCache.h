@@ -58,6 +58,13 @@ public:
 		_entries.insert_or_assign(key, Entry{std::move(value), expires});
 	}
 
+	/// Drops key's entry, if any.
+	void erase(const std::string& key)
+	{
+		std::lock_guard<std::mutex> lock(_mutex);
+		_entries.erase(key);
+	}
+
 	/// Drops every entry (whatever the generation).
 	void clear()
 	{

@@ -7,7 +7,9 @@
 #include "http/Json.h"
 #include "http/Pagination.h"
 #include "http/Validate.h"
+#include "metrics/Invalidation.h"
 #include "routing/Router.h"
+#include "util/ExpiringCache.h"
 #include "util/Integer.h"
 #include "util/Time.h"
 #include "util/Wiper.h"
@@ -125,13 +127,21 @@ Response listSecrets(const Request& request, const Principal& principal, const V
 	return page.respond(std::move(rows), request, toJson, [](const SecretMeta& s) { return std::to_string(s.id); });
 }
 
+/// A cached record that no longer opens (rewrapped and its old key
+/// retired by nexusctl, whose changes reach a pool only through the TTL):
+/// the caller drops it and reads the record again.
+struct StaleRecord
+{};
+
 /// Answers a read of secret (already looked up for principal): 403 when its
 /// profile may not read it, else the decrypted value. Every outcome is
 /// audited first; an audit failure is a 503 and the value does not leave.
 /// action: "secret.read" (an agent's or the admin token's GET) or
-/// "secret.reveal" (an admin's reveal in the UI).
+/// "secret.reveal" (an admin's reveal in the UI). cached: the record came
+/// from the worker's cache, so a failure to open it throws StaleRecord
+/// (nothing audited) instead of answering.
 Response deliver(const Request& request, const Principal& principal, const SecretRecord& secret,
-                 const Settings& settings, const char* action = "secret.read")
+                 const Settings& settings, const char* action = "secret.read", bool cached = false)
 {
 	const std::uint64_t id = secret.meta.id;
 	if (!secret.readable)
@@ -150,6 +160,7 @@ Response deliver(const Request& request, const Principal& principal, const Secre
 	}
 	catch (const std::exception& e) // DecryptError, KeyringError: a damaged record or a missing key
 	{
+		if (cached) throw StaleRecord();
 		Poco::Logger::get("vault").error("secret %s version %u cannot be opened: %s", std::to_string(id),
 		                                 secret.meta.version, std::string(e.what()));
 		AuditLog::record(request, principal, action, target(id), Outcome::Error);
@@ -194,17 +205,70 @@ Response revealSecret(const Request& request, const Principal& principal, const 
 	return response;
 }
 
+/// What an agent's read looked up: whose token it is and the secret's
+/// current record with that agent's right to it (the record stays
+/// encrypted; every read opens it again).
+struct CachedRead
+{
+	Principal agent;
+	SecretRecord secret;
+};
+
+/// The worker's cache of agent reads, keyed by token hash and secret id;
+/// nullptr when vault.cache_ms is 0. An entry depends on the token, the
+/// secret, the agent's assignment and the profiles, so it is stamped with
+/// the sum of those four generations, which moves whenever one does. At
+/// most 4,096 entries (records are small: a value is at most
+/// vault.max_value_bytes, 64 KiB by default).
+ExpiringCache<CachedRead>* readCache(const Settings& settings)
+{
+	static ExpiringCache<CachedRead> cache(4096);
+	return settings.vaultCacheMs > 0 ? &cache : nullptr;
+}
+
+std::uint64_t readGeneration()
+{
+	using Invalidation::Topic;
+	return Invalidation::generation(Topic::Tokens) + Invalidation::generation(Topic::Secrets) +
+	       Invalidation::generation(Topic::Assignments) + Invalidation::generation(Topic::Profiles);
+}
+
 /// The hottest read: with an agent token, one query checks the token and
-/// fetches the secret with the agent's right to it. Declines (to the normal
-/// path, which then answers 401 or 404) when the query finds nothing.
+/// fetches the secret with the agent's right to it, or the worker's cache
+/// holds that answer (no query before the audit row's). Declines (to the
+/// normal path, which then answers 401 or 404) when the query finds nothing.
 std::optional<Response> readSecretWithToken(const Request& request, const std::string& tokenHash,
                                             const Settings& settings)
 {
 	const auto id = parseInteger(request.pathParam("id"));
 	if (!id || *id < 1) return std::nullopt;
-	const auto found = VaultStore::readWithToken(static_cast<std::uint64_t>(*id), tokenHash);
+	auto* cache = readCache(settings);
+	using Clock = ExpiringCache<CachedRead>::Clock;
+	const std::string key = tokenHash + ":" + std::to_string(*id);
+	const std::uint64_t generation = readGeneration(); // before the database is asked
+	if (cache)
+	{
+		if (auto hit = cache->find(key, generation, Clock::now()))
+		{
+			try
+			{
+				return deliver(request, hit->agent, hit->secret, settings, "secret.read", true);
+			}
+			catch (const StaleRecord&)
+			{
+				cache->erase(key);
+			}
+		}
+	}
+	auto found = VaultStore::readWithToken(static_cast<std::uint64_t>(*id), tokenHash);
 	if (!found) return std::nullopt;
-	return deliver(request, found->first, found->second, settings);
+	if (cache)
+	{
+		const Clock::time_point now = Clock::now();
+		const Clock::time_point until = Auth::cacheUntil(now, settings.vaultCacheMs, found->first.expiresAt);
+		if (until > now) cache->store(key, CachedRead{found->first.agent, found->second}, generation, until);
+	}
+	return deliver(request, found->first.agent, found->second, settings);
 }
 
 Response updateSecret(const Request& request, const Principal& principal, const Settings& settings)

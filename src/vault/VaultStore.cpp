@@ -3,6 +3,7 @@
 #include "db/Database.h"
 #include "db/Row.h"
 #include "http/HttpError.h"
+#include "metrics/Invalidation.h"
 #include "util/Time.h"
 
 #include <Poco/StringTokenizer.h>
@@ -175,14 +176,14 @@ std::optional<SecretRecord> VaultStore::read(std::uint64_t id, const std::option
 	});
 }
 
-std::optional<std::pair<Auth::Principal, SecretRecord>> VaultStore::readWithToken(std::uint64_t id,
-                                                                                  const std::string& tokenHash)
+std::optional<std::pair<Auth::AgentGrant, SecretRecord>> VaultStore::readWithToken(std::uint64_t id,
+                                                                                   const std::string& tokenHash)
 {
-	using Found = std::pair<Auth::Principal, SecretRecord>;
+	using Found = std::pair<Auth::AgentGrant, SecretRecord>;
 	return Database::run([&]() -> std::optional<Found> {
 		auto& st = Database::prepare(
 		    "SELECT " + kMetaColumns + ", v.record, (" + kUnrestricted + " OR " + kAllowsJoinedAgent +
-		    "), a.id, a.slug FROM agent_tokens t JOIN agents a ON a.id = t.agent_id "
+		    "), a.id, a.slug, t.expires_at FROM agent_tokens t JOIN agents a ON a.id = t.agent_id "
 		    "JOIN secrets s ON s.id = ? JOIN secret_versions v ON v.secret_id = s.id AND v.version = s.version "
 		    "WHERE t.token_hash = ? AND (t.expires_at IS NULL OR t.expires_at > ?)");
 		st.setUInt64(1, id);
@@ -190,7 +191,9 @@ std::optional<std::pair<Auth::Principal, SecretRecord>> VaultStore::readWithToke
 		st.setString(3, Time::toSql(Poco::Timestamp()));
 		std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
 		if (!rs->next()) return std::nullopt;
-		return Found(Auth::Principal::agent(rs->getUInt64(10), rs->getString(11)), readRecord(*rs));
+		Auth::AgentGrant grant{Auth::Principal::agent(rs->getUInt64(10), rs->getString(11)), std::nullopt};
+		if (const auto expires = Row::optionalString(*rs, 12)) grant.expiresAt = Time::fromSql(*expires);
+		return Found(std::move(grant), readRecord(*rs));
 	});
 }
 
@@ -198,7 +201,7 @@ std::optional<SecretMeta> VaultStore::update(std::uint64_t id, const Sealer* sea
                                              const std::optional<std::vector<std::string>>& allowedProfiles,
                                              int maxVersions)
 {
-	return Database::run([&]() -> std::optional<SecretMeta> {
+	auto updated = Database::run([&]() -> std::optional<SecretMeta> {
 		Db::Transaction tx;
 		auto& lock = Database::prepare("SELECT version FROM secrets WHERE id = ? FOR UPDATE");
 		lock.setUInt64(1, id);
@@ -229,16 +232,20 @@ std::optional<SecretMeta> VaultStore::update(std::uint64_t id, const Sealer* sea
 		tx.commit();
 		return meta;
 	});
+	if (updated) Invalidation::bump(Invalidation::Topic::Secrets);
+	return updated;
 }
 
 bool VaultStore::remove(std::uint64_t id)
 {
-	return Database::run([&] {
+	const bool removed = Database::run([&] {
 		// secret_versions and secret_profiles go with it (ON DELETE CASCADE).
 		auto& st = Database::prepare("DELETE FROM secrets WHERE id = ?");
 		st.setUInt64(1, id);
 		return st.executeUpdate() > 0;
 	});
+	if (removed) Invalidation::bump(Invalidation::Topic::Secrets);
+	return removed;
 }
 
 std::vector<VaultStore::Version> VaultStore::versionsNotUnder(std::uint32_t keyId, unsigned char format,
@@ -267,7 +274,7 @@ std::vector<VaultStore::Version> VaultStore::versionsNotUnder(std::uint32_t keyI
 
 bool VaultStore::replaceRecord(const Version& version, std::uint32_t newKeyId, const std::string& newRecord)
 {
-	return Database::run([&] {
+	const bool replaced = Database::run([&] {
 		auto& st = Database::prepare("UPDATE secret_versions SET key_id = ?, record = ? "
 		                             "WHERE secret_id = ? AND version = ? AND record = ?");
 		std::istringstream fresh(newRecord);
@@ -279,6 +286,8 @@ bool VaultStore::replaceRecord(const Version& version, std::uint32_t newKeyId, c
 		st.setBlob(5, &expected);
 		return st.executeUpdate() > 0;
 	});
+	if (replaced) Invalidation::bump(Invalidation::Topic::Secrets);
+	return replaced;
 }
 
 std::uint64_t VaultStore::countNotUnder(std::uint32_t keyId, unsigned char format)

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "auth/Authenticator.h"
 #include "auth/Principal.h"
 
 #include <cstdint>
@@ -62,10 +63,11 @@ public:
 	static std::optional<SecretRecord> read(std::uint64_t id, const std::optional<std::uint64_t>& agentId);
 
 	/// read() for the agent owning the active token tokenHash, checked in the
-	/// same query: the agent and the secret (readable set for that agent), or
-	/// nullopt when the token is not active or the secret does not exist.
-	static std::optional<std::pair<Auth::Principal, SecretRecord>> readWithToken(std::uint64_t id,
-	                                                                             const std::string& tokenHash);
+	/// same query: the token's grant (agent and expiry) and the secret
+	/// (readable set for that agent), or nullopt when the token is not active
+	/// or the secret does not exist.
+	static std::optional<std::pair<Auth::AgentGrant, SecretRecord>> readWithToken(std::uint64_t id,
+	                                                                              const std::string& tokenHash);
 
 	/// A new value (new version; beyond maxVersions the oldest are deleted)
 	/// and/or a new access list. nullopt when there is no such secret.

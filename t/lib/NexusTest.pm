@@ -71,6 +71,8 @@ sub test_settings {
     $ENV{NEXUS_AUTH_TOKEN_CACHE_MS}          //= 60000;
     $ENV{NEXUS_AUTH_TOKEN_NEGATIVE_CACHE_MS} //= 60000;
     $ENV{NEXUS_PROFILES_CACHE_MS}            //= 60000;
+    $ENV{NEXUS_KNOWLEDGE_CACHE_MS}           //= 60000;
+    $ENV{NEXUS_VAULT_CACHE_MS}               //= 60000;
 }
 
 END {

@@ -64,6 +64,7 @@ class AuthenticatorTest : public CppUnit::TestFixture
 	CPPUNIT_TEST(testAnswerThatRacedWithARevokeIsNotKept);
 	CPPUNIT_TEST(testExpiredTokenIsNotCached);
 	CPPUNIT_TEST(testCacheIsBounded);
+	CPPUNIT_TEST(testCacheUntilStopsAtTheTokensEnd);
 	CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -241,6 +242,21 @@ public:
 		cached.authenticate(request("Bearer " + kAgentToken, ""));
 		cached.authenticate(request("Bearer " + kAgentToken, ""));
 		CPPUNIT_ASSERT_EQUAL(std::size_t(3), _asked.size());
+	}
+
+	void testCacheUntilStopsAtTheTokensEnd()
+	{
+		using Clock = Nexus::ExpiringCache<Principal>::Clock;
+		const Clock::time_point now = Clock::now();
+		CPPUNIT_ASSERT(Nexus::Auth::cacheUntil(now, 1000, std::nullopt) == now + std::chrono::milliseconds(1000));
+		// A token that ends in about 0.2 s: no later than that.
+		const auto soon = Nexus::Auth::cacheUntil(now, 1000, Poco::Timestamp() + 200 * 1000);
+		CPPUNIT_ASSERT(soon <= now + std::chrono::milliseconds(201));
+		// A token past its end: not at all.
+		CPPUNIT_ASSERT(Nexus::Auth::cacheUntil(now, 1000, Poco::Timestamp() - 1000) <= now);
+		// The TTL when it ends first.
+		CPPUNIT_ASSERT(Nexus::Auth::cacheUntil(now, 50, Poco::Timestamp() + 3600 * Poco::Timestamp::resolution()) ==
+		               now + std::chrono::milliseconds(50));
 	}
 
 	void testCacheIsBounded()

@@ -24,6 +24,7 @@ class ExpiringCacheTest : public CppUnit::TestFixture
 	CPPUNIT_TEST_SUITE(ExpiringCacheTest);
 	CPPUNIT_TEST(testStoresAndFinds);
 	CPPUNIT_TEST(testExpiredEntriesAreGone);
+	CPPUNIT_TEST(testEraseDropsOneEntry);
 	CPPUNIT_TEST(testNewGenerationEmptiesTheCache);
 	CPPUNIT_TEST(testStaleGenerationIsNotStored);
 	CPPUNIT_TEST(testStoreAdoptsANewerGeneration);
@@ -52,6 +53,18 @@ public:
 		CPPUNIT_ASSERT(cache.find("a", 0, kNow));
 		CPPUNIT_ASSERT(!cache.find("a", 0, kNow + std::chrono::milliseconds(5)));
 		CPPUNIT_ASSERT_EQUAL(std::size_t(0), cache.size());
+	}
+
+	void testEraseDropsOneEntry()
+	{
+		Cache cache(10);
+		cache.store("a", "one", 0, kLater);
+		cache.store("b", "two", 0, kLater);
+		cache.erase("a");
+		cache.erase("missing");
+		CPPUNIT_ASSERT(!cache.find("a", 0, kNow));
+		CPPUNIT_ASSERT_EQUAL(std::string("two"), *cache.find("b", 0, kNow));
+		CPPUNIT_ASSERT_EQUAL(std::size_t(1), cache.size());
 	}
 
 	void testNewGenerationEmptiesTheCache()

@@ -78,6 +78,8 @@ const std::vector<IntegerKey>& integerKeys()
 	    {"auth.token_cache_ms", 0, 60000, [](const Settings& s) { return s.tokenCacheMs; }},
 	    {"auth.token_negative_cache_ms", 0, 60000, [](const Settings& s) { return s.tokenNegativeCacheMs; }},
 	    {"profiles.cache_ms", 0, 60000, [](const Settings& s) { return s.profilesCacheMs; }},
+	    {"knowledge.cache_ms", 0, 60000, [](const Settings& s) { return s.knowledgeCacheMs; }},
+	    {"vault.cache_ms", 0, 60000, [](const Settings& s) { return s.vaultCacheMs; }},
 	    {"agents.offline_after_s", 1, 31536000, [](const Settings& s) { return s.agentsOfflineAfterS; }},
 	    {"agents.max_heartbeat_bytes", 16, 1048576,
 	     [](const Settings& s) { return static_cast<long long>(s.agentsMaxHeartbeatBytes); }},
@@ -195,6 +197,8 @@ public:
 		CPPUNIT_ASSERT_EQUAL(1000, s.tokenCacheMs);
 		CPPUNIT_ASSERT_EQUAL(250, s.tokenNegativeCacheMs);
 		CPPUNIT_ASSERT_EQUAL(1000, s.profilesCacheMs);
+		CPPUNIT_ASSERT_EQUAL(1000, s.knowledgeCacheMs);
+		CPPUNIT_ASSERT_EQUAL(1000, s.vaultCacheMs);
 		CPPUNIT_ASSERT_EQUAL(30000, s.requestTimeoutMs);
 		CPPUNIT_ASSERT_EQUAL(10000, s.drainTimeoutMs);
 		CPPUNIT_ASSERT_EQUAL(std::size_t(1048576), s.maxBodyBytes);
