@@ -1,7 +1,8 @@
 # The vault's records at rest: tampering, a copied record and a missing key
 # each fail cleanly (a JSON error and an audit row, never a value or a
-# crash); a read whose audit row cannot be written fails closed; keys rotate
-# and rewrap without losing a value; a database dump holds no value in clear.
+# crash); a read whose audit row cannot be written fails closed; a record of
+# format 1 still reads; keys rotate and rewrap (which moves format 1 to
+# format 2) without losing a value; a database dump holds no value in clear.
 use strict;
 use warnings;
 use Test::More;
@@ -83,6 +84,37 @@ error_is($r, 503, 'unavailable', 'a read that cannot be audited is 503');
 unlike($r->{body}, qr/known-value/, '... and the value never leaves');
 is(read_secret($id{c})->{json}{value}, $value{c}, 'once the audit log works the read works');
 
+# 5a. A record of format 1 (what the vault wrote before format 2) still reads.
+# It was sealed by the vault at 7b7ef95 under a test key (the bytes 0x40..0x5f)
+# that the test adds to the stack's keyring as key 900, for the identity of
+# secret 9000001 below.
+my $format1_id = 9_000_001;
+my $format1_record = pack('H*', join '', qw(
+010000038440f3c42c5d430511410aa1ee82d641233b92d5f169144689248fa7e3f3917c2f98251e
+bed3f730e0cad89f159944477cf7db5078e5a8c31786a254b05107514c06720ac047e566c0dca824
+2e6ee3e8aeb6da2857db329748a061576caab8ba54ac006471c4b618a595d35533
+));
+{
+    my $keyring = stack_env('NEXUS_RUN_DIR') . '/vault.keyring';
+    open my $fh, '>>', $keyring or die "$keyring: $!";
+    print $fh "key.900 = QEFCQ0RFRkdISUpLTE1OT1BRUlNUVVZXWFlaW1xdXl8=\n";
+    close $fh or die "$keyring: $!";
+}
+$dbh->do('DELETE FROM secrets WHERE id = ?', undef, $format1_id);
+$dbh->do(q{INSERT INTO secrets (id, scope, name, version, created_at, updated_at)
+    VALUES (?, 'format-1-fixture', 't/format-1', 1, NOW(3), NOW(3))}, undef, $format1_id);
+{
+    my $st = $dbh->prepare('INSERT INTO secret_versions (secret_id, version, key_id, record, created_at)
+        VALUES (?, 1, 900, ?, NOW(3))');
+    $st->bind_param(1, $format1_id);
+    $st->bind_param(2, $format1_record, DBI::SQL_BLOB());
+    $st->execute;
+}
+sleep 1.2;    # workers look at the keyring file at most once a second
+is(ord(record_of($format1_id)), 1, 'the stored record is of format 1');
+is(read_secret($format1_id)->{json}{value}, 'known-value-format-1', 'a format-1 record reads');
+is(ord(record_of($id{a})), 2, 'a new secret is stored in format 2');
+
 # 5. Rotation without downtime, then rewrap.
 my $before = $dbh->selectrow_array('SELECT key_id FROM secret_versions WHERE secret_id = ?', undef, $id{a});
 my ($rc, $out) = nexusctl('vault', 'rotate-key');
@@ -104,6 +136,12 @@ is($rewrap->{client}, 'local', '... from this host');
 is($dbh->selectrow_array('SELECT COUNT(*) FROM secret_versions WHERE key_id <> ?', undef, $active), 0,
     'every version is now under the active key');
 is(read_secret($id{$_})->{json}{value}, $value{$_}, "'$_' reads after the rewrap") for sort keys %value;
+is($dbh->selectrow_array('SELECT COUNT(*) FROM secret_versions WHERE ASCII(record) <> 2'), 0,
+    'every version is now of format 2');
+is(ord(record_of($format1_id)), 2, 'the format-1 record became format 2');
+is($dbh->selectrow_array('SELECT key_id FROM secret_versions WHERE secret_id = ?', undef, $format1_id), $active,
+    '... under the active key');
+is(read_secret($format1_id)->{json}{value}, 'known-value-format-1', '... and still reads');
 
 # 6. A dump of the database holds no value in clear.
 my $dump = do {

@@ -1,8 +1,9 @@
 #include "auth/Token.h"
 
 #include "util/Random.h"
+#include "util/Wiper.h"
 
-#include <openssl/crypto.h>
+#include <Poco/DigestEngine.h>
 
 namespace Nexus {
 namespace Auth {
@@ -23,7 +24,13 @@ bool Token::isHash(const std::string& s)
 bool Token::constantTimeEquals(const std::string& a, const std::string& b)
 {
 	if (a.size() != b.size()) return false;
-	return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+	// Poco compares byte vectors; the copies may be credentials, so they are wiped.
+	Poco::DigestEngine::Digest x(a.begin(), a.end());
+	Poco::DigestEngine::Digest y(b.begin(), b.end());
+	const bool equal = Poco::DigestEngine::constantTimeEquals(x, y);
+	Wiper::wipe(x.data(), x.size());
+	Wiper::wipe(y.data(), y.size());
+	return equal;
 }
 
 } // namespace Auth

@@ -25,15 +25,17 @@ int rewrap(const Context& context)
 	const Keyring keyring = Keyring::load(settings.vaultKeyringFile);
 	context.connect();
 	const std::uint32_t active = keyring.activeId();
-	const std::uint64_t total = VaultStore::countNotUnder(active);
-	std::cout << total << " secret versions are not under the active key " << active << std::endl;
+	const unsigned char format = Envelope::kFormat;
+	const std::uint64_t total = VaultStore::countNotUnder(active, format);
+	std::cout << total << " secret versions are not under the active key " << active << " or not in record format "
+	          << static_cast<int>(format) << std::endl;
 
 	std::uint64_t done = 0, skipped = 0, failed = 0;
 	std::uint64_t afterSecret = 0;
 	std::uint32_t afterVersion = 0;
 	for (;;)
 	{
-		const auto batch = VaultStore::versionsNotUnder(active, afterSecret, afterVersion, kBatch);
+		const auto batch = VaultStore::versionsNotUnder(active, format, afterSecret, afterVersion, kBatch);
 		if (batch.empty()) break;
 		for (const auto& v : batch)
 		{
@@ -61,8 +63,8 @@ int rewrap(const Context& context)
 		std::cout << "rewrapped " << done << " of " << total << " (" << skipped << " changed meanwhile, " << failed
 		          << " failed)" << std::endl;
 	}
-	std::cout << "rewrapped " << done << " of " << total << "; " << VaultStore::countNotUnder(active)
-	          << " left under older keys" << std::endl;
+	std::cout << "rewrapped " << done << " of " << total << "; " << VaultStore::countNotUnder(active, format)
+	          << " left under older keys or formats" << std::endl;
 	Audit::AuditLog::recordOperator("vault.rewrap", "keyring:" + std::to_string(active),
 	                                failed == 0 ? Audit::Outcome::Ok : Audit::Outcome::Error);
 	return failed == 0 ? 0 : 1;

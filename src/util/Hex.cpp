@@ -1,8 +1,6 @@
 #include "util/Hex.h"
 
-#include <openssl/evp.h>
-
-#include <stdexcept>
+#include <Poco/SHA2Engine.h>
 
 namespace Nexus {
 
@@ -26,11 +24,10 @@ std::string Hex::encode(const std::string& data)
 
 std::string Digest::sha256Hex(const std::string& data)
 {
-	unsigned char digest[EVP_MAX_MD_SIZE];
-	unsigned int length = 0;
-	if (EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr) != 1)
-		throw std::runtime_error("sha256 failed");
-	return Hex::encode(digest, length);
+	Poco::SHA2Engine engine(Poco::SHA2Engine::SHA_256);
+	engine.update(data);
+	const Poco::DigestEngine::Digest& digest = engine.digest();
+	return Hex::encode(digest.data(), digest.size());
 }
 
 } // namespace Nexus

@@ -18,8 +18,7 @@ public:
 class Digest
 {
 public:
-	/// SHA-256 of data as 64 lower-case hex digits. Throws std::runtime_error
-	/// if the digest cannot be computed.
+	/// SHA-256 of data as 64 lower-case hex digits (Poco::SHA2Engine).
 	static std::string sha256Hex(const std::string& data);
 };
 

@@ -17,6 +17,10 @@ public:
 	/// characters for 32 bytes), safe in a URL, a cookie and a form.
 	/// Throws std::runtime_error when the generator fails.
 	static std::string urlSafe(std::size_t bytes = kDefaultBytes);
+
+	/// Fills size bytes at out from the same generator (keys, nonces).
+	/// Throws std::runtime_error when the generator fails.
+	static void fill(unsigned char* out, std::size_t size);
 };
 
 } // namespace Nexus

@@ -1,7 +1,10 @@
 #pragma once
 
+// OpenSSL directly: Poco has no memory wipe that the compiler may not
+// optimise away; OPENSSL_cleanse is one.
 #include <openssl/crypto.h>
 
+#include <cstddef>
 #include <string>
 
 namespace Nexus {
@@ -14,7 +17,13 @@ public:
 	explicit Wiper(std::string& s): _s(s) {}
 	~Wiper()
 	{
-		if (!_s.empty()) OPENSSL_cleanse(&_s[0], _s.size());
+		if (!_s.empty()) wipe(&_s[0], _s.size());
+	}
+
+	/// Overwrites size bytes at data now.
+	static void wipe(void* data, std::size_t size)
+	{
+		if (size > 0) OPENSSL_cleanse(data, size);
 	}
 	Wiper(const Wiper&) = delete;
 	Wiper& operator=(const Wiper&) = delete;

@@ -22,10 +22,8 @@
 
 #include "util/Base64.h"
 #include "util/File.h"
+#include "util/Random.h"
 #include "util/Wiper.h"
-
-#include <openssl/crypto.h>
-#include <openssl/rand.h>
 
 #include <sys/stat.h>
 
@@ -33,6 +31,7 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <stdexcept>
 #include <string_view>
 #include <utility>
 
@@ -250,9 +249,13 @@ std::uint32_t Keyring::rotate()
 		id = _keys.rbegin()->first + 1;
 	}
 	std::string key(kKeyBytes, '\0');
-	if (RAND_bytes(reinterpret_cast<unsigned char*>(&key[0]), static_cast<int>(kKeyBytes)) != 1)
+	try
 	{
-		OPENSSL_cleanse(&key[0], key.size());
+		Random::fill(reinterpret_cast<unsigned char*>(&key[0]), kKeyBytes);
+	}
+	catch (const std::runtime_error&)
+	{
+		Wiper::wipe(&key[0], key.size());
 		throw KeyringError("random generator failed");
 	}
 	_keys.emplace(id, std::move(key));
@@ -265,7 +268,7 @@ void Keyring::remove(std::uint32_t id)
 	const auto it = _keys.find(id);
 	if (it == _keys.end()) throw KeyringError("the keyring has no key " + std::to_string(id));
 	if (id == _active) throw KeyringError("key " + std::to_string(id) + " is the active key");
-	OPENSSL_cleanse(&it->second[0], it->second.size());
+	Wiper::wipe(&it->second[0], it->second.size());
 	_keys.erase(it);
 }
 
@@ -286,8 +289,7 @@ const std::string& Keyring::key(std::uint32_t id) const
 
 void Keyring::wipe()
 {
-	for (auto& entry : _keys)
-		if (!entry.second.empty()) OPENSSL_cleanse(&entry.second[0], entry.second.size());
+	for (auto& entry : _keys) Wiper::wipe(&entry.second[0], entry.second.size());
 	_keys.clear();
 	_active = 0;
 }

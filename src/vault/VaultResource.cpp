@@ -20,8 +20,6 @@
 
 #include <Poco/Logger.h>
 
-#include <openssl/crypto.h>
-
 #include <limits>
 
 namespace Nexus {

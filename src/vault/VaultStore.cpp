@@ -248,18 +248,21 @@ bool VaultStore::remove(std::uint64_t id)
 	return removed;
 }
 
-std::vector<VaultStore::Version> VaultStore::versionsNotUnder(std::uint32_t keyId, std::uint64_t afterSecretId,
-                                                              std::uint32_t afterVersion, std::size_t limit)
+std::vector<VaultStore::Version> VaultStore::versionsNotUnder(std::uint32_t keyId, unsigned char format,
+                                                              std::uint64_t afterSecretId, std::uint32_t afterVersion,
+                                                              std::size_t limit)
 {
 	return Database::run([&] {
+		// ASCII(record): the record's first byte, its format.
 		auto& st = Database::prepare(
 		    "SELECT v.secret_id, v.version, s.scope, s.name, v.key_id, v.record FROM secret_versions v "
-		    "JOIN secrets s ON s.id = v.secret_id WHERE v.key_id <> ? AND (v.secret_id, v.version) > (?, ?) "
-		    "ORDER BY v.secret_id, v.version LIMIT ?");
+		    "JOIN secrets s ON s.id = v.secret_id WHERE (v.key_id <> ? OR ASCII(v.record) <> ?) "
+		    "AND (v.secret_id, v.version) > (?, ?) ORDER BY v.secret_id, v.version LIMIT ?");
 		st.setUInt(1, keyId);
-		st.setUInt64(2, afterSecretId);
-		st.setUInt(3, afterVersion);
-		st.setUInt(4, static_cast<unsigned>(limit));
+		st.setUInt(2, format);
+		st.setUInt64(3, afterSecretId);
+		st.setUInt(4, afterVersion);
+		st.setUInt(5, static_cast<unsigned>(limit));
 		std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
 		std::vector<Version> versions;
 		while (rs->next())
@@ -287,11 +290,12 @@ bool VaultStore::replaceRecord(const Version& version, std::uint32_t newKeyId, c
 	return replaced;
 }
 
-std::uint64_t VaultStore::countNotUnder(std::uint32_t keyId)
+std::uint64_t VaultStore::countNotUnder(std::uint32_t keyId, unsigned char format)
 {
 	return Database::run([&] {
-		auto& st = Database::prepare("SELECT COUNT(*) FROM secret_versions WHERE key_id <> ?");
+		auto& st = Database::prepare("SELECT COUNT(*) FROM secret_versions WHERE key_id <> ? OR ASCII(record) <> ?");
 		st.setUInt(1, keyId);
+		st.setUInt(2, format);
 		std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
 		rs->next();
 		return rs->getUInt64(1);

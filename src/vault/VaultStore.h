@@ -89,15 +89,16 @@ public:
 		std::string record;
 	};
 
-	/// Up to limit versions not wrapped by keyId, after (secretId, version).
-	static std::vector<Version> versionsNotUnder(std::uint32_t keyId, std::uint64_t afterSecretId,
+	/// Up to limit versions, after (secretId, version), whose record is not
+	/// wrapped by keyId or not of the given format (its first byte).
+	static std::vector<Version> versionsNotUnder(std::uint32_t keyId, unsigned char format, std::uint64_t afterSecretId,
 	                                             std::uint32_t afterVersion, std::size_t limit);
 
 	/// Replaces a version's record if it still holds expected (no lost update).
 	static bool replaceRecord(const Version& version, std::uint32_t newKeyId, const std::string& newRecord);
 
-	/// How many versions are not wrapped by keyId.
-	static std::uint64_t countNotUnder(std::uint32_t keyId);
+	/// How many versions are not wrapped by keyId or not of format.
+	static std::uint64_t countNotUnder(std::uint32_t keyId, unsigned char format);
 };
 
 } // namespace Vault

@@ -59,6 +59,8 @@ public:
 		                     Digest::sha256Hex("abc"));
 		CPPUNIT_ASSERT_EQUAL(std::string("248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
 		                     Digest::sha256Hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"));
+		CPPUNIT_ASSERT_EQUAL(std::string("cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"),
+		                     Digest::sha256Hex(std::string(1000000, 'a')));
 	}
 
 	void testSha256Binary()
