@@ -2,6 +2,7 @@
 
 #include "db/Database.h"
 #include "db/Row.h"
+#include "util/Utf8.h"
 
 #include <Poco/Logger.h>
 
@@ -77,44 +78,6 @@ std::vector<Entry> readEntries(sql::PreparedStatement& st)
 	return Row::readAll<Entry>(st, readEntry);
 }
 
-/// Length of the UTF-8 sequence starting at s[i] when it is valid (shortest
-/// form, no surrogates, at most U+10FFFF), else 0.
-std::size_t validSequence(const std::string& s, std::size_t i)
-{
-	const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-	const unsigned c = byte(i);
-	std::size_t n;
-	unsigned cp;
-	if (c < 0x80)
-		return 1;
-	else if (c >= 0xC2 && c <= 0xDF)
-	{
-		n = 2;
-		cp = c & 0x1F;
-	}
-	else if ((c & 0xF0) == 0xE0)
-	{
-		n = 3;
-		cp = c & 0x0F;
-	}
-	else if (c >= 0xF0 && c <= 0xF4)
-	{
-		n = 4;
-		cp = c & 0x07;
-	}
-	else
-		return 0;
-	if (i + n > s.size()) return 0;
-	for (std::size_t k = 1; k < n; ++k)
-	{
-		if ((byte(i + k) & 0xC0) != 0x80) return 0;
-		cp = (cp << 6) | (byte(i + k) & 0x3F);
-	}
-	if ((n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-		return 0;
-	return n;
-}
-
 } // namespace
 
 void AuditStore::append(const Entry& entry)
@@ -152,7 +115,7 @@ std::string AuditStore::fitText(const std::string& s, std::size_t maxChars)
 	std::vector<std::string> chars;
 	for (std::size_t i = 0; i < s.size();)
 	{
-		const std::size_t n = validSequence(s, i);
+		const std::size_t n = Utf8::sequenceAt(s, i);
 		const auto c = static_cast<unsigned char>(s[i]);
 		const bool control =
 		    n == 1 ? (c < 0x20 || c == 0x7F) : n == 2 && c == 0xC2 && static_cast<unsigned char>(s[i + 1]) < 0xA0; // C1

@@ -2,6 +2,7 @@
 
 #include "http/HttpError.h"
 #include "http/Request.h"
+#include "util/Utf8.h"
 
 #include <Poco/JSON/JSONException.h>
 #include <Poco/JSON/Parser.h>
@@ -123,56 +124,12 @@ Poco::JSON::Object::Ptr parseObject(const Request& request, bool allowEmpty)
 	return result.extract<Poco::JSON::Object::Ptr>();
 }
 
-namespace {
-
-/// The length (1 to 4) of the well-formed UTF-8 sequence at s[i], or 0 when
-/// none starts there: a stray continuation byte, a truncated sequence, an
-/// overlong form, a surrogate or a value past U+10FFFF.
-std::size_t sequenceAt(const std::string& s, std::size_t i)
-{
-	const auto c = static_cast<unsigned char>(s[i]);
-	std::size_t n;
-	unsigned cp;
-	if (c < 0x80)
-		return 1;
-	else if ((c & 0xE0) == 0xC0)
-	{
-		n = 2;
-		cp = c & 0x1F;
-	}
-	else if ((c & 0xF0) == 0xE0)
-	{
-		n = 3;
-		cp = c & 0x0F;
-	}
-	else if ((c & 0xF8) == 0xF0)
-	{
-		n = 4;
-		cp = c & 0x07;
-	}
-	else
-		return 0;
-	if (i + n > s.size()) return 0;
-	for (std::size_t k = 1; k < n; ++k)
-	{
-		const auto cc = static_cast<unsigned char>(s[i + k]);
-		if ((cc & 0xC0) != 0x80) return 0;
-		cp = (cp << 6) | (cc & 0x3F);
-	}
-	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10FFFF ||
-	    (cp >= 0xD800 && cp <= 0xDFFF))
-		return 0;
-	return n;
-}
-
-} // namespace
-
 std::optional<std::size_t> utf8Length(const std::string& s)
 {
 	std::size_t count = 0;
 	for (std::size_t i = 0; i < s.size(); ++count)
 	{
-		const std::size_t n = sequenceAt(s, i);
+		const std::size_t n = Utf8::sequenceAt(s, i);
 		if (n == 0) return std::nullopt;
 		i += n;
 	}
@@ -182,13 +139,13 @@ std::optional<std::size_t> utf8Length(const std::string& s)
 std::string validUtf8(std::string s)
 {
 	std::size_t i = 0;
-	for (std::size_t n; i < s.size() && (n = sequenceAt(s, i)) != 0;) i += n;
+	for (std::size_t n; i < s.size() && (n = Utf8::sequenceAt(s, i)) != 0;) i += n;
 	if (i == s.size()) return s; // the common case: nothing to replace, no copy
 	std::string out = s.substr(0, i);
 	out.reserve(s.size() + 16);
 	while (i < s.size())
 	{
-		const std::size_t n = sequenceAt(s, i);
+		const std::size_t n = Utf8::sequenceAt(s, i);
 		if (n == 0)
 		{
 			out += "\xEF\xBF\xBD"; // U+FFFD REPLACEMENT CHARACTER, for one byte that is not UTF-8
