@@ -155,6 +155,24 @@ bool Database::isConnectionError(const sql::SQLException& e)
 	}
 }
 
+bool Database::isDataError(const sql::SQLException& e)
+{
+	switch (e.getErrorCode())
+	{
+	case 1264: // ER_WARN_DATA_OUT_OF_RANGE
+	case 1267: // ER_CANT_AGGREGATE_2COLLATIONS: non-ASCII text against an ASCII column
+	case 1270: // ER_CANT_AGGREGATE_3COLLATIONS
+	case 1271: // ER_CANT_AGGREGATE_NCOLLATIONS
+	case 1292: // ER_TRUNCATED_WRONG_VALUE
+	case 1366: // ER_TRUNCATED_WRONG_VALUE_FOR_FIELD: text the column's character set cannot hold
+	case 1406: // ER_DATA_TOO_LONG
+	case 1690: // ER_DATA_OUT_OF_RANGE
+	case 4025: // ER_CONSTRAINT_FAILED (a CHECK, e.g. JSON_VALID)
+		return true;
+	default: return false;
+	}
+}
+
 bool Database::isRetryable(const sql::SQLException& e)
 {
 	// 1213: deadlock, also how Galera reports a certification conflict.

@@ -71,6 +71,11 @@ public:
 	static bool isConnectionError(const sql::SQLException& e);
 	/// True for errors where retrying the whole transaction is the cure.
 	static bool isRetryable(const sql::SQLException& e);
+	/// True for errors a value from the request causes (text the column's
+	/// character set cannot hold or compare, too long, out of range, a
+	/// failed CHECK): the caller's mistake, a 400, never a 500. The
+	/// statement changed nothing and its transaction rolls back.
+	static bool isDataError(const sql::SQLException& e);
 
 	/// MySQL's error for a duplicate key (unique constraint).
 	static constexpr int kDuplicateKey = 1062;

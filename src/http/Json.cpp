@@ -5,6 +5,7 @@
 #include "util/Utf8.h"
 
 #include <Poco/JSON/JSONException.h>
+#include <Poco/JSON/ParseHandler.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/JSONString.h>
 
@@ -97,6 +98,68 @@ bool hasOversizedInteger(const std::string& text)
 
 } // namespace
 
+namespace {
+
+/// True when an object key of the JSON text holds the escape \u0000. Poco
+/// hands such a key to its handler cut at the NUL ({"k\u0000ey":1} would be
+/// {"k":1}), so the text is looked at before it is parsed: each string
+/// literal, and whether a ':' follows it.
+bool keyHoldsNul(const std::string& text)
+{
+	if (text.find("\\u0000") == std::string::npos) return false;
+	for (std::size_t i = 0; i < text.size(); ++i)
+	{
+		if (text[i] != '"') continue;
+		bool nul = false;
+		std::size_t j = i + 1;
+		for (; j < text.size() && text[j] != '"'; ++j)
+		{
+			if (text[j] != '\\') continue;
+			if (text.compare(j, 6, "\\u0000") == 0) nul = true;
+			++j; // the escaped character
+		}
+		std::size_t k = j + 1;
+		while (k < text.size() && (text[k] == ' ' || text[k] == '\t' || text[k] == '\n' || text[k] == '\r')) ++k;
+		if (nul && k < text.size() && text[k] == ':') return true;
+		i = j;
+	}
+	return false;
+}
+
+/// Poco's handler (the tree parseObject returns) with the check it lacks,
+/// as the strictest parsers have it: a key that appears twice in one object
+/// (Poco keeps the last value) is refused.
+class StrictHandler : public Poco::JSON::ParseHandler
+{
+public:
+	void reset() override
+	{
+		ParseHandler::reset();
+		_keys.clear();
+	}
+	void startObject() override
+	{
+		ParseHandler::startObject();
+		_keys.emplace_back();
+	}
+	void endObject() override
+	{
+		ParseHandler::endObject();
+		if (!_keys.empty()) _keys.pop_back();
+	}
+	void key(const std::string& k) override
+	{
+		if (!_keys.empty() && !_keys.back().insert(k).second)
+			throw BadRequest("malformed JSON: the key '" + k.substr(0, 64) + "' appears twice in one object");
+		ParseHandler::key(k);
+	}
+
+private:
+	std::vector<std::set<std::string>> _keys;
+};
+
+} // namespace
+
 Poco::JSON::Object::Ptr parseObject(const Request& request, bool allowEmpty)
 {
 	if (request.body().empty())
@@ -105,11 +168,15 @@ Poco::JSON::Object::Ptr parseObject(const Request& request, bool allowEmpty)
 		throw BadRequest("request body is empty; expected a JSON object");
 	}
 	if (request.mediaType() != "application/json") throw UnsupportedMediaType("request body must be application/json");
+	if (const std::string charset = request.charset(); !charset.empty() && charset != "utf-8" && charset != "utf8")
+		throw UnsupportedMediaType("request body must be UTF-8 JSON; charset=" + charset.substr(0, 32) +
+		                           " is not supported");
 	if (!utf8Length(request.body())) throw BadRequest("malformed JSON: body is not valid UTF-8");
 	if (hasOversizedInteger(request.body()))
 		throw BadRequest("malformed JSON: an integer has more than 19 digits (too large for any field)");
 
-	Poco::JSON::Parser parser;
+	if (keyHoldsNul(request.body())) throw BadRequest("malformed JSON: an object key contains NUL (\\u0000)");
+	Poco::JSON::Parser parser(new StrictHandler);
 	parser.setDepth(kMaxDepth);
 	Poco::Dynamic::Var result;
 	try

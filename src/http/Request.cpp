@@ -144,6 +144,29 @@ std::string Request::mediaType() const
 	return Poco::toLower(Poco::trim(t));
 }
 
+std::string Request::charset() const
+{
+	auto type = header("content-type");
+	if (!type) return {};
+	std::size_t semi = type->find(';');
+	while (semi != std::string::npos)
+	{
+		const std::size_t next = type->find(';', semi + 1);
+		std::string param =
+		    Poco::trim(type->substr(semi + 1, next == std::string::npos ? std::string::npos : next - semi - 1));
+		const std::size_t eq = param.find('=');
+		if (eq != std::string::npos && Poco::icompare(Poco::trim(param.substr(0, eq)), "charset") == 0)
+		{
+			std::string value = Poco::trim(param.substr(eq + 1));
+			if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
+				value = value.substr(1, value.size() - 2);
+			return Poco::toLower(value);
+		}
+		semi = next;
+	}
+	return {};
+}
+
 std::string Request::percentDecode(const std::string& s, bool plusAsSpace, const std::string& what)
 {
 	std::string out;

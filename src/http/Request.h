@@ -91,6 +91,9 @@ public:
 
 	/// The media type of the body without parameters, lower-cased ("application/json").
 	std::string mediaType() const;
+	/// The charset parameter of Content-Type, lower-cased, quotes removed
+	/// ("" when there is none).
+	std::string charset() const;
 
 	/// Percent-decodes s; with plusAsSpace '+' becomes ' ' (query strings).
 	/// Throws BadRequest naming what on a malformed escape.

@@ -134,7 +134,7 @@ struct CachedList
 /// (8 MiB per worker at worst; a page of 20 typical entities is about 12 KiB).
 /// Larger answers and longer URLs are not cached.
 const std::size_t kCachedLists = 128;
-const std::size_t kMaxCachedListBytes = 64 * 1024;
+const std::size_t kMaxCachedListBytes = std::size_t{64} * 1024;
 const std::size_t kMaxCachedUrlBytes = 1024;
 
 /// The worker's cache of JSON lists and searches, keyed by the URL (path and

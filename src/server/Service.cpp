@@ -174,6 +174,19 @@ Response Service::dispatch(Request& request, Outcome& outcome) const
 	}
 	catch (const sql::SQLException& e)
 	{
+		if (Db::Database::isDataError(e))
+		{
+			// A value the edge let through (a path segment, a query
+			// parameter, a field) that the database refuses: the caller's
+			// mistake. Nothing was written (the transaction rolled back).
+			Poco::Logger::get("http").information("request %s %s %s: refused by the database (error %d): %s",
+			                                      request.requestId(), request.method(), request.path(),
+			                                      e.getErrorCode(), std::string(e.what()));
+			return Response::error(400, "bad_request",
+			                       "a value in this request cannot be stored or compared: check that path "
+			                       "segments and query parameters are what the route expects (slugs, scopes "
+			                       "and names are ASCII) and that fields fit their limits");
+		}
 		Poco::Logger::get("http").error("request %s %s %s failed: database error %d: %s", request.requestId(),
 		                                request.method(), request.path(), e.getErrorCode(), std::string(e.what()));
 		return Response::error(500, "internal", "internal error; quote request id " + request.requestId());

@@ -280,7 +280,7 @@ public:
 		const Clock::time_point now = Clock::now();
 		CPPUNIT_ASSERT(Nexus::Auth::cacheUntil(now, 1000, std::nullopt) == now + std::chrono::milliseconds(1000));
 		// A token that ends in about 0.2 s: no later than that.
-		const auto soon = Nexus::Auth::cacheUntil(now, 1000, Poco::Timestamp() + 200 * 1000);
+		const auto soon = Nexus::Auth::cacheUntil(now, 1000, Poco::Timestamp() + Poco::Timestamp::TimeDiff{200} * 1000);
 		CPPUNIT_ASSERT(soon <= now + std::chrono::milliseconds(201));
 		// A token past its end: not at all.
 		CPPUNIT_ASSERT(Nexus::Auth::cacheUntil(now, 1000, Poco::Timestamp() - 1000) <= now);

@@ -78,6 +78,9 @@ class JsonTest : public CppUnit::TestFixture
 	CPPUNIT_TEST(testOversizedIntegersRefused);
 	CPPUNIT_TEST(testInvalidUtf8Body);
 	CPPUNIT_TEST(testEscapedNulRefused);
+	CPPUNIT_TEST(testNulInKeyRefused);
+	CPPUNIT_TEST(testDuplicateKeyRefused);
+	CPPUNIT_TEST(testCharsetOtherThanUtf8Refused);
 	CPPUNIT_TEST(testUtf8LengthAscii);
 	CPPUNIT_TEST(testUtf8LengthMultibyte);
 	CPPUNIT_TEST(testUtf8LengthBoundaries);
@@ -230,6 +233,43 @@ public:
 		CPPUNIT_ASSERT_EQUAL(std::string("a\\u0000b"), literal.string("name", 1, 10));
 		Fields nul(parse("{\"name\":\"a\\u0000b\"}"), {"name"});
 		CPPUNIT_ASSERT_THROW(nul.string("name", 1, 10), BadRequest);
+	}
+
+	void testNulInKeyRefused()
+	{
+		// Poco would keep the key cut at the NUL ({"k":1}).
+		for (const std::string& body : {std::string("{\"k\\u0000ey\":1}"), std::string("{\"meta\":{\"k\\u0000ey\":1}}"),
+		                                std::string("{\"a\":[{\"\\u0000\":1}]}")})
+		{
+			const auto e = thrown<BadRequest>([&] { parse(body); }, CPPUNIT_SOURCELINE());
+			CPPUNIT_ASSERT(std::string(e.what()).find("NUL") != std::string::npos);
+		}
+	}
+
+	void testDuplicateKeyRefused()
+	{
+		for (const std::string& body :
+		     {std::string("{\"a\":1,\"a\":2}"), std::string("{\"m\":{\"x\":1,\"y\":2,\"x\":3}}"),
+		      std::string("{\"l\":[{\"k\":1,\"k\":1}]}")})
+		{
+			const auto e = thrown<BadRequest>([&] { parse(body); }, CPPUNIT_SOURCELINE());
+			CPPUNIT_ASSERT(std::string(e.what()).find("appears twice") != std::string::npos);
+		}
+		// The same key in two objects, or in an object and the one inside it, is fine.
+		const auto o = parse("{\"a\":{\"a\":1},\"b\":[{\"k\":1},{\"k\":2}]}");
+		CPPUNIT_ASSERT_EQUAL(1, o->getObject("a")->getValue<int>("a"));
+		CPPUNIT_ASSERT_EQUAL(std::size_t(2), o->getArray("b")->size());
+	}
+
+	void testCharsetOtherThanUtf8Refused()
+	{
+		const auto e = thrown<Nexus::Http::UnsupportedMediaType>(
+		    [&] { Json::parseObject(post("{}", "application/json; charset=latin1")); }, CPPUNIT_SOURCELINE());
+		CPPUNIT_ASSERT_EQUAL(415, e.status());
+		for (const std::string& type :
+		     {std::string("application/json; charset=utf-8"), std::string("application/json;charset=\"UTF-8\""),
+		      std::string("application/json; Charset=utf8"), std::string("application/json")})
+			CPPUNIT_ASSERT_EQUAL(std::size_t(0), Json::parseObject(post("{}", type))->size());
 	}
 
 	void testUtf8LengthAscii()
