@@ -4,25 +4,14 @@
 # database gets conf/samples/ (`make run` does what `devstack samples` does).
 use strict;
 use warnings;
-use File::Temp qw(tempdir);
 use Test::More;
 
 use lib 't/lib';
 my $dir;
 BEGIN {
     require NexusTest;
-    $dir = tempdir('nexus-profiles-XXXXXX', TMPDIR => 1, CLEANUP => 1);
-    chmod 0755, $dir;
-    NexusTest::test_settings();
-    $ENV{NEXUS_PORT} = NexusTest::_free_port();
-    $ENV{NEXUS_PROFILES_STRICT} = 'true';
-    $ENV{NEXUS_PROFILES_DEFAULT} = 'Dev Fast & Cheap';
-    delete $ENV{NEXUS_ADMIN_TOKEN};
-    system(NexusTest::top_dir() . "/tools/devstack start '$dir' >'$dir/devstack.log' 2>&1") == 0
-        or die "could not start a stack in $dir:\n" . `cat '$dir/devstack.log'`;
-    $ENV{NEXUS_TEST_STACK} = $dir;
+    $dir = NexusTest::own_stack('nexus-profiles', NEXUS_PROFILES_STRICT => 'true', NEXUS_PROFILES_DEFAULT => 'Dev Fast & Cheap');
 }
-END { system(NexusTest::top_dir() . "/tools/devstack stop '$dir' >/dev/null 2>&1") if $dir }
 use NexusTest;
 
 my $admin = admin_token();

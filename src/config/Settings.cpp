@@ -111,6 +111,7 @@ const std::vector<SettingInfo>& Settings::table()
 
 	    {"audit.seal_interval_ms", &Settings::auditSealIntervalMs, Kind::Integer, 50, 3600000, "1000"},
 	    {"audit.seal_delay_ms", &Settings::auditSealDelayMs, Kind::Integer, 0, 3600000, "500"},
+	    {"audit.auth_failed_per_minute", &Settings::auditAuthFailedPerMinute, Kind::Integer, 0, 1000000, "10"},
 
 	    {"metrics.local_without_token", &Settings::metricsLocalWithoutToken, Kind::Boolean, 0, 0, "true"},
 

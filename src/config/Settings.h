@@ -150,6 +150,9 @@ struct Settings
 	/// before it is chained (rows commit slightly out of id order).
 	int auditSealIntervalMs{};
 	int auditSealDelayMs{};
+	/// Refused authentications audited one by one per client address and
+	/// minute before only the 10th, 100th, ... are (see audit/FailureThrottle.h).
+	int auditAuthFailedPerMinute{};
 
 	/// GET /admin/metrics without a token from a loopback address.
 	bool metricsLocalWithoutToken{};

@@ -7,6 +7,7 @@
 #include "agents/AgentsResource.h"
 #include "assignments/AssignmentsResource.h"
 #include "audit/AuditLog.h"
+#include "audit/FailureThrottle.h"
 #include "db/Database.h"
 #include "http/Html.h"
 #include "http/Json.h"
@@ -59,8 +60,11 @@ Response readyz(const Request&, const Auth::Principal&)
 
 /// The principal of the request's bearer token. A presented token (or
 /// Authorization header) that is refused is audited as "auth.failed" before
-/// the 401 goes out; when that audit row cannot be written the 401 still does.
-Auth::Principal authenticate(const Auth::Authenticator& authenticator, const Request& request)
+/// the 401 goes out, as far as throttle admits it (a flood is counted, not
+/// written row by row); when that audit row cannot be written the 401 still
+/// does.
+Auth::Principal authenticate(const Auth::Authenticator& authenticator, Audit::FailureThrottle& throttle,
+                             const Request& request)
 {
 	try
 	{
@@ -68,11 +72,15 @@ Auth::Principal authenticate(const Auth::Authenticator& authenticator, const Req
 	}
 	catch (const Http::Unauthorized&)
 	{
-		if (request.header("authorization"))
+		const auto minute = static_cast<std::int64_t>(Poco::Timestamp().epochTime() / 60);
+		const auto target = request.header("authorization")
+		                        ? throttle.admit(request.clientAddress(), request.path(), minute)
+		                        : std::nullopt;
+		if (target)
 		{
 			try
 			{
-				Audit::AuditLog::record(request, Auth::Principal::anonymous(), "auth.failed", request.path(),
+				Audit::AuditLog::record(request, Auth::Principal::anonymous(), "auth.failed", *target,
 				                        Audit::Outcome::Denied);
 			}
 			catch (const std::exception& e)
@@ -92,6 +100,8 @@ Service::Service(const Settings& settings):
     _usage(std::make_unique<Auth::TokenUsage>(&Agents::AgentStore::recordTokenUse, settings.tokenUsageFlushS * 1000)),
     _authenticator(settings.adminTokenHash, &Agents::AgentStore::findByTokenHash,
                    Auth::TokenCacheSettings{settings.tokenCacheMs, settings.tokenNegativeCacheMs}, _usage.get()),
+    _authFailures(
+        std::make_unique<Audit::FailureThrottle>(static_cast<std::size_t>(settings.auditAuthFailedPerMinute))),
     _sso(std::make_unique<Sso::SsoResource>(settings))
 {
 	_router.add("GET", "/healthz", Auth::Access::Public, healthz);
@@ -146,8 +156,8 @@ Response Service::dispatch(Request& request, Outcome& outcome) const
 			}
 		}
 		const Auth::Access access = match.route->access;
-		principal =
-		    access == Auth::Access::Public ? Auth::Principal::anonymous() : authenticate(_authenticator, request);
+		principal = access == Auth::Access::Public ? Auth::Principal::anonymous()
+		                                           : authenticate(_authenticator, *_authFailures, request);
 		outcome.principal = principal.label();
 		const bool read = request.method() == "GET" || request.method() == "HEAD";
 		// A browser that opens a UI page without a session is sent to sign in;

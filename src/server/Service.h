@@ -12,6 +12,9 @@
 #include <memory>
 
 namespace Nexus {
+namespace Audit {
+class FailureThrottle;
+}
 namespace Sso {
 class SsoResource;
 }
@@ -65,6 +68,8 @@ private:
 	const Settings& _settings;
 	std::unique_ptr<Auth::TokenUsage> _usage; ///< before _authenticator, which records into it
 	Auth::Authenticator _authenticator;
+	/// Which refused authentications get an audit row (a flood is counted).
+	std::unique_ptr<Audit::FailureThrottle> _authFailures;
 	std::unique_ptr<Sso::SsoResource> _sso; ///< before _router, whose routes use it
 	Routing::Router _router;
 };

@@ -55,6 +55,25 @@ sub _load_stack {
     close $fh;
 }
 
+# A stack of the calling file's own, for settings fixed when the pool
+# starts: the test settings plus %env (NEXUS_<KEY> => value), started now
+# and stopped when the file ends. Call it in a BEGIN block before
+# `use NexusTest`; returns its run directory.
+sub own_stack {
+    my ($prefix, %env) = @_;
+    my $dir = tempdir("$prefix-XXXXXX", TMPDIR => 1, CLEANUP => 0);
+    chmod 0755, $dir;
+    test_settings();
+    $ENV{$_} = $env{$_} for keys %env;
+    $ENV{NEXUS_PORT} = _free_port();
+    delete $ENV{NEXUS_ADMIN_TOKEN};    # the shared stack's, if any: this stack makes its own
+    system("$TOP/tools/devstack start '$dir' >'$dir/devstack.log' 2>&1") == 0
+        or die "could not start a stack in $dir:\n" . `cat '$dir/devstack.log'`;
+    $ENV{NEXUS_TEST_STACK} = $dir;
+    $OWN_STACK = $dir;
+    return $dir;
+}
+
 # The settings every test stack runs with (also used by t/run-integration):
 # a short request deadline so the deadline test is quick, recycling often
 # enough that it happens during the run, and long cache lifetimes.
@@ -75,6 +94,8 @@ sub test_settings {
     $ENV{NEXUS_VAULT_CACHE_MS}               //= 60000;
     # last_used_at written every second, so t/agents-tokens.t sees it soon.
     $ENV{NEXUS_AUTH_TOKEN_USAGE_FLUSH_S}     //= 1;
+    # Every refused token audited one by one (t/auth-flood.t sets the default back).
+    $ENV{NEXUS_AUDIT_AUTH_FAILED_PER_MINUTE} //= 1000000;
 }
 
 END {

@@ -80,6 +80,7 @@ const std::vector<IntegerKey>& integerKeys()
 	    {"profiles.cache_ms", 0, 60000, [](const Settings& s) { return s.profilesCacheMs; }},
 	    {"knowledge.cache_ms", 0, 60000, [](const Settings& s) { return s.knowledgeCacheMs; }},
 	    {"vault.cache_ms", 0, 60000, [](const Settings& s) { return s.vaultCacheMs; }},
+	    {"audit.auth_failed_per_minute", 0, 1000000, [](const Settings& s) { return s.auditAuthFailedPerMinute; }},
 	    {"agents.offline_after_s", 1, 31536000, [](const Settings& s) { return s.agentsOfflineAfterS; }},
 	    {"agents.token_max_ttl_s", 0, 315360000, [](const Settings& s) { return s.agentsTokenMaxTtlS; }},
 	    {"auth.token_usage_flush_s", 1, 3600, [](const Settings& s) { return s.tokenUsageFlushS; }},
@@ -213,6 +214,7 @@ public:
 		CPPUNIT_ASSERT_EQUAL(1000, s.profilesCacheMs);
 		CPPUNIT_ASSERT_EQUAL(1000, s.knowledgeCacheMs);
 		CPPUNIT_ASSERT_EQUAL(1000, s.vaultCacheMs);
+		CPPUNIT_ASSERT_EQUAL(10, s.auditAuthFailedPerMinute);
 		CPPUNIT_ASSERT_EQUAL(30000, s.requestTimeoutMs);
 		CPPUNIT_ASSERT_EQUAL(10000, s.drainTimeoutMs);
 		CPPUNIT_ASSERT_EQUAL(std::size_t(1048576), s.maxBodyBytes);
