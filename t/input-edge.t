@@ -85,12 +85,28 @@ for my $case (
     my ($method, $path, $token) = @$case;
     my $r = api($method, $path, (defined $token ? (token => $token) : ()), ($method eq 'POST' ? (json => { status => 'ok' }) : ()));
     if ($path =~ /after=/) {
-        # A cursor no Link header gave: an empty page or a 400, never a 500.
-        ok($r->{status} == 200 || $r->{status} == 400, "$method " . substr($path, 0, 40) . "...: $r->{status}");
+        # A cursor no Link header gave (these lists' keys are slugs): a 400.
+        error_is($r, 400, 'bad_request', "$method " . substr($path, 0, 40) . '...: 400', qr/'after' is not a cursor/);
         next;
     }
     ok($r->{status} >= 400 && $r->{status} < 500, "$method $path: a 4xx ($r->{status})");
     ok(ref $r->{json} eq 'HASH' && $r->{json}{error} && $r->{json}{message}, '... with the JSON error') or diag($r->{body});
+}
+
+# Cursors: longer than any sort key, or not a key the list can have.
+{
+    require MIME::Base64;
+    my $cursor = sub { (my $c = MIME::Base64::encode_base64url($_[0])) =~ s/=+$//; $c };
+    for my $list ('/api/agents', '/api/assignments', '/api/profiles', '/api/knowledge', '/api/registry/models') {
+        error_is(api(GET => "$list?after=" . $cursor->('a' x 1025), token => $admin), 400, 'bad_request',
+            "$list: a 1025-byte cursor is 400", qr/'after' is not a cursor/);
+    }
+    for my $list ('/api/agents', '/api/assignments') {
+        error_is(api(GET => "$list?after=" . $cursor->('Not A Slug'), token => $admin), 400, 'bad_request',
+            "$list: a cursor that is no slug is 400", qr/'after' is not a cursor/);
+        my $r = api(GET => "$list?after=" . $cursor->('zzzz-not-there'), token => $admin);
+        is $r->{status}, 200, "$list: a slug cursor past every row is an empty page" or diag $r->{body};
+    }
 }
 
 # JSON bodies.

@@ -262,6 +262,15 @@ subtest 'bad input' => sub {
     error_is(put_yaml(server => $name, "apiVersion: nexus/v1\nmetadata:\n  owner: me\n"), 400, 'bad_request',
         'an unknown metadata key', qr/^line 3: unknown key 'metadata\.owner'/);
     is get("/api/knowledge/server/$name")->{json}{content}, 'x' x $limit, 'the refused PUTs changed nothing';
+    # One rule for integers in both formats: 64 bits, at most 19 digits, never silently a float.
+    my $huge = '1' . ('2' x 29);
+    error_is(put_yaml(server => $name, "apiVersion: nexus/v1\nspec:\n  n: $huge\n"), 400, 'bad_request',
+        'a 30-digit integer (YAML)', qr/^line 3: .*the integer $huge has more than 19 digits/);
+    error_is(api(PUT => "/api/knowledge/server/$name", token => $admin, body => qq({"spec":{"n":$huge}})), 400,
+        'bad_request', 'and in JSON', qr/more than 19 digits/);
+    my $r = put_yaml(server => $name, "apiVersion: nexus/v1\nspec:\n  n: 9999999999999999999\n  m: \"$huge\"\n");
+    is $r->{status}, 200, 'a 19-digit integer and a quoted 30-digit one are fine' or diag $r->{body};
+    like get("/api/knowledge/server/$name")->{body}, qr/"n":9999999999999999999\b/, 'stored as the integer it is';
     api(DELETE => "/api/knowledge/server/$name", token => $admin);
 };
 

@@ -341,7 +341,8 @@ void AgentStore::heartbeatOne(BatchedHeartbeat& beat)
 	beat.at = heartbeatWithToken(beat.slug, beat.tokenHash, beat.report);
 }
 
-std::optional<IssuedToken> AgentStore::issueToken(const std::string& slug, int graceSeconds, long long ttlSeconds)
+std::optional<IssuedToken> AgentStore::issueToken(const std::string& slug, int graceSeconds, long long ttlSeconds,
+                                                  const Audit::Change& audit)
 {
 	auto issued = Database::run([&]() -> std::optional<IssuedToken> {
 		Db::Transaction tx;
@@ -388,6 +389,7 @@ std::optional<IssuedToken> AgentStore::issueToken(const std::string& slug, int g
 		Row::setOptionalString(
 		    insert, 4, issued.expiresAt ? std::optional<std::string>(Time::toSql(*issued.expiresAt)) : std::nullopt);
 		insert.executeUpdate();
+		audit.write("agent:" + slug);
 		tx.commit();
 		return issued;
 	});
@@ -396,16 +398,20 @@ std::optional<IssuedToken> AgentStore::issueToken(const std::string& slug, int g
 	return issued;
 }
 
-bool AgentStore::revokeToken(const std::string& slug, const std::string& tokenHash)
+bool AgentStore::revokeToken(const std::string& slug, const std::string& tokenHash, const Audit::Change& audit)
 {
 	const bool revoked = Database::run([&] {
+		Db::Transaction tx;
 		// An expired token is not there to revoke (404); the next rotation purges it.
 		auto& st = Database::prepare("DELETE t FROM agent_tokens t JOIN agents a ON a.id = t.agent_id WHERE a.slug "
 		                             "= ? AND t.token_hash = ? AND (t.expires_at IS NULL OR t.expires_at > ?)");
 		st.setString(1, slug);
 		st.setString(2, tokenHash);
 		st.setString(3, Time::toSql(Poco::Timestamp()));
-		return st.executeUpdate() > 0;
+		if (st.executeUpdate() == 0) return false;
+		audit.write("agent:" + slug);
+		tx.commit();
+		return true;
 	});
 	if (revoked) Invalidation::bump(Invalidation::Topic::Tokens);
 	return revoked;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "audit/AuditLog.h"
 #include "auth/Authenticator.h"
 #include "auth/Principal.h"
 
@@ -118,12 +119,15 @@ public:
 
 	/// Issues a new token, which expires ttlSeconds from now (0: no end).
 	/// Earlier tokens are deleted (graceSeconds == 0) or set to expire
-	/// graceSeconds from now. nullopt when there is no such agent.
-	static std::optional<IssuedToken> issueToken(const std::string& slug, int graceSeconds, long long ttlSeconds = 0);
+	/// graceSeconds from now. nullopt when there is no such agent. The audit
+	/// row (target "agent:<slug>") is written in the same transaction.
+	static std::optional<IssuedToken> issueToken(const std::string& slug, int graceSeconds, long long ttlSeconds,
+	                                             const Audit::Change& audit);
 
 	/// Deletes one active token of the agent; false when the agent is
-	/// unknown or has no active token with that hash (an expired one included).
-	static bool revokeToken(const std::string& slug, const std::string& tokenHash);
+	/// unknown or has no active token with that hash (an expired one
+	/// included). The audit row is written in the same transaction.
+	static bool revokeToken(const std::string& slug, const std::string& tokenHash, const Audit::Change& audit);
 
 	/// The agent owning a token with this hash, expired or not, and the token's expiry.
 	static std::optional<Auth::AgentGrant> findByTokenHash(const std::string& tokenHash);

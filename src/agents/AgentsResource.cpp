@@ -118,7 +118,7 @@ Response listAgentsPage(const Request& request, const Auth::Principal& principal
 
 Response listAgents(const Request& request, const Auth::Principal& principal, const Settings& settings)
 {
-	const auto page = Http::Page::from(request, {});
+	const auto page = Http::Page::from(request, {}, Http::Validate::slug);
 	auto agents = AgentStore::list(page.fetch(), page.after());
 	if (Http::Html::wanted(request)) return listAgentsPage(request, principal, page, std::move(agents), settings);
 	Response response = page.respond(
@@ -195,11 +195,6 @@ std::optional<Response> heartbeatWithToken(const Request& request, const std::st
 	return heartbeatDone(beat.slug, *beat.at);
 }
 
-// Token changes are audited after they succeed. Should the audit row fail,
-// the change has happened all the same: the caller gets a 503 (and retries;
-// a new token replaces the one it did not see), and the pool log names the
-// unaudited change (AuditLog::record).
-
 /// The lifetime a new token gets: ?ttl= (1 up to agents.token_max_ttl_s, or
 /// kMaxTtlSeconds without a cap), else the cap (0: no end).
 long long tokenLifetime(const Request& request, const Settings& settings)
@@ -237,9 +232,10 @@ Response issueToken(const Request& request, const Auth::Principal& principal, co
 	}
 	const long long ttl = tokenLifetime(request, settings);
 	const std::string& slug = request.pathParam("slug");
-	auto issued = AgentStore::issueToken(slug, static_cast<int>(grace), ttl);
+	// The token and its audit row are committed together, or neither is.
+	auto issued =
+	    AgentStore::issueToken(slug, static_cast<int>(grace), ttl, Audit::Change(request, principal, "token.create"));
 	if (!issued) throw Http::NotFound("no agent '" + slug + "'");
-	Audit::AuditLog::record(request, principal, "token.create", "agent:" + slug, Audit::Outcome::Ok);
 	auto o = Http::Json::object();
 	o->set("slug", slug);
 	o->set("token", issued->token);
@@ -258,8 +254,8 @@ Response revokeToken(const Request& request, const Auth::Principal& principal)
 	if (!Auth::Token::isHash(hash))
 		throw Http::BadRequest("tokenHash must be the 64 lower-case hex digits of the token's SHA-256");
 	const std::string& slug = request.pathParam("slug");
-	if (!AgentStore::revokeToken(slug, hash)) throw Http::NotFound("agent '" + slug + "' has no token with that hash");
-	Audit::AuditLog::record(request, principal, "token.revoke", "agent:" + slug, Audit::Outcome::Ok);
+	if (!AgentStore::revokeToken(slug, hash, Audit::Change(request, principal, "token.revoke")))
+		throw Http::NotFound("agent '" + slug + "' has no token with that hash");
 	return Response::noContent();
 }
 

@@ -18,6 +18,12 @@ namespace Row = Db::Row;
 
 namespace {
 
+/// The audit log's name for an agent's assignment.
+std::string auditTarget(const std::string& slug)
+{
+	return "agent:" + slug;
+}
+
 const std::string kSelect = "SELECT g.slug, p.name, a.assigned_at FROM assignments a "
                             "JOIN agents g ON g.id = a.agent_id JOIN profiles p ON p.id = a.profile_id";
 
@@ -73,7 +79,7 @@ std::vector<std::string> AssignmentStore::profileNames(std::size_t limit)
 }
 
 AssignmentStore::SetResult AssignmentStore::set(const std::string& slug, const std::string& profileName,
-                                                Assignment& stored)
+                                                Assignment& stored, const Audit::Change& audit)
 {
 	const SetResult result = Database::run([&] {
 		Db::Transaction tx;
@@ -97,6 +103,7 @@ AssignmentStore::SetResult AssignmentStore::set(const std::string& slug, const s
 		std::unique_ptr<sql::ResultSet> rs(read.executeQuery());
 		rs->next();
 		stored = readAssignment(*rs);
+		audit.write(auditTarget(slug));
 		tx.commit();
 		return replaced ? SetResult::Replaced : SetResult::Created;
 	});
@@ -105,7 +112,7 @@ AssignmentStore::SetResult AssignmentStore::set(const std::string& slug, const s
 	return result;
 }
 
-AssignmentStore::RemoveResult AssignmentStore::remove(const std::string& slug)
+AssignmentStore::RemoveResult AssignmentStore::remove(const std::string& slug, const Audit::Change& audit)
 {
 	const RemoveResult result = Database::run([&] {
 		Db::Transaction tx;
@@ -113,9 +120,10 @@ AssignmentStore::RemoveResult AssignmentStore::remove(const std::string& slug)
 		if (!agentId) return RemoveResult::NoAgent;
 		auto& st = Database::prepare("DELETE FROM assignments WHERE agent_id = ?");
 		st.setUInt64(1, *agentId);
-		const int removed = st.executeUpdate();
+		if (st.executeUpdate() == 0) return RemoveResult::NotAssigned;
+		audit.write(auditTarget(slug));
 		tx.commit();
-		return removed ? RemoveResult::Removed : RemoveResult::NotAssigned;
+		return RemoveResult::Removed;
 	});
 	if (result == RemoveResult::Removed) Invalidation::bump(Invalidation::Topic::Assignments);
 	return result;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "audit/AuditLog.h"
+
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -16,7 +18,9 @@ struct Assignment
 	std::string assignedAt;  ///< SQL DATETIME(3) text, UTC
 };
 
-/// The SQL of assignments (one profile per agent at most).
+/// The SQL of assignments (one profile per agent at most). Each change
+/// writes its audit row (target "agent:<slug>") in its own transaction
+/// (Audit::Change).
 class AssignmentStore
 {
 public:
@@ -39,7 +43,8 @@ public:
 		NoProfile
 	};
 	/// Points the agent at the profile (creating or replacing its assignment).
-	static SetResult set(const std::string& slug, const std::string& profileName, Assignment& stored);
+	static SetResult set(const std::string& slug, const std::string& profileName, Assignment& stored,
+	                     const Audit::Change& audit);
 
 	/// What remove() did.
 	enum class RemoveResult
@@ -48,7 +53,7 @@ public:
 		NoAgent,
 		NotAssigned
 	};
-	static RemoveResult remove(const std::string& slug);
+	static RemoveResult remove(const std::string& slug, const Audit::Change& audit);
 };
 
 } // namespace Assignments

@@ -8,6 +8,7 @@
 #include "http/HttpError.h"
 #include "http/Json.h"
 #include "http/Pagination.h"
+#include "http/Validate.h"
 #include "profiles/Profile.h"
 #include "routing/Router.h"
 #include "util/Time.h"
@@ -15,8 +16,6 @@
 namespace Nexus {
 namespace Assignments {
 
-using Audit::AuditLog;
-using Audit::Outcome;
 using Auth::Access;
 using Auth::Principal;
 using Http::Request;
@@ -31,11 +30,6 @@ Poco::JSON::Object::Ptr toJson(const Assignment& a)
 	o->set("profile_name", a.profileName);
 	o->set("assigned_at", Time::sqlToRfc3339(a.assignedAt));
 	return o;
-}
-
-std::string target(const std::string& slug)
-{
-	return "agent:" + slug;
 }
 
 /// How many agents or profiles the assign form offers in a select at most.
@@ -60,7 +54,7 @@ Response listPage(const Request& request, const Principal& principal, const Http
 
 Response listAssignments(const Request& request, const Principal& principal, const Settings& settings)
 {
-	const auto page = Http::Page::from(request, {"profile"});
+	const auto page = Http::Page::from(request, {"profile"}, Http::Validate::slug);
 	auto profile = request.query("profile");
 	if (profile && profile->empty()) profile.reset();
 	auto rows = AssignmentStore::list(page.fetch(), page.after(), profile);
@@ -77,29 +71,25 @@ Response putAssignment(const Request& request, const Principal& principal)
 	const std::string profile = fields.string("profile_name", 1, Profiles::ProfileJson::kMaxNameChars);
 	if (!Profiles::ProfileJson::validName(profile)) throw Http::NotFound("no profile '" + profile + "'");
 	Assignment stored;
-	switch (AssignmentStore::set(slug, profile, stored))
+	switch (AssignmentStore::set(slug, profile, stored, Audit::Change(request, principal, "assignment.set")))
 	{
 	case AssignmentStore::SetResult::NoAgent: throw Http::NotFound("no agent '" + slug + "'");
 	case AssignmentStore::SetResult::NoProfile: throw Http::NotFound("no profile '" + profile + "'");
-	case AssignmentStore::SetResult::Created:
-		AuditLog::record(request, principal, "assignment.set", target(slug), Outcome::Ok);
-		return Response::json(201, *toJson(stored));
+	case AssignmentStore::SetResult::Created: return Response::json(201, *toJson(stored));
 	case AssignmentStore::SetResult::Replaced: break;
 	}
-	AuditLog::record(request, principal, "assignment.set", target(slug), Outcome::Ok);
 	return Response::json(200, *toJson(stored));
 }
 
 Response deleteAssignment(const Request& request, const Principal& principal)
 {
 	const std::string& slug = request.pathParam("slug");
-	switch (AssignmentStore::remove(slug))
+	switch (AssignmentStore::remove(slug, Audit::Change(request, principal, "assignment.delete")))
 	{
 	case AssignmentStore::RemoveResult::NoAgent: throw Http::NotFound("no agent '" + slug + "'");
 	case AssignmentStore::RemoveResult::NotAssigned: throw Http::NotFound("agent '" + slug + "' has no assignment");
 	case AssignmentStore::RemoveResult::Removed: break;
 	}
-	AuditLog::record(request, principal, "assignment.delete", target(slug), Outcome::Ok);
 	return Response::noContent();
 }
 

@@ -4,6 +4,7 @@
 #include "audit/GroupCommit.h"
 #include "auth/Principal.h"
 #include "auth/Token.h"
+#include "db/Database.h"
 #include "http/HttpError.h"
 #include "http/Request.h"
 #include "metrics/Metrics.h"
@@ -36,6 +37,17 @@ Entry entryOf(const std::string& requestId, const std::string& principal, const 
 	return entry;
 }
 
+/// Counts and logs a row that could not be written, and throws the 503.
+[[noreturn]] void failed(const Entry& entry, const std::exception& e)
+{
+	Metrics::auditFailure();
+	// The pool log keeps what the table could not (never a secret: see AuditLog.h).
+	Poco::Logger::get("audit").error(
+	    "audit row not written: request %s, %s %s %s -> %s: %s", entry.requestId, entry.principal, entry.action,
+	    AuditStore::fitText(entry.target, AuditStore::kMaxTargetChars), entry.outcome, std::string(e.what()));
+	throw Http::Unavailable("the audit log is unavailable");
+}
+
 /// Writes entry durably. Throws Http::Unavailable when it cannot.
 void write(const Entry& entry)
 {
@@ -45,12 +57,7 @@ void write(const Entry& entry)
 	}
 	catch (const std::exception& e)
 	{
-		Metrics::auditFailure();
-		// The pool log keeps what the table could not (never a secret: see AuditLog.h).
-		Poco::Logger::get("audit").error(
-		    "audit row not written: request %s, %s %s %s -> %s: %s", entry.requestId, entry.principal, entry.action,
-		    AuditStore::fitText(entry.target, AuditStore::kMaxTargetChars), entry.outcome, std::string(e.what()));
-		throw Http::Unavailable("the audit log is unavailable");
+		failed(entry, e);
 	}
 }
 
@@ -60,6 +67,13 @@ std::string operatorLabel()
 {
 	const passwd* pw = ::getpwuid(::geteuid());
 	return std::string("operator:") + (pw && pw->pw_name ? pw->pw_name : "uid" + std::to_string(::geteuid()));
+}
+
+/// The request id of this nexusctl process's rows.
+const std::string& operatorRequestId()
+{
+	static const std::string requestId = "nexusctl-" + Random::urlSafe(12);
+	return requestId;
 }
 
 } // namespace
@@ -72,9 +86,31 @@ void AuditLog::record(const Http::Request& request, const Auth::Principal& princ
 
 void AuditLog::recordOperator(const std::string& action, const std::string& target, Outcome outcome)
 {
-	static const std::string requestId = "nexusctl-" + Random::urlSafe(12);
-	static const std::string principal = operatorLabel();
-	write(entryOf(requestId, principal, action, target, outcome, "local"));
+	write(entryOf(operatorRequestId(), operatorLabel(), action, target, outcome, "local"));
+}
+
+Change::Change(const Http::Request& request, const Auth::Principal& principal, std::string action):
+    Change(request.requestId(), principal.label(), std::move(action), request.clientAddress())
+{}
+
+Change Change::byOperator(std::string action)
+{
+	return Change(operatorRequestId(), operatorLabel(), std::move(action), "local");
+}
+
+void Change::write(const std::string& target) const
+{
+	const Entry entry = entryOf(_requestId, _principal, _action, target, Outcome::Ok, _client);
+	try
+	{
+		AuditStore::insert(entry);
+	}
+	catch (const sql::SQLException& e)
+	{
+		// Database::run retries the whole transaction after these.
+		if (Db::Database::isConnectionError(e) || Db::Database::isRetryable(e)) throw;
+		failed(entry, e);
+	}
 }
 
 const char* AuditLog::name(Outcome outcome)

@@ -78,6 +78,28 @@ std::vector<Entry> readEntries(sql::PreparedStatement& st)
 	return Row::readAll<Entry>(st, readEntry);
 }
 
+/// One INSERT of entries (at least one) on the thread's connection.
+void insertRows(const std::vector<const Entry*>& entries)
+{
+	// One statement text per batch size; the statement cache keeps each.
+	std::string sql = "INSERT INTO audit_log (at, request_id, principal, action, target, outcome, client) VALUES ";
+	for (std::size_t i = 0; i < entries.size(); ++i)
+		sql += i == 0 ? "(?, ?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?, ?)";
+	auto& st = Database::prepare(sql);
+	int column = 1;
+	for (const Entry* entry : entries)
+	{
+		st.setString(column++, entry->at);
+		st.setString(column++, AuditStore::fitAscii(entry->requestId, AuditStore::kMaxAsciiBytes));
+		st.setString(column++, AuditStore::fitText(entry->principal, AuditStore::kMaxPrincipalChars));
+		st.setString(column++, AuditStore::fitAscii(entry->action, AuditStore::kMaxAsciiBytes));
+		st.setString(column++, AuditStore::fitText(entry->target, AuditStore::kMaxTargetChars));
+		st.setString(column++, entry->outcome);
+		st.setString(column++, AuditStore::fitAscii(entry->client, AuditStore::kMaxAsciiBytes));
+	}
+	st.executeUpdate();
+}
+
 } // namespace
 
 void AuditStore::append(const Entry& entry)
@@ -88,25 +110,12 @@ void AuditStore::append(const Entry& entry)
 void AuditStore::appendAll(const std::vector<const Entry*>& entries)
 {
 	if (entries.empty()) return;
-	// One statement text per batch size; the statement cache keeps each.
-	std::string sql = "INSERT INTO audit_log (at, request_id, principal, action, target, outcome, client) VALUES ";
-	for (std::size_t i = 0; i < entries.size(); ++i)
-		sql += i == 0 ? "(?, ?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?, ?)";
-	Database::run([&] {
-		auto& st = Database::prepare(sql);
-		int column = 1;
-		for (const Entry* entry : entries)
-		{
-			st.setString(column++, entry->at);
-			st.setString(column++, fitAscii(entry->requestId, kMaxAsciiBytes));
-			st.setString(column++, fitText(entry->principal, kMaxPrincipalChars));
-			st.setString(column++, fitAscii(entry->action, kMaxAsciiBytes));
-			st.setString(column++, fitText(entry->target, kMaxTargetChars));
-			st.setString(column++, entry->outcome);
-			st.setString(column++, fitAscii(entry->client, kMaxAsciiBytes));
-		}
-		st.executeUpdate();
-	});
+	Database::run([&] { insertRows(entries); });
+}
+
+void AuditStore::insert(const Entry& entry)
+{
+	insertRows({&entry});
 }
 
 std::string AuditStore::fitText(const std::string& s, std::size_t maxChars)

@@ -34,6 +34,10 @@ public:
 	/// All or none are written. Throws like append().
 	static void appendAll(const std::vector<const Entry*>& entries);
 
+	/// Inserts entry (fitted like append()) inside the caller's transaction,
+	/// which commits it (Change::write). Throws sql::SQLException.
+	static void insert(const Entry& entry);
+
 	/// s as valid UTF-8 of at most maxChars code points: each invalid byte
 	/// and each control character becomes U+FFFD; a longer text is cut at a
 	/// character boundary and ends in U+2026 (so a cut shows).

@@ -11,9 +11,10 @@ bool isPowerOfTen(std::uint64_t n)
 	return n == 1;
 }
 
+/// n (1 or a power of ten) as an ordinal.
 std::string ordinal(std::uint64_t n)
 {
-	return std::to_string(n) + "th";
+	return std::to_string(n) + (n == 1 ? "st" : "th");
 }
 
 } // namespace
@@ -41,7 +42,7 @@ std::optional<std::string> FailureThrottle::admit(const std::string& client, con
 	}
 	if (failures <= _perMinute) return path;
 	if (!isPowerOfTen(failures)) return std::nullopt;
-	return path + " (" + ordinal(failures) + " failure from this address this minute)";
+	return path + " (" + ordinal(failures) + " failure from " + _source + " this minute)";
 }
 
 } // namespace Audit

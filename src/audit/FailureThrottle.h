@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
 
 namespace Nexus {
 namespace Audit {
@@ -22,15 +23,22 @@ namespace Audit {
 /// bad-token requests from one address in a minute thus make perMinute + 2
 /// rows per worker. Thread-safe; at most kMaxAddresses addresses are
 /// tracked (beyond that the oldest minute's are forgotten).
+///
+/// The same counting bounds the "access.denied" rows of refused
+/// authorizations, per caller (principal and address): source then names
+/// what is counted ("this caller").
 class FailureThrottle
 {
 public:
 	static constexpr std::size_t kMaxAddresses = 10000;
 
-	explicit FailureThrottle(std::size_t perMinute): _perMinute(perMinute) {}
+	explicit FailureThrottle(std::size_t perMinute, std::string source = "this address"):
+	    _perMinute(perMinute), _source(std::move(source))
+	{}
 
 	/// The target of the audit row to write for this failure, or nullopt
-	/// when it is only counted. minute: the current minute (e.g. seconds
+	/// when it is only counted. client: what is counted (an address, or a
+	/// principal and address); minute: the current minute (e.g. seconds
 	/// since the epoch / 60).
 	std::optional<std::string> admit(const std::string& client, const std::string& path, std::int64_t minute);
 
@@ -42,6 +50,7 @@ private:
 	};
 
 	std::size_t _perMinute;
+	std::string _source;
 	std::mutex _mutex;
 	std::unordered_map<std::string, Count> _counts;
 };

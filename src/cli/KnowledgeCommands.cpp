@@ -132,7 +132,8 @@ private:
 			++_rejected;
 			return;
 		}
-		const auto result = KnowledgeStore::put(entity);
+		// Each change is audited in its own transaction (an unchanged entity is not).
+		const auto result = KnowledgeStore::put(entity, Audit::Change::byOperator("knowledge.put"));
 		const char* what = "unchanged";
 		switch (result.change)
 		{
@@ -146,8 +147,6 @@ private:
 			break;
 		case KnowledgeStore::Change::Unchanged: ++_unchanged; break;
 		}
-		if (result.change != KnowledgeStore::Change::Unchanged)
-			Audit::AuditLog::recordOperator("knowledge.put", "knowledge:" + key, Audit::Outcome::Ok);
 		std::cout << what << " " << key << " (" << where << ", version " << result.entity.version << ")" << std::endl;
 	}
 

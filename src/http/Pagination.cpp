@@ -8,7 +8,8 @@
 namespace Nexus {
 namespace Http {
 
-Page Page::from(const Request& request, std::initializer_list<const char*> filters)
+Page Page::from(const Request& request, std::initializer_list<const char*> filters,
+                bool (*validKey)(const std::string&))
 {
 	Page page;
 	for (const char* name : filters)
@@ -30,7 +31,8 @@ Page Page::from(const Request& request, std::initializer_list<const char*> filte
 	if (auto after = request.query("after"); after && !after->empty())
 	{
 		auto key = Base64::decode(*after, Base64::kUrl);
-		if (!key || key->empty()) throw BadRequest("query parameter 'after' is not a cursor from a Link header");
+		if (!key || key->empty() || key->size() > kMaxCursorBytes || (validKey && !validKey(*key)))
+			throw BadRequest("query parameter 'after' is not a cursor from a Link header");
 		page._after = *key;
 	}
 	return page;

@@ -31,11 +31,18 @@ public:
 	/// The most the filters kept in a next-page URL may take, percent-encoded.
 	static constexpr std::size_t kMaxFilterBytes = 2048;
 
+	/// The longest sort key a cursor may hold (decoded).
+	static constexpr std::size_t kMaxCursorBytes = 1024;
+
 	/// Reads limit and after from the query, and the first value of each of
 	/// filters (the list's query parameters) for the next page's URL.
-	/// Throws BadRequest naming the parameter: a bad limit or after, or a
-	/// filter that takes the filters past kMaxFilterBytes.
-	static Page from(const Request& request, std::initializer_list<const char*> filters);
+	/// validKey, when given, says which sort keys the list has (a slug, a
+	/// name): a cursor holding anything else did not come from its Link.
+	/// Throws BadRequest naming the parameter: a bad limit, an after that is
+	/// no cursor (not base64url, longer than kMaxCursorBytes, refused by
+	/// validKey), or a filter that takes the filters past kMaxFilterBytes.
+	static Page from(const Request& request, std::initializer_list<const char*> filters,
+	                 bool (*validKey)(const std::string&) = nullptr);
 
 	std::size_t limit() const { return _limit; }
 	/// The decoded sort key to start after; empty for the first page.

@@ -18,8 +18,6 @@
 namespace Nexus {
 namespace Knowledge {
 
-using Audit::AuditLog;
-using Audit::Outcome;
 using Auth::Access;
 using Auth::Principal;
 using Http::Request;
@@ -109,11 +107,6 @@ Key keyOf(const Request& request)
 		                       "letter or digit, at most " +
 		                       std::to_string(Kinds::kMaxNameChars) + " characters");
 	return key;
-}
-
-std::string target(const Key& key)
-{
-	return "knowledge:" + key.kind + "/" + key.name;
 }
 
 Response entityResponse(int status, const Entity& entity, Format format)
@@ -262,8 +255,7 @@ Response putEntity(const Request& request, const Principal& principal, const Set
 	const Format format = formatOf(request);
 	const Key key = keyOf(request);
 	const Entity entity = readBody(request, key, limitsOf(settings));
-	const auto result = KnowledgeStore::put(entity);
-	AuditLog::record(request, principal, "knowledge.put", target(key), Outcome::Ok);
+	const auto result = KnowledgeStore::put(entity, Audit::Change(request, principal, "knowledge.put"));
 	const bool created = result.change == KnowledgeStore::Change::Created;
 	Response response = entityResponse(created ? 201 : 200, result.entity, format);
 	if (created) response.addHeader("Location", "/api/knowledge/" + key.kind + "/" + Request::percentEncode(key.name));
@@ -273,9 +265,8 @@ Response putEntity(const Request& request, const Principal& principal, const Set
 Response deleteEntity(const Request& request, const Principal& principal)
 {
 	const Key key = keyOf(request);
-	if (!KnowledgeStore::remove(key.kind, key.name))
+	if (!KnowledgeStore::remove(key.kind, key.name, Audit::Change(request, principal, "knowledge.delete")))
 		throw Http::NotFound("no " + key.kind + " '" + key.name + "' in the knowledge base");
-	AuditLog::record(request, principal, "knowledge.delete", target(key), Outcome::Ok);
 	return Response::noContent();
 }
 

@@ -24,6 +24,12 @@ using Db::FullTextQuery;
 
 namespace {
 
+/// The audit log's name for an entity.
+std::string auditTarget(const std::string& kind, const std::string& name)
+{
+	return "knowledge:" + kind + "/" + name;
+}
+
 const std::string kColumns =
     "k.kind, k.name, k.title, k.content, k.spec, k.tags, k.links, k.version, k.created_at, k.updated_at";
 
@@ -228,7 +234,7 @@ std::vector<KnowledgeStore::Row> run(const KnowledgeStore::Statement& sql, std::
 
 } // namespace
 
-KnowledgeStore::PutResult KnowledgeStore::put(const Entity& entity)
+KnowledgeStore::PutResult KnowledgeStore::put(const Entity& entity, const Audit::Change& audit)
 {
 	auto result = Database::run([&] {
 		// A concurrent create of the same entity makes the INSERT fail on the
@@ -263,6 +269,7 @@ KnowledgeStore::PutResult KnowledgeStore::put(const Entity& entity)
 				if (!current) st.setString(10, now);
 				st.executeUpdate();
 				auto stored = select(entity.kind, entity.name, false);
+				audit.write(auditTarget(entity.kind, entity.name));
 				tx.commit();
 				return PutResult{*stored, current ? Change::Updated : Change::Created};
 			}
@@ -281,13 +288,17 @@ std::optional<Entity> KnowledgeStore::find(const std::string& kind, const std::s
 	return Database::run([&] { return select(kind, name, false); });
 }
 
-bool KnowledgeStore::remove(const std::string& kind, const std::string& name)
+bool KnowledgeStore::remove(const std::string& kind, const std::string& name, const Audit::Change& audit)
 {
 	const bool removed = Database::run([&] {
+		Db::Transaction tx;
 		auto& st = Database::prepare("DELETE FROM knowledge WHERE kind = ? AND name = ?");
 		st.setString(1, kind);
 		st.setString(2, name);
-		return st.executeUpdate() > 0;
+		if (st.executeUpdate() == 0) return false;
+		audit.write(auditTarget(kind, name));
+		tx.commit();
+		return true;
 	});
 	if (removed) Invalidation::bump(Invalidation::Topic::Knowledge);
 	return removed;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "audit/AuditLog.h"
 #include "db/FullTextQuery.h"
 #include "knowledge/Entity.h"
 
@@ -14,7 +15,8 @@ namespace Knowledge {
 
 /// The SQL of the knowledge base (table knowledge). Every method wraps
 /// itself in Database::run: Http::Unavailable when the database is
-/// unreachable.
+/// unreachable. Each change writes its audit row (target
+/// "knowledge:<kind>/<name>") in its own transaction (Audit::Change).
 class KnowledgeStore
 {
 public:
@@ -32,13 +34,14 @@ public:
 	};
 
 	/// Creates entity (version 1) or replaces the one of the same kind and
-	/// name (version + 1); one that is the same already is left untouched.
-	static PutResult put(const Entity& entity);
+	/// name (version + 1); one that is the same already is left untouched
+	/// (and not audited: nothing changed).
+	static PutResult put(const Entity& entity, const Audit::Change& audit);
 
 	static std::optional<Entity> find(const std::string& kind, const std::string& name);
 
 	/// Deletes the entity; false when there is none.
-	static bool remove(const std::string& kind, const std::string& name);
+	static bool remove(const std::string& kind, const std::string& name, const Audit::Change& audit);
 
 	/// What a list returns.
 	struct Filter

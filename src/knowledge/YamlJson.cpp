@@ -223,10 +223,19 @@ Poco::Dynamic::Var YamlJson::resolvePlain(const std::string& s)
 	const std::size_t sign = (s[0] == '-' || s[0] == '+') ? 1 : 0;
 	if (allOf(s, sign, "0123456789"))
 	{
+		// The rule of JSON bodies (Http::Json::parseObject): at most 19
+		// digits, and the value fits in 64 bits; never silently a float.
+		if (s.size() - sign > 19)
+			throw std::invalid_argument("the integer " + s +
+			                            " has more than 19 digits (too large for any field); quote it to keep "
+			                            "it as text");
 		errno = 0;
 		const long long value = std::strtoll(s.c_str(), nullptr, 10);
 		if (errno == 0) return Poco::Int64(value);
-		return std::strtod(s.c_str(), nullptr); // beyond 64 bits: a float, as JSON readers do
+		errno = 0;
+		const unsigned long long large = std::strtoull(s.c_str(), nullptr, 10);
+		if (s[0] != '-' && errno == 0) return Poco::UInt64(large);
+		throw std::invalid_argument("the integer " + s + " does not fit in 64 bits; quote it to keep it as text");
 	}
 	if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'o'))
 	{

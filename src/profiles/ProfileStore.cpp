@@ -18,6 +18,12 @@ namespace Row = Db::Row;
 
 namespace {
 
+/// The audit log's name for a profile.
+std::string auditTarget(const std::string& name)
+{
+	return "profile:" + name;
+}
+
 const std::string kColumns =
     "id, name, model, fallbacks, vision, gateway, description, parameters, version, created_at, updated_at";
 
@@ -129,7 +135,7 @@ std::vector<std::string> ProfileStore::assignedAgents(std::uint64_t profileId)
 	return Database::run([&] { return agentsOf(profileId); });
 }
 
-Profile ProfileStore::create(const Profile& profile)
+Profile ProfileStore::create(const Profile& profile, const Audit::Change& audit)
 {
 	auto result = Database::run([&] {
 		Db::Transaction tx;
@@ -150,6 +156,7 @@ Profile ProfileStore::create(const Profile& profile)
 			throw;
 		}
 		auto stored = select(profile.name, false);
+		audit.write(auditTarget(profile.name));
 		tx.commit();
 		return *stored;
 	});
@@ -157,7 +164,8 @@ Profile ProfileStore::create(const Profile& profile)
 	return result;
 }
 
-std::optional<Profile> ProfileStore::update(const std::string& name, const std::function<void(Profile&)>& change)
+std::optional<Profile> ProfileStore::update(const std::string& name, const std::function<void(Profile&)>& change,
+                                            const Audit::Change& audit)
 {
 	auto result = Database::run([&]() -> std::optional<Profile> {
 		Db::Transaction tx;
@@ -188,6 +196,7 @@ std::optional<Profile> ProfileStore::update(const std::string& name, const std::
 			rename.executeUpdate();
 		}
 		auto stored = select(next.name, false);
+		audit.write(auditTarget(next.name));
 		tx.commit();
 		return stored;
 	});
@@ -195,7 +204,7 @@ std::optional<Profile> ProfileStore::update(const std::string& name, const std::
 	return result;
 }
 
-bool ProfileStore::remove(const std::string& name, bool force)
+bool ProfileStore::remove(const std::string& name, bool force, const Audit::Change& audit)
 {
 	auto result = Database::run([&] {
 		Db::Transaction tx;
@@ -217,6 +226,7 @@ bool ProfileStore::remove(const std::string& name, bool force)
 		auto& del = Database::prepare("DELETE FROM profiles WHERE id = ?");
 		del.setUInt64(1, profile->id);
 		del.executeUpdate();
+		audit.write(auditTarget(name));
 		tx.commit();
 		return true;
 	});

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "audit/AuditLog.h"
 #include "profiles/Profile.h"
 
 #include <cstdint>
@@ -13,6 +14,8 @@ namespace Nexus {
 namespace Profiles {
 
 /// The SQL of profiles. Names are compared byte for byte (utf8mb4_bin).
+/// Each change writes its audit row (target "profile:<name>") in its own
+/// transaction (Audit::Change).
 class ProfileStore
 {
 public:
@@ -33,20 +36,22 @@ public:
 
 	/// Inserts profile (version 1, both times now) and returns it as stored.
 	/// Throws Conflict when the name is taken.
-	static Profile create(const Profile& profile);
+	static Profile create(const Profile& profile, const Audit::Change& audit);
 
 	/// Changes the profile named name in one transaction: change edits a copy
 	/// (and may throw to refuse it), then the row is written with version + 1
 	/// and a new updated_at. A rename keeps assignments (they hold the id) and
 	/// renames the profile in every secret's allowed_profiles. nullopt when no
-	/// such profile; Conflict when the new name is taken.
-	static std::optional<Profile> update(const std::string& name, const std::function<void(Profile&)>& change);
+	/// such profile; Conflict when the new name is taken. The audit row
+	/// names the profile by its new name.
+	static std::optional<Profile> update(const std::string& name, const std::function<void(Profile&)>& change,
+	                                     const Audit::Change& audit);
 
 	/// Deletes the profile. Unless force, refuses with Conflict (naming the
 	/// agents) when agents are assigned to it; with force their assignments go
 	/// too. Secrets that allow the name keep it (a secret is never widened to
 	/// every agent by a delete). False when there is no such profile.
-	static bool remove(const std::string& name, bool force);
+	static bool remove(const std::string& name, bool force, const Audit::Change& audit);
 };
 
 } // namespace Profiles

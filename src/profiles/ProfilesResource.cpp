@@ -23,8 +23,6 @@
 namespace Nexus {
 namespace Profiles {
 
-using Audit::AuditLog;
-using Audit::Outcome;
 using Auth::Access;
 using Auth::Principal;
 using Http::Request;
@@ -55,11 +53,6 @@ Poco::JSON::Object::Ptr toJson(const Profile& p, const RegistryView& registry)
 	shown.createdAt = Time::sqlToRfc3339(p.createdAt);
 	shown.updatedAt = Time::sqlToRfc3339(p.updatedAt);
 	return ProfileJson::toJson(shown, warnings(p, registry, today()));
-}
-
-std::string target(const std::string& name)
-{
-	return "profile:" + name;
 }
 
 [[noreturn]] void noProfile(const std::string& name)
@@ -124,7 +117,7 @@ Response profilesHtml(const Request& request, const Principal& principal, const 
 /// The profiles as JSON or, for a browser, as the UI's page.
 Response listProfiles(const Request& request, const Principal& principal)
 {
-	const auto page = Http::Page::from(request, {});
+	const auto page = Http::Page::from(request, {}, ProfileJson::validName);
 	auto profiles = ProfileStore::list(page.fetch(), page.after());
 	if (Http::Html::wanted(request)) return profilesHtml(request, principal, page, std::move(profiles));
 	const RegistryView registry = registryFor(profiles);
@@ -200,8 +193,7 @@ Response createProfile(const Request& request, const Principal& principal, const
 	Profile profile;
 	patch.applyTo(profile);
 	check(profile, settings);
-	const Profile stored = ProfileStore::create(profile);
-	AuditLog::record(request, principal, "profile.create", target(stored.name), Outcome::Ok);
+	const Profile stored = ProfileStore::create(profile, Audit::Change(request, principal, "profile.create"));
 	Response response = Response::json(201, *toJson(stored, registryFor({stored})));
 	response.addHeader("Location", "/api/profiles/" + Request::percentEncode(stored.name));
 	return response;
@@ -211,12 +203,14 @@ Response updateProfile(const Request& request, const Principal& principal, const
 {
 	const std::string& name = nameParam(request);
 	const ProfilePatch patch = ProfileJson::parseUpdate(Http::Json::parseObject(request));
-	auto updated = ProfileStore::update(name, [&](Profile& p) {
-		patch.applyTo(p);
-		check(p, settings);
-	});
+	auto updated = ProfileStore::update(
+	    name,
+	    [&](Profile& p) {
+		    patch.applyTo(p);
+		    check(p, settings);
+	    },
+	    Audit::Change(request, principal, "profile.update"));
 	if (!updated) noProfile(name);
-	AuditLog::record(request, principal, "profile.update", target(updated->name), Outcome::Ok);
 	return Response::json(200, *toJson(*updated, registryFor({*updated})));
 }
 
@@ -232,8 +226,9 @@ Response deleteProfile(const Request& request, const Principal& principal)
 {
 	const std::string& name = nameParam(request);
 	const bool force = forceParam(request);
-	if (!ProfileStore::remove(name, force)) noProfile(name);
-	AuditLog::record(request, principal, force ? "profile.delete.force" : "profile.delete", target(name), Outcome::Ok);
+	if (!ProfileStore::remove(name, force,
+	                          Audit::Change(request, principal, force ? "profile.delete.force" : "profile.delete")))
+		noProfile(name);
 	return Response::noContent();
 }
 

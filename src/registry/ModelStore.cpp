@@ -22,6 +22,12 @@ namespace Row = Db::Row;
 
 namespace {
 
+/// The audit log's name for a model.
+std::string auditTarget(const std::string& modelId)
+{
+	return "model:" + modelId;
+}
+
 const std::string kColumns = "id, model_id, slug, provider, name, context_length, max_output_tokens, "
                              "input_modalities, output_modalities, pricing, supported_parameters, "
                              "deprecation_date, metadata, created_at, updated_at";
@@ -207,7 +213,7 @@ std::map<std::string, ModelEntry> ModelStore::findByModelIds(const std::vector<s
 	});
 }
 
-std::pair<ModelEntry, bool> ModelStore::upsert(const ModelEntry& entry)
+std::pair<ModelEntry, bool> ModelStore::upsert(const ModelEntry& entry, const Audit::Change& audit)
 {
 	auto result = Database::run([&] {
 		const std::string now = Time::toSql(Poco::Timestamp());
@@ -227,12 +233,14 @@ std::pair<ModelEntry, bool> ModelStore::upsert(const ModelEntry& entry)
 				if (!id) continue; // deleted meanwhile: insert it again
 				replace(*id, entry, now);
 				auto stored = findById(*id);
+				audit.write(auditTarget(entry.modelId));
 				tx.commit();
 				return std::make_pair(*stored, false);
 			}
 			if (const auto id = insert(entry, now))
 			{
 				auto stored = findById(*id);
+				audit.write(auditTarget(entry.modelId));
 				tx.commit();
 				return std::make_pair(*stored, true);
 			}
@@ -243,13 +251,17 @@ std::pair<ModelEntry, bool> ModelStore::upsert(const ModelEntry& entry)
 	return result;
 }
 
-bool ModelStore::remove(const std::string& slug, const std::string& modelId)
+bool ModelStore::remove(const std::string& slug, const std::string& modelId, const Audit::Change& audit)
 {
 	auto result = Database::run([&] {
+		Db::Transaction tx;
 		auto& st = Database::prepare("DELETE FROM models WHERE model_id = ? AND slug = ?");
 		st.setString(1, modelId);
 		st.setString(2, slug);
-		return st.executeUpdate() > 0;
+		if (st.executeUpdate() == 0) return false;
+		audit.write(auditTarget(modelId));
+		tx.commit();
+		return true;
 	});
 	Invalidation::bump(Invalidation::Topic::Registry);
 	return result;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "audit/AuditLog.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -31,7 +33,9 @@ struct ModelFilter
 };
 
 /// The SQL of the model registry. Every method runs inside Database::run, so
-/// it throws Http::Unavailable when the database is unreachable.
+/// it throws Http::Unavailable when the database is unreachable. Each change
+/// writes its audit row (target "model:<model id>") in its own transaction
+/// (Audit::Change).
 class ModelStore
 {
 public:
@@ -49,10 +53,10 @@ public:
 	/// model id: a new row, or a whole replacement of the row with that model
 	/// id that keeps its id and created_at. Returns the stored entry and
 	/// whether it was created.
-	static std::pair<ModelEntry, bool> upsert(const ModelEntry& entry);
+	static std::pair<ModelEntry, bool> upsert(const ModelEntry& entry, const Audit::Change& audit);
 
 	/// Deletes the entry modelId of the family slug; false when there is none.
-	static bool remove(const std::string& slug, const std::string& modelId);
+	static bool remove(const std::string& slug, const std::string& modelId, const Audit::Change& audit);
 };
 
 } // namespace Registry

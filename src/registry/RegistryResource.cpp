@@ -13,19 +13,12 @@
 namespace Nexus {
 namespace Registry {
 
-using Audit::AuditLog;
-using Audit::Outcome;
 using Auth::Access;
 using Auth::Principal;
 using Http::Request;
 using Http::Response;
 
 namespace {
-
-std::string target(const std::string& modelId)
-{
-	return "model:" + modelId;
-}
 
 /// The entries as JSON or, for a browser, as the UI's page.
 Response listModels(const Request& request, const Principal& principal)
@@ -71,8 +64,7 @@ Response getFamily(const Request& request, const Principal& principal)
 Response upsertModel(const Request& request, const Principal& principal)
 {
 	const ModelEntry entry = ModelInput::parse(Http::Json::parseObject(request));
-	const auto [stored, created] = ModelStore::upsert(entry);
-	AuditLog::record(request, principal, "model.upsert", target(stored.modelId), Outcome::Ok);
+	const auto [stored, created] = ModelStore::upsert(entry, Audit::Change(request, principal, "model.upsert"));
 	return Response::json(created ? 201 : 200, *toJson(stored));
 }
 
@@ -80,10 +72,9 @@ Response deleteModel(const Request& request, const Principal& principal)
 {
 	const std::string& slug = request.pathParam("slug");
 	const std::string& modelId = request.pathParam("modelId");
-	if (!ModelStore::remove(slug, modelId))
+	if (!ModelStore::remove(slug, modelId, Audit::Change(request, principal, "model.delete")))
 		throw Http::NotFound("no model '" + modelId + "' in family '" + slug +
 		                     "' (a model id's '/' must be sent as %2F in this path segment)");
-	AuditLog::record(request, principal, "model.delete", target(modelId), Outcome::Ok);
 	return Response::noContent();
 }
 

@@ -54,7 +54,7 @@ Poco::JSON::Object::Ptr toJson(const SecretMeta& m)
 
 std::string target(std::uint64_t id)
 {
-	return "secret:" + std::to_string(id);
+	return VaultStore::auditTarget(id);
 }
 
 std::uint64_t secretId(const Request& request)
@@ -108,8 +108,8 @@ Response createSecret(const Request& request, const Principal& principal, const 
 	Wiper wiper(value);
 	const auto profiles = readProfiles(fields).value_or(std::vector<std::string>());
 
-	const SecretMeta meta = VaultStore::create(scope, name, profiles, sealerFor(scope, name, value, settings));
-	AuditLog::record(request, principal, "secret.create", target(meta.id), Outcome::Ok);
+	const SecretMeta meta = VaultStore::create(scope, name, profiles, sealerFor(scope, name, value, settings),
+	                                           Audit::Change(request, principal, "secret.create"));
 	return Response::json(201, *toJson(meta));
 }
 
@@ -287,17 +287,17 @@ Response updateSecret(const Request& request, const Principal& principal, const 
 	auto current = VaultStore::read(id, std::nullopt);
 	if (!current) throw Http::NotFound("no secret " + std::to_string(id));
 	const Sealer seal = sealerFor(current->meta.scope, current->meta.name, value, settings);
-	auto meta = VaultStore::update(id, value.empty() ? nullptr : &seal, profiles, settings.vaultMaxVersions);
+	auto meta = VaultStore::update(id, value.empty() ? nullptr : &seal, profiles, settings.vaultMaxVersions,
+	                               Audit::Change(request, principal, "secret.update"));
 	if (!meta) throw Http::NotFound("no secret " + std::to_string(id));
-	AuditLog::record(request, principal, "secret.update", target(id), Outcome::Ok);
 	return Response::json(200, *toJson(*meta));
 }
 
 Response deleteSecret(const Request& request, const Principal& principal)
 {
 	const std::uint64_t id = secretId(request);
-	if (!VaultStore::remove(id)) throw Http::NotFound("no secret " + std::to_string(id));
-	AuditLog::record(request, principal, "secret.delete", target(id), Outcome::Ok);
+	if (!VaultStore::remove(id, Audit::Change(request, principal, "secret.delete")))
+		throw Http::NotFound("no secret " + std::to_string(id));
 	return Response::noContent();
 }
 

@@ -109,7 +109,8 @@ SecretRecord readRecord(sql::ResultSet& rs)
 } // namespace
 
 SecretMeta VaultStore::create(const std::string& scope, const std::string& name,
-                              const std::vector<std::string>& allowedProfiles, const Sealer& seal)
+                              const std::vector<std::string>& allowedProfiles, const Sealer& seal,
+                              const Audit::Change& audit)
 {
 	return Database::run([&] {
 		Db::Transaction tx;
@@ -134,6 +135,7 @@ SecretMeta VaultStore::create(const std::string& scope, const std::string& name,
 		insertVersion(id, 1, seal, now);
 		setProfiles(id, allowedProfiles);
 		auto meta = findMeta(id);
+		audit.write(auditTarget(id));
 		tx.commit();
 		return *meta;
 	});
@@ -199,7 +201,7 @@ std::optional<std::pair<Auth::AgentGrant, SecretRecord>> VaultStore::readWithTok
 
 std::optional<SecretMeta> VaultStore::update(std::uint64_t id, const Sealer* seal,
                                              const std::optional<std::vector<std::string>>& allowedProfiles,
-                                             int maxVersions)
+                                             int maxVersions, const Audit::Change& audit)
 {
 	auto updated = Database::run([&]() -> std::optional<SecretMeta> {
 		Db::Transaction tx;
@@ -229,6 +231,7 @@ std::optional<SecretMeta> VaultStore::update(std::uint64_t id, const Sealer* sea
 		touch.setUInt64(2, id);
 		touch.executeUpdate();
 		auto meta = findMeta(id);
+		audit.write(auditTarget(id));
 		tx.commit();
 		return meta;
 	});
@@ -236,13 +239,17 @@ std::optional<SecretMeta> VaultStore::update(std::uint64_t id, const Sealer* sea
 	return updated;
 }
 
-bool VaultStore::remove(std::uint64_t id)
+bool VaultStore::remove(std::uint64_t id, const Audit::Change& audit)
 {
 	const bool removed = Database::run([&] {
+		Db::Transaction tx;
 		// secret_versions and secret_profiles go with it (ON DELETE CASCADE).
 		auto& st = Database::prepare("DELETE FROM secrets WHERE id = ?");
 		st.setUInt64(1, id);
-		return st.executeUpdate() > 0;
+		if (st.executeUpdate() == 0) return false;
+		audit.write(auditTarget(id));
+		tx.commit();
+		return true;
 	});
 	if (removed) Invalidation::bump(Invalidation::Topic::Secrets);
 	return removed;

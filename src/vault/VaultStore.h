@@ -1,5 +1,6 @@
 #pragma once
 
+#include "audit/AuditLog.h"
 #include "auth/Authenticator.h"
 #include "auth/Principal.h"
 
@@ -46,13 +47,19 @@ struct Viewer
 /// (secret id, version) is known; returns {key id, record}.
 using Sealer = std::function<std::pair<std::uint32_t, std::string>(std::uint64_t secretId, std::uint32_t version)>;
 
-/// The SQL of the vault. Values exist here only as envelope records.
+/// The SQL of the vault. Values exist here only as envelope records. Each
+/// change writes its audit row (target auditTarget(id)) in its own
+/// transaction (Audit::Change).
 class VaultStore
 {
 public:
+	/// "secret:<id>", the audit log's name for a secret.
+	static std::string auditTarget(std::uint64_t id) { return "secret:" + std::to_string(id); }
+
 	/// Creates a secret at version 1. Throws Http::Conflict when (scope, name) exists.
 	static SecretMeta create(const std::string& scope, const std::string& name,
-	                         const std::vector<std::string>& allowedProfiles, const Sealer& seal);
+	                         const std::vector<std::string>& allowedProfiles, const Sealer& seal,
+	                         const Audit::Change& audit);
 
 	/// Secrets by id after afterId, filtered by scope (when given) and viewer.
 	static std::vector<SecretMeta> list(const std::optional<std::string>& scope, const Viewer& viewer,
@@ -73,10 +80,10 @@ public:
 	/// and/or a new access list. nullopt when there is no such secret.
 	static std::optional<SecretMeta> update(std::uint64_t id, const Sealer* seal,
 	                                        const std::optional<std::vector<std::string>>& allowedProfiles,
-	                                        int maxVersions);
+	                                        int maxVersions, const Audit::Change& audit);
 
 	/// Deletes the secret and every stored version. false when there is none.
-	static bool remove(std::uint64_t id);
+	static bool remove(std::uint64_t id, const Audit::Change& audit);
 
 	/// One stored version, for re-wrapping.
 	struct Version

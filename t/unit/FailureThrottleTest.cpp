@@ -13,6 +13,7 @@ class FailureThrottleTest : public CppUnit::TestFixture
 	CPPUNIT_TEST_SUITE(FailureThrottleTest);
 	CPPUNIT_TEST(testFirstOnesAreWrittenOneByOne);
 	CPPUNIT_TEST(testAFloodGetsPowersOfTen);
+	CPPUNIT_TEST(testTheSourceIsNamed);
 	CPPUNIT_TEST(testEachAddressAndMinuteCountsAlone);
 	CPPUNIT_TEST(testZeroCountsFromTheFirst);
 	CPPUNIT_TEST(testAddressesAreBounded);
@@ -37,6 +38,15 @@ public:
 		CPPUNIT_ASSERT_EQUAL(std::size_t(6), written.size()); // 1, 2, 3, 10, 100, 1000
 		CPPUNIT_ASSERT_EQUAL(std::string("/p (10th failure from this address this minute)"), written[3]);
 		CPPUNIT_ASSERT_EQUAL(std::string("/p (1000th failure from this address this minute)"), written[5]);
+	}
+
+	void testTheSourceIsNamed()
+	{
+		FailureThrottle throttle(1, "this caller");
+		CPPUNIT_ASSERT_EQUAL(std::string("GET /p"), *throttle.admit("agent:a@10.0.0.1", "GET /p", 7));
+		for (int i = 2; i < 10; ++i) throttle.admit("agent:a@10.0.0.1", "GET /p", 7);
+		CPPUNIT_ASSERT_EQUAL(std::string("GET /p (10th failure from this caller this minute)"),
+		                     *throttle.admit("agent:a@10.0.0.1", "GET /p", 7));
 	}
 
 	void testEachAddressAndMinuteCountsAlone()

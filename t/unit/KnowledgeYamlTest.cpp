@@ -250,7 +250,11 @@ public:
 		CPPUNIT_ASSERT_EQUAL(1.5, YamlJson::resolvePlain("1.5").extract<double>());
 		CPPUNIT_ASSERT_EQUAL(1000.0, YamlJson::resolvePlain("1e3").extract<double>());
 		CPPUNIT_ASSERT_EQUAL(0.5, YamlJson::resolvePlain(".5").extract<double>());
-		CPPUNIT_ASSERT_EQUAL(1e20, YamlJson::resolvePlain("100000000000000000000").extract<double>());
+		// Integers follow the JSON bodies' rule: 64 bits, at most 19 digits, never a float.
+		CPPUNIT_ASSERT_EQUAL(Poco::UInt64(9999999999999999999ull),
+		                     YamlJson::resolvePlain("9999999999999999999").extract<Poco::UInt64>());
+		for (const char* large : {"100000000000000000000", "123456789012345678901234567890", "-9999999999999999999"})
+			thrown<std::invalid_argument>([&] { YamlJson::resolvePlain(large); }, CPPUNIT_SOURCELINE());
 		// YAML 1.1's booleans, addresses, versions and dates are text.
 		for (const char* text :
 		     {"yes", "no", "on", "off", "y", "10.0.0.12", "1.2.3", "2026-01-02", "0x", "1_000", "0777x", "+", "-", "."})
