@@ -182,6 +182,13 @@ subtest 'a 403 from the access policy is audited as access.denied' => sub {
     is $r->{status}, 403, 'a viewer reading the audit log: 403' or diag $r->{body};
     is_deeply rows_of($r), [ { principal => "user:viewer-$tag", action => 'access.denied', target => 'GET /admin/audit-log', outcome => 'denied' } ],
         'audited with the user';
+    $r = api(POST => '/api/memories/collect', token => $token, json => { agent => $other, content => 'not mine' });
+    is $r->{status}, 403, "a memory for another agent: 403" or diag $r->{body};
+    is_deeply rows_of($r), [ { principal => "agent:$agent", action => 'access.denied', target => 'POST /api/memories/collect', outcome => 'denied' } ],
+        'audited too (a rule the handler applies, on the body)';
+    $r = api(GET => "/api/memories/list?agent=$other", token => $token);
+    is $r->{status}, 403, "another agent's memories: 403" or diag $r->{body};
+    is scalar(@{ rows_of($r) }), 1, 'audited';
     $r = api(GET => "/api/agents/$agent/profile", token => $token);
     is_deeply rows_of($r), [], 'an allowed request writes no such row';
 };

@@ -108,7 +108,7 @@ void Change::write(const std::string& target) const
 	catch (const sql::SQLException& e)
 	{
 		// Database::run retries the whole transaction after these.
-		if (Db::Database::isConnectionError(e) || Db::Database::isRetryable(e)) throw;
+		if (Db::Database::isRetryable(e) || Db::Database::connectionLost(e)) throw;
 		failed(entry, e);
 	}
 }

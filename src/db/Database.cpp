@@ -186,22 +186,25 @@ Database::Recovery Database::recovery(const sql::SQLException& e, int attempt, b
 	return Recovery::Rethrow;
 }
 
+bool Database::connectionLost(const sql::SQLException& e)
+{
+	if (isConnectionError(e)) return true;
+	if (!tState.connection) return false;
+	// Connector/C++ reports some failures on a dead connection with no code.
+	try
+	{
+		return !tState.connection->isValid();
+	}
+	catch (const sql::SQLException&)
+	{
+		return true;
+	}
+}
+
 void Database::handleFailure(const sql::SQLException& e, int attempt)
 {
 	Metrics::databaseError();
-	bool lost = isConnectionError(e);
-	if (!lost && tState.connection)
-	{
-		// Connector/C++ reports some failures on a dead connection with no code.
-		try
-		{
-			lost = !tState.connection->isValid();
-		}
-		catch (const sql::SQLException&)
-		{
-			lost = true;
-		}
-	}
+	const bool lost = connectionLost(e);
 	switch (recovery(e, attempt, lost))
 	{
 	case Recovery::Retry: return;

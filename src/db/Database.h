@@ -69,6 +69,10 @@ public:
 
 	/// True for the errors that mean the connection is gone.
 	static bool isConnectionError(const sql::SQLException& e);
+	/// True when e says so, or the thread's connection no longer answers
+	/// (Connector/C++ reports some failures on a dead connection with no
+	/// code): what run() treats as a lost connection.
+	static bool connectionLost(const sql::SQLException& e);
 	/// True for errors where retrying the whole transaction is the cure.
 	static bool isRetryable(const sql::SQLException& e);
 	/// True for errors a value from the request causes (text the column's

@@ -30,6 +30,9 @@ Page Page::from(const Request& request, std::initializer_list<const char*> filte
 	}
 	if (auto after = request.query("after"); after && !after->empty())
 	{
+		// Base64 takes 4 characters for 3 bytes: a longer text holds a longer key.
+		if (after->size() > (kMaxCursorBytes + 2) / 3 * 4)
+			throw BadRequest("query parameter 'after' is not a cursor from a Link header");
 		auto key = Base64::decode(*after, Base64::kUrl);
 		if (!key || key->empty() || key->size() > kMaxCursorBytes || (validKey && !validKey(*key)))
 			throw BadRequest("query parameter 'after' is not a cursor from a Link header");

@@ -1,5 +1,6 @@
 #include "memories/MemoriesResource.h"
 
+#include "audit/AccessAudit.h"
 #include "config/Settings.h"
 #include "db/FullTextQuery.h"
 #include "http/Html.h"
@@ -49,10 +50,10 @@ const char* const kSlugRule = "lower-case letters, digits and '-', starting with
 /// The one access rule of memories: an agent token acts on its own memories
 /// only (403 for another agent's); the admin, and on the routes that let one
 /// in a signed-in user, on any agent's. Download applies the same rule
-/// through its route's AgentSelf access.
-void requireOwn(const Principal& principal, const std::string& agent)
+/// through its route's AgentSelf access. A refusal is audited (access.denied).
+void requireOwn(const Request& request, const Principal& principal, const std::string& agent)
 {
-	if (principal.isAgent()) Auth::Policy::check(Access::AgentSelf, principal, {agent});
+	if (principal.isAgent()) Audit::AccessAudit::check(request, principal, Access::AgentSelf, {agent});
 }
 
 /// The agent's row id: the token's own, else looked up (404 naming it).
@@ -90,7 +91,7 @@ DayRange rangeOf(const Request& request, const Principal& principal)
 	if (!agent && principal.isAgent()) agent = principal.name;
 	if (agent)
 	{
-		requireOwn(principal, *agent);
+		requireOwn(request, principal, *agent);
 		range.agentId = agentIdOf(principal, *agent);
 	}
 	range.from = dayParameter(request, "from");
@@ -151,7 +152,7 @@ Response collect(const Request& request, const Principal& principal, const Setti
 	const std::string agent = fields.string("agent", 1, 63);
 	if (!Http::Validate::slug(agent))
 		throw Http::BadRequest("field 'agent' must be an agent slug: " + std::string(kSlugRule));
-	requireOwn(principal, agent);
+	requireOwn(request, principal, agent);
 
 	// The limit is in bytes (413), not characters; NUL is refused (400).
 	const auto content = fields.optionalString("content", std::numeric_limits<std::size_t>::max());

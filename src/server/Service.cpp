@@ -6,6 +6,7 @@
 #include "agents/AgentStore.h"
 #include "agents/AgentsResource.h"
 #include "assignments/AssignmentsResource.h"
+#include "audit/AccessAudit.h"
 #include "audit/AuditLog.h"
 #include "audit/FailureThrottle.h"
 #include "db/Database.h"
@@ -93,39 +94,6 @@ Auth::Principal authenticate(const Auth::Authenticator& authenticator, Audit::Fa
 	}
 }
 
-/// Auth::Policy's check of the route's access rule for principal. A refusal
-/// (403) is audited as "access.denied" (target: method and path; who tried
-/// what) before it goes out, as far as throttle admits it; when that row
-/// cannot be written the 403 still goes out.
-void authorize(Audit::FailureThrottle& throttle, const Request& request, const Auth::Principal& principal,
-               Auth::Access access, bool read)
-{
-	try
-	{
-		Auth::Policy::check(access, principal,
-		                    {request.pathParam("slug"), Service::isLoopback(request.clientAddress()), read});
-	}
-	catch (const Http::Forbidden&)
-	{
-		const auto minute = static_cast<std::int64_t>(Poco::Timestamp().epochTime() / 60);
-		const auto target = throttle.admit(principal.label() + "@" + request.clientAddress(),
-		                                   request.method() + " " + request.path(), minute);
-		if (target)
-		{
-			try
-			{
-				Audit::AuditLog::record(request, principal, "access.denied", *target, Audit::Outcome::Denied);
-			}
-			catch (const std::exception& e)
-			{
-				Poco::Logger::get("http").warning("request %s: refused access not audited: %s", request.requestId(),
-				                                  std::string(e.what()));
-			}
-		}
-		throw;
-	}
-}
-
 } // namespace
 
 Service::Service(const Settings& settings):
@@ -135,10 +103,9 @@ Service::Service(const Settings& settings):
                    Auth::TokenCacheSettings{settings.tokenCacheMs, settings.tokenNegativeCacheMs}, _usage.get()),
     _authFailures(
         std::make_unique<Audit::FailureThrottle>(static_cast<std::size_t>(settings.auditAuthFailedPerMinute))),
-    _accessDenials(std::make_unique<Audit::FailureThrottle>(static_cast<std::size_t>(settings.auditAuthFailedPerMinute),
-                                                            "this caller")),
     _sso(std::make_unique<Sso::SsoResource>(settings))
 {
+	Audit::AccessAudit::configure(static_cast<std::size_t>(settings.auditAuthFailedPerMinute));
 	_router.add("GET", "/healthz", Auth::Access::Public, healthz);
 	_router.add("GET", "/readyz", Auth::Access::Public, readyz);
 	_sso->registerRoutes(_router);
@@ -200,7 +167,8 @@ Response Service::dispatch(Request& request, Outcome& outcome) const
 		const bool open = access == Auth::Access::Public || access == Auth::Access::Open;
 		if (!open && principal.isAnonymous() && _settings.sso.enabled() && read && Http::Html::wanted(request))
 			return Sso::SsoResource::redirectToGate(request);
-		authorize(*_accessDenials, request, principal, access, read);
+		Audit::AccessAudit::check(request, principal, access,
+		                          {request.pathParam("slug"), isLoopback(request.clientAddress()), read});
 		// A change a session cookie authenticates must come from one of our
 		// pages (ui/Csrf.h); bearer tokens are not sent by browsers on their own.
 		if (principal.isUser() && !read) Ui::Csrf::check(request);
@@ -231,6 +199,15 @@ Response Service::dispatch(Request& request, Outcome& outcome) const
 			                       "a value in this request cannot be stored or compared: check that path "
 			                       "segments and query parameters are what the route expects (slugs, scopes "
 			                       "and names are ASCII) and that fields fit their limits");
+		}
+		if (Db::Database::isRetryable(e))
+		{
+			// Deadlocked (or lost a cluster certification) on every attempt
+			// Database::run made: nothing was written; worth a retry later.
+			Poco::Logger::get("http").warning("request %s %s %s: still deadlocked after %d attempts",
+			                                  request.requestId(), request.method(), request.path(),
+			                                  Db::Database::kMaxAttempts);
+			return Response::error(Http::Unavailable("the database is busy with conflicting writes; retry"));
 		}
 		Poco::Logger::get("http").error("request %s %s %s failed: database error %d: %s", request.requestId(),
 		                                request.method(), request.path(), e.getErrorCode(), std::string(e.what()));

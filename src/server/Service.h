@@ -70,8 +70,6 @@ private:
 	Auth::Authenticator _authenticator;
 	/// Which refused authentications get an audit row (a flood is counted).
 	std::unique_ptr<Audit::FailureThrottle> _authFailures;
-	/// Which refused authorizations (403 from Auth::Policy) get one, per caller.
-	std::unique_ptr<Audit::FailureThrottle> _accessDenials;
 	std::unique_ptr<Sso::SsoResource> _sso; ///< before _router, whose routes use it
 	Routing::Router _router;
 };

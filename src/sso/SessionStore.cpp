@@ -81,7 +81,7 @@ std::optional<LoginState> SessionStore::takeLoginState(const std::string& stateH
 }
 
 std::optional<std::string> SessionStore::recordSignIn(const std::string& userId, const std::string& role,
-                                                      const Poco::Timestamp& now)
+                                                      const Poco::Timestamp& now, const Audit::Change& roleChange)
 {
 	return Database::run([&]() -> std::optional<std::string> {
 		Db::Transaction tx;
@@ -100,6 +100,7 @@ std::optional<std::string> SessionStore::recordSignIn(const std::string& userId,
 		st.setString(3, Time::toSql(now));
 		st.setString(4, Time::toSql(now));
 		st.executeUpdate();
+		if (previous && *previous != role) roleChange.write("role:" + *previous + "->" + role);
 		tx.commit();
 		return previous;
 	});

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "audit/AuditLog.h"
+
 #include <Poco/Timestamp.h>
 
 #include <cstdint>
@@ -54,9 +56,12 @@ public:
 	static std::optional<LoginState> takeLoginState(const std::string& stateHash, const Poco::Timestamp& now);
 
 	/// Records that userId signed in now with role; returns the role of
-	/// their previous sign-in (nullopt for a first one).
+	/// their previous sign-in (nullopt for a first one). A role that differs
+	/// from the previous one is a change of who may do what: roleChange's
+	/// row (target "role:<previous>-><role>") is written in the same
+	/// transaction.
 	static std::optional<std::string> recordSignIn(const std::string& userId, const std::string& role,
-	                                               const Poco::Timestamp& now);
+	                                               const Poco::Timestamp& now, const Audit::Change& roleChange);
 
 	/// Creates a session; returns its id.
 	static std::uint64_t createSession(const std::string& tokenHash, const SessionUser& user,

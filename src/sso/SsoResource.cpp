@@ -324,10 +324,7 @@ Response SsoResource::callback(const Request& request)
 	const Principal principal = principalOf(user);
 	// A role that differs from the user's last sign-in is a change of who may
 	// do what: its own audit row, the target naming both roles.
-	const auto previousRole = SessionStore::recordSignIn(user.userId, user.role, now);
-	if (previousRole && *previousRole != user.role)
-		Audit::AuditLog::record(request, principal, kRoleChange, "role:" + *previousRole + "->" + user.role,
-		                        Audit::Outcome::Ok);
+	SessionStore::recordSignIn(user.userId, user.role, now, Audit::Change(request, principal, kRoleChange));
 	const auto id =
 	    SessionStore::createSession(tokenHash, user, record, now, secondsAfter(now, _settings.sso.sessionLifetimeS));
 	Audit::AuditLog::record(request, principal, kSignIn, "sso-session:" + std::to_string(id), Audit::Outcome::Ok);
