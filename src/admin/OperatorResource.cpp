@@ -263,6 +263,10 @@ Response metrics(const Routing::Router& router)
 	       "Audit rows that could not be written (requests refused).");
 	out << "nexus_audit_write_failures_total "
 	    << total(stats, [](const PoolStats::Slot& s) { return s.auditFailures.load(); }) << '\n';
+	family(out, "nexus_db_statement_evictions_total", "counter",
+	       "Prepared statements closed to keep each connection's cache within db.statement_cache_size.");
+	out << "nexus_db_statement_evictions_total "
+	    << total(stats, [](const PoolStats::Slot& s) { return s.statementEvictions.load(); }) << '\n';
 	family(out, "nexus_start_time_seconds", "gauge", "When the master started (Unix time).");
 	out << "nexus_start_time_seconds " << h.startedMs.load() / 1000 << '\n';
 	return Response(200, "text/plain; version=0.0.4; charset=utf-8", out.str());

@@ -68,6 +68,7 @@ const std::vector<SettingInfo>& Settings::table()
 	    {"db.password_file", inDb(&DbSettings::password), Kind::SecretFile, 0, 0, ""},
 	    {"db.connect_timeout_s", inDb(&DbSettings::connectTimeoutS), Kind::Integer, 1, 300, "3"},
 	    {"db.read_timeout_s", inDb(&DbSettings::readTimeoutS), Kind::Integer, 1, 3600, "30"},
+	    {"db.statement_cache_size", inDb(&DbSettings::statementCacheSize), Kind::Integer, 16, 4096, "256"},
 
 	    {"auth.admin_token_file", &Settings::adminTokenHash, Kind::AdminTokenFile, 32, 0, ""},
 	    {"auth.admin_token_hash_file", &Settings::adminTokenHashFile, Kind::AdminTokenHashFile, 0, 0, ""},

@@ -37,6 +37,8 @@ struct DbSettings
 	std::string password;
 	int connectTimeoutS{};
 	int readTimeoutS{};
+	/// Prepared statements kept per connection (least recently used closed first).
+	int statementCacheSize{};
 };
 
 /// Browser sign-in (src/sso): Nexus as an OpenID Connect relying party. Its

@@ -9,8 +9,11 @@
 #include <cppconn/statement.h>
 #include <mysql_driver.h>
 
+#include <algorithm>
+#include <list>
 #include <memory>
 #include <unordered_map>
+#include <utility>
 
 namespace Nexus {
 namespace Db {
@@ -20,11 +23,54 @@ namespace {
 sql::mysql::MySQL_Driver* gDriver = nullptr;
 DbSettings gSettings;
 
+/// The prepared statements of one connection by SQL text, at most capacity
+/// of them: a new one beyond that closes the least recently used (its
+/// server-side statement with it), so no mix of queries can exhaust the
+/// server's max_prepared_stmt_count. capacity is far above the number of
+/// statements one request holds at once, so the one evicted is never still
+/// in use.
+class StatementCache
+{
+public:
+	/// The statement for sql, prepared on connection when it is not cached.
+	sql::PreparedStatement& get(sql::Connection& connection, const std::string& sql, std::size_t capacity)
+	{
+		if (auto it = _index.find(sql); it != _index.end())
+		{
+			_order.splice(_order.begin(), _order, it->second); // now the most recently used
+			return *it->second->second;
+		}
+		std::unique_ptr<sql::PreparedStatement> statement(connection.prepareStatement(sql));
+		while (!_order.empty() && _order.size() >= capacity)
+		{
+			_index.erase(_order.back().first);
+			_order.pop_back(); // deleting the statement closes it on the server
+			Metrics::statementEvicted();
+		}
+		_order.emplace_front(sql, std::move(statement));
+		_index.emplace(_order.front().first, _order.begin());
+		return *_order.front().second;
+	}
+
+	std::size_t size() const { return _order.size(); }
+
+	void clear()
+	{
+		_index.clear();
+		_order.clear();
+	}
+
+private:
+	using Entry = std::pair<std::string, std::unique_ptr<sql::PreparedStatement>>;
+	std::list<Entry> _order; ///< most recently used first
+	std::unordered_map<std::string, std::list<Entry>::iterator> _index;
+};
+
 struct ThreadState
 {
 	// Declared first so it is destroyed last: statements die before their connection.
 	std::unique_ptr<sql::Connection> connection;
-	std::unordered_map<std::string, std::unique_ptr<sql::PreparedStatement>> statements;
+	StatementCache statements;
 
 	ThreadState() = default;
 	ThreadState(const ThreadState&) = delete;
@@ -117,12 +163,16 @@ sql::Connection& Database::connection()
 sql::PreparedStatement& Database::prepare(const std::string& sql)
 {
 	auto& connection = Database::connection();
-	auto it = tState.statements.find(sql);
-	if (it == tState.statements.end())
-		it = tState.statements.emplace(sql, std::unique_ptr<sql::PreparedStatement>(connection.prepareStatement(sql)))
-		         .first;
-	it->second->clearParameters();
-	return *it->second;
+	// A DbSettings made outside Settings (zeroed) still gets a working cache.
+	const auto capacity = static_cast<std::size_t>(std::max(gSettings.statementCacheSize, kMinStatementCache));
+	auto& statement = tState.statements.get(connection, sql, capacity);
+	statement.clearParameters();
+	return statement;
+}
+
+std::size_t Database::cachedStatements()
+{
+	return tState.statements.size();
 }
 
 void Database::discard()

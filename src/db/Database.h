@@ -6,6 +6,7 @@
 #include <cppconn/exception.h>
 #include <cppconn/prepared_statement.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -35,8 +36,16 @@ public:
 	static sql::Connection& connection();
 
 	/// A prepared statement for sql on the thread's connection (cached,
-	/// parameters cleared). Valid until the connection is discarded.
+	/// parameters cleared). Valid until the connection is discarded, or
+	/// until db.statement_cache_size other statements have been prepared
+	/// since it was last asked for (the cache closes the least recently
+	/// used), whichever comes first.
 	static sql::PreparedStatement& prepare(const std::string& sql);
+
+	/// How many statements the thread's cache holds.
+	static std::size_t cachedStatements();
+	/// The smallest cache prepare() uses, whatever the setting says.
+	static constexpr int kMinStatementCache = 16;
 
 	/// Closes and forgets the thread's connection and its statements.
 	static void discard();

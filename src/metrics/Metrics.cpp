@@ -59,5 +59,10 @@ void auditFailure()
 	if (gSlot) gSlot->auditFailures.fetch_add(1, kRelaxed);
 }
 
+void statementEvicted()
+{
+	if (gSlot) gSlot->statementEvictions.fetch_add(1, kRelaxed);
+}
+
 } // namespace Metrics
 } // namespace Nexus

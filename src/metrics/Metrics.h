@@ -27,6 +27,9 @@ void requestFinished();
 void databaseError();
 /// An audit row could not be written (the request was refused: fail closed).
 void auditFailure();
+/// A prepared statement was closed to make room in a connection's cache
+/// (db.statement_cache_size): many of them say the cache is too small.
+void statementEvicted();
 
 } // namespace Metrics
 } // namespace Nexus

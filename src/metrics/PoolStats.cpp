@@ -15,7 +15,7 @@ namespace Nexus {
 
 namespace {
 
-const std::uint64_t kMagic = 0x4e65787573537433ULL; // "NexusSt3" (3: eight invalidation counters)
+const std::uint64_t kMagic = 0x4e65787573537434ULL; // "NexusSt4" (4: statement evictions per slot)
 
 std::runtime_error systemError(const std::string& what)
 {

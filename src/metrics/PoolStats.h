@@ -48,6 +48,7 @@ public:
 		std::atomic<std::uint64_t> requests; ///< served by its current worker
 		std::atomic<std::uint64_t> databaseErrors;
 		std::atomic<std::uint64_t> auditFailures;
+		std::atomic<std::uint64_t> statementEvictions; ///< prepared statements the cache closed
 		RouteCounters routes[kRoutes + 1];
 	};
 

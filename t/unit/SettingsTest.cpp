@@ -75,6 +75,7 @@ const std::vector<IntegerKey>& integerKeys()
 	    {"db.port", 1, 65535, [](const Settings& s) { return s.db.port; }},
 	    {"db.connect_timeout_s", 1, 300, [](const Settings& s) { return s.db.connectTimeoutS; }},
 	    {"db.read_timeout_s", 1, 3600, [](const Settings& s) { return s.db.readTimeoutS; }},
+	    {"db.statement_cache_size", 16, 4096, [](const Settings& s) { return s.db.statementCacheSize; }},
 	    {"auth.token_cache_ms", 0, 60000, [](const Settings& s) { return s.tokenCacheMs; }},
 	    {"auth.token_negative_cache_ms", 0, 60000, [](const Settings& s) { return s.tokenNegativeCacheMs; }},
 	    {"profiles.cache_ms", 0, 60000, [](const Settings& s) { return s.profilesCacheMs; }},
@@ -226,6 +227,7 @@ public:
 		CPPUNIT_ASSERT_EQUAL(std::string(), s.db.password);
 		CPPUNIT_ASSERT_EQUAL(3, s.db.connectTimeoutS);
 		CPPUNIT_ASSERT_EQUAL(30, s.db.readTimeoutS);
+		CPPUNIT_ASSERT_EQUAL(256, s.db.statementCacheSize);
 		CPPUNIT_ASSERT_EQUAL(std::string(), s.adminTokenHash);
 		CPPUNIT_ASSERT_EQUAL(300, s.agentsOfflineAfterS);
 		CPPUNIT_ASSERT_EQUAL(std::size_t(4096), s.agentsMaxHeartbeatBytes);
