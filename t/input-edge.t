@@ -93,6 +93,24 @@ for my $case (
     ok(ref $r->{json} eq 'HASH' && $r->{json}{error} && $r->{json}{message}, '... with the JSON error') or diag($r->{body});
 }
 
+# A slug with trailing spaces is not the agent (MySQL's PAD SPACE comparison
+# would say it is): no 2xx on any route, nothing written for it.
+{
+    my $padded = "$slug%20";
+    my $r = api(POST => "/api/agents/$padded/heartbeat", token => $agent, json => { status => 'ok' });
+    is $r->{status}, 403, "the agent's own token on '$slug ': 403, not the fast path's 200" or diag $r->{body};
+    for my $case ([ POST => "/api/agents/$padded/heartbeat" ], [ GET => "/api/agents/$slug%20%20/profile" ],
+        [ PUT => "/api/agents/$padded/token" ], [ GET => "/api/agents/$padded/tokens" ],
+        [ PUT => "/api/assignments/$padded" ], [ DELETE => "/api/assignments/$padded" ],
+        [ GET => "/api/memories/download/$padded/2026-01-01" ]) {
+        my ($method, $path) = @$case;
+        $r = api($method, $path, token => $admin, ($method =~ /^P/ ? (json => { status => 'ok', profile_name => 'x' }) : ()));
+        error_is($r, 404, 'not_found', "$method $path (admin): 404", qr/^no agent/);
+    }
+    is_deeply dbh()->selectall_arrayref(q{SELECT action, target FROM audit_log WHERE target LIKE ? AND target COLLATE utf8mb4_bin LIKE ?}, undef, "agent:$slug %", "agent:$slug %"), [],
+        'no audit target names the padded slug';
+}
+
 # Cursors: longer than any sort key, or not a key the list can have.
 {
     require MIME::Base64;

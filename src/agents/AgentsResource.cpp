@@ -151,10 +151,20 @@ Response heartbeatDone(const std::string& slug, const Poco::Timestamp& at)
 	return Response::json(200, *o);
 }
 
+/// The route's :slug. One that no agent can have (a trailing space, which
+/// MySQL's comparison would ignore; upper case; non-ASCII) names no agent:
+/// 404 before any SQL, so it never reaches a query or an audit target.
+const std::string& agentSlug(const Request& request)
+{
+	const std::string& slug = request.pathParam("slug");
+	if (!Http::Validate::slug(slug)) throw Http::NotFound("no agent '" + slug + "'");
+	return slug;
+}
+
 Response heartbeat(const Request& request, const Settings& settings)
 {
+	const std::string& slug = agentSlug(request);
 	const HeartbeatReport report = readHeartbeat(request, settings);
-	const std::string& slug = request.pathParam("slug");
 	auto at = AgentStore::heartbeat(slug, report);
 	if (!at) throw Http::NotFound("no agent '" + slug + "'");
 	return heartbeatDone(slug, *at);
@@ -231,7 +241,7 @@ Response issueToken(const Request& request, const Auth::Principal& principal, co
 			                       std::to_string(kMaxGraceSeconds));
 	}
 	const long long ttl = tokenLifetime(request, settings);
-	const std::string& slug = request.pathParam("slug");
+	const std::string& slug = agentSlug(request);
 	// The token and its audit row are committed together, or neither is.
 	auto issued =
 	    AgentStore::issueToken(slug, static_cast<int>(grace), ttl, Audit::Change(request, principal, "token.create"));
@@ -253,7 +263,7 @@ Response revokeToken(const Request& request, const Auth::Principal& principal)
 	const std::string& hash = request.pathParam("tokenHash");
 	if (!Auth::Token::isHash(hash))
 		throw Http::BadRequest("tokenHash must be the 64 lower-case hex digits of the token's SHA-256");
-	const std::string& slug = request.pathParam("slug");
+	const std::string& slug = agentSlug(request);
 	if (!AgentStore::revokeToken(slug, hash, Audit::Change(request, principal, "token.revoke")))
 		throw Http::NotFound("agent '" + slug + "' has no token with that hash");
 	return Response::noContent();
@@ -301,7 +311,7 @@ Response listTokens(const Request& request)
 {
 	const auto page = Http::Page::from(request, {});
 	const TokenCursor after = tokenCursor(page);
-	const std::string& slug = request.pathParam("slug");
+	const std::string& slug = agentSlug(request);
 	auto tokens = AgentStore::tokens(slug, page.fetch(), after);
 	if (!tokens) throw Http::NotFound("no agent '" + slug + "'");
 	const Poco::Timestamp now;
@@ -369,7 +379,7 @@ Poco::JSON::Object::Ptr publicPart(const Poco::JSON::Object& full, const Agent& 
 /// for the agent itself and admins; the public part for anyone else.
 Response agentProfile(const Request& request, const Auth::Principal& principal, const Settings& settings)
 {
-	const std::string& slug = request.pathParam("slug");
+	const std::string& slug = agentSlug(request);
 	auto agent = AgentStore::find(slug);
 	if (!agent) throw Http::NotFound("no agent '" + slug + "'");
 	auto summary = Http::Json::object();

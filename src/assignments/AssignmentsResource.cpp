@@ -67,6 +67,7 @@ Response listAssignments(const Request& request, const Principal& principal, con
 Response putAssignment(const Request& request, const Principal& principal)
 {
 	const std::string& slug = request.pathParam("slug");
+	if (!Http::Validate::slug(slug)) throw Http::NotFound("no agent '" + slug + "'");
 	Http::Fields fields(Http::Json::parseObject(request), {"profile_name"});
 	const std::string profile = fields.string("profile_name", 1, Profiles::ProfileJson::kMaxNameChars);
 	if (!Profiles::ProfileJson::validName(profile)) throw Http::NotFound("no profile '" + profile + "'");
@@ -84,6 +85,7 @@ Response putAssignment(const Request& request, const Principal& principal)
 Response deleteAssignment(const Request& request, const Principal& principal)
 {
 	const std::string& slug = request.pathParam("slug");
+	if (!Http::Validate::slug(slug)) throw Http::NotFound("no agent '" + slug + "'");
 	switch (AssignmentStore::remove(slug, Audit::Change(request, principal, "assignment.delete")))
 	{
 	case AssignmentStore::RemoveResult::NoAgent: throw Http::NotFound("no agent '" + slug + "'");

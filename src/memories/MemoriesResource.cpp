@@ -200,6 +200,7 @@ Response list(const Request& request, const Principal& principal)
 Response download(const Request& request, const Principal& principal)
 {
 	const std::string& agent = request.pathParam("slug");
+	if (!Http::Validate::slug(agent)) throw Http::NotFound("no agent '" + agent + "'");
 	const std::string& day = request.pathParam("date");
 	if (!Time::isDate(day)) throw Http::BadRequest(invalidDay("path parameter 'date'"));
 	const auto asked = parameter(request, "format");
