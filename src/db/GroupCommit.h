@@ -64,12 +64,23 @@ public:
 				continue;
 			}
 			// Nobody is writing: this thread writes what is queued, its own item included.
-			_writing = true;
 			const std::size_t n = std::min(_queue.size(), kMaxBatch);
 			std::vector<Pending*> batch(_queue.begin(), _queue.begin() + static_cast<std::ptrdiff_t>(n));
 			_queue.erase(_queue.begin(), _queue.begin() + static_cast<std::ptrdiff_t>(n));
+			_writing = true;
 			lock.unlock();
-			write(batch);
+			try
+			{
+				write(batch);
+			}
+			catch (...)
+			{
+				// Thrown outside the writers (out of memory): the batch's items
+				// without an outcome fail with it, and the batch ends as any
+				// other, so the waiting threads go on (one may lead the next).
+				for (Pending* p : batch)
+					if (!p->error) p->error = std::current_exception();
+			}
 			lock.lock();
 			for (Pending* p : batch) p->done = true;
 			_writing = false;

@@ -9,15 +9,44 @@
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
+#include <cstdlib>
 #include <exception>
+#include <future>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
+
+// The n-th operator new of this thread from now throws std::bad_alloc (0:
+// none): how a test makes the group commit's own code, not a writer, throw.
+// (Replacing the global operator new is the only way in: every other error
+// is a writer's, which the group commit catches.)
+namespace {
+thread_local int tFailAllocationIn = 0;
+}
+
+void* operator new(std::size_t size)
+{
+	if (tFailAllocationIn > 0 && --tFailAllocationIn == 0) throw std::bad_alloc();
+	if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+	throw std::bad_alloc();
+}
+
+void operator delete(void* p) noexcept
+{
+	std::free(p);
+}
+
+void operator delete(void* p, std::size_t) noexcept
+{
+	std::free(p);
+}
 
 namespace {
 
@@ -164,6 +193,7 @@ class DbGroupCommitTest : public CppUnit::TestFixture
 	CPPUNIT_TEST(testABatchHoldsAtMostMaxBatchItems);
 	CPPUNIT_TEST(testEachThreadGetsItsOwnErrorFromAFailedBatch);
 	CPPUNIT_TEST(testManyThreadsEachItemWrittenOnceBeforeItsCommitReturns);
+	CPPUNIT_TEST(testAnErrorOutsideTheWritersEndsTheBatch);
 	CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -400,6 +430,38 @@ public:
 		// One writer at a time: the batches of one group commit never overlap.
 		CPPUNIT_ASSERT_EQUAL(1, w.mostWriting.load());
 		CPPUNIT_ASSERT_EQUAL(std::size_t(0), commit.queued());
+	}
+
+	void testAnErrorOutsideTheWritersEndsTheBatch()
+	{
+		Writers w;
+		Commit commit(w.writeAll(), w.writeOne());
+		auto items = itemsOf(3);
+		commit.commit(items[0]); // the queue has room now: queueing allocates nothing more
+		// The leader's own code runs out of memory: taking the batch is this
+		// thread's first allocation, the list of its items the second.
+		tFailAllocationIn = 2;
+		bool threw = false;
+		try
+		{
+			commit.commit(items[1]);
+		}
+		catch (const std::bad_alloc&)
+		{
+			threw = true;
+		}
+		tFailAllocationIn = 0;
+		CPPUNIT_ASSERT_MESSAGE("the failed commit throws what failed", threw);
+		// The next commit is not left waiting for a batch that never ends.
+		auto done = std::make_shared<std::promise<void>>();
+		auto finished = done->get_future();
+		std::thread([&commit, &items, done] {
+			commit.commit(items[2]);
+			done->set_value();
+		}).detach();
+		CPPUNIT_ASSERT_MESSAGE("a later commit goes through",
+		                       finished.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+		CPPUNIT_ASSERT_EQUAL(1, items[2].writtenInBatch == 0 ? 0 : 1);
 	}
 };
 
