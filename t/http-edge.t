@@ -278,4 +278,18 @@ subtest 'requests in progress per address are limited (limit_conn): 429' => sub 
     ok(wait_until(10, sub { api(GET => '/healthz')->{status} == 200 }), 'once they are gone, requests pass again');
 };
 
+# --- the dev stack's run directory is private -----------------------------------------
+subtest 'only the stack\'s user reaches the pool\'s socket' => sub {
+    my $dir = stack_env('NEXUS_RUN_DIR');
+    is sprintf('%o', (stat $dir)[2] & 07777), '700', 'the run directory is 0700';
+    is sprintf('%o', (stat "$dir/nexus.sock")[2] & 07777), '600', 'the FastCGI socket is 0600';
+    my $me = getpwuid($<);
+    open my $pidf, '<', "$dir/nginx/nginx.pid" or die "no nginx.pid in $dir\n";
+    chomp(my $master = <$pidf>);
+    my @workers = grep { /nginx: worker process/ } `ps -o user=,args= --ppid $master`;
+    ok @workers, 'nginx has workers';
+    is_deeply [ grep { !/^\s*\Q$me\E\s/ } @workers ], [], "they run as $me, who may enter it" or diag @workers;
+    is api(GET => '/healthz')->{status}, 200, 'and reach the pool';
+};
+
 done_testing();

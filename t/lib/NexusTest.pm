@@ -44,7 +44,6 @@ sub _load_stack {
     my $dir = $ENV{NEXUS_TEST_STACK};
     if (!$dir) {
         $dir = tempdir('nexus-test-XXXXXX', TMPDIR => 1, CLEANUP => 0);
-        chmod 0755, $dir;
         local $ENV{NEXUS_PORT} = _free_port();
         test_settings();
         system("$TOP/tools/devstack", 'start', $dir) == 0 or die "could not start the stack in $dir\n";
@@ -62,7 +61,6 @@ sub _load_stack {
 sub own_stack {
     my ($prefix, %env) = @_;
     my $dir = tempdir("$prefix-XXXXXX", TMPDIR => 1, CLEANUP => 0);
-    chmod 0755, $dir;
     test_settings();
     $ENV{$_} = $env{$_} for keys %env;
     $ENV{NEXUS_PORT} = _free_port();
