@@ -164,13 +164,15 @@ void writeFileAtomically(const std::string& path, const std::string& content, co
 }
 
 void readSmallFile(const std::string& path, std::size_t maxBytes, std::string& content, const FileCheck& check,
-                   const std::string& description)
+                   const std::string& description, bool noSymlink)
 {
 	const std::string file = description + " " + path;
-	const FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+	const FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | (noSymlink ? O_NOFOLLOW : 0)));
 	if (!fd.valid())
 	{
 		if (errno == ENOENT) throw FileError(file + " does not exist", path, ENOENT);
+		if (errno == ELOOP && noSymlink)
+			throw FileError(file + " is a symbolic link; name the file itself", path, ELOOP);
 		throwErrno("cannot open", file, path);
 	}
 	struct stat st;

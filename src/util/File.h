@@ -80,7 +80,10 @@ using FileCheck = std::function<void(const struct stat&)>;
 /// "DESCRIPTION PATH": "... does not exist" (error() ENOENT), "cannot open
 /// ...", "cannot stat ...", "... is not a regular file", "cannot read ...",
 /// "... is too large" (more than maxBytes; error() EFBIG).
+/// With noSymlink, a path whose last component is a symbolic link is
+/// refused ("... is a symbolic link", error() ELOOP), never followed.
 void readSmallFile(const std::string& path, std::size_t maxBytes, std::string& content,
-                   const FileCheck& check = FileCheck(), const std::string& description = "file");
+                   const FileCheck& check = FileCheck(), const std::string& description = "file",
+                   bool noSymlink = false);
 
 } // namespace Nexus

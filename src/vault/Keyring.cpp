@@ -26,11 +26,13 @@
 #include "util/Wiper.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 #include <string_view>
 #include <utility>
@@ -84,18 +86,36 @@ std::string octalMode(mode_t mode)
 	return text;
 }
 
+/// The owner of the directory holding path (the service's user for the
+/// package's /var/lib/nexus); nullopt when it cannot be seen.
+std::optional<uid_t> directoryOwner(const std::string& path)
+{
+	const auto slash = path.rfind('/');
+	const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+	struct stat st;
+	if (::stat(dir.c_str(), &st) != 0) return std::nullopt;
+	return st.st_uid;
+}
+
 /// Reads the whole keyring file at path into content (wiped by the caller),
-/// refusing a missing, non-regular, too large or group/world-accessible file.
+/// refusing a missing, non-regular, too large or group/world-accessible
+/// file, a symbolic link, and a file owned by anyone but root, this
+/// process's user or the owner of its directory (the service's user, when
+/// root runs nexusctl): whoever owns the file can change what it holds.
 void readKeyringFile(const std::string& path, std::string& content)
 {
 	const auto refuseWideModes = [&path](const struct stat& st) {
 		if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
 			throw KeyringError("keyring file " + path + " is accessible by group or others (mode " +
 			                   octalMode(st.st_mode) + "); run chmod 600 " + path);
+		if (st.st_uid != 0 && st.st_uid != ::geteuid() && directoryOwner(path) != st.st_uid)
+			throw KeyringError("keyring file " + path + " is owned by uid " + std::to_string(st.st_uid) +
+			                   ": neither root, this process's user (uid " + std::to_string(::geteuid()) +
+			                   ") nor its directory's owner; chown it to the service's user");
 	};
 	try
 	{
-		readSmallFile(path, kMaxFileBytes, content, refuseWideModes, kFileDescription);
+		readSmallFile(path, kMaxFileBytes, content, refuseWideModes, kFileDescription, true);
 	}
 	catch (const FileError& e)
 	{

@@ -5,6 +5,8 @@
 
 #include <cppunit/extensions/HelperMacros.h>
 
+#include <unistd.h>
+
 #include <Poco/Base64Encoder.h>
 #include <Poco/DirectoryIterator.h>
 #include <Poco/File.h>
@@ -66,6 +68,8 @@ class KeyringTest : public CppUnit::TestFixture
 	CPPUNIT_TEST(testLoadHandWrittenFile);
 	CPPUNIT_TEST(testLoadMissingFile);
 	CPPUNIT_TEST(testLoadRefusesWideModes);
+	CPPUNIT_TEST(testLoadRefusesASymlink);
+	CPPUNIT_TEST(testLoadRefusesAnotherOwner);
 	CPPUNIT_TEST(testLoadRefusesMalformedLines);
 	CPPUNIT_TEST(testLoadRefusesBadActive);
 	CPPUNIT_TEST(testLoadRefusesEmptyKeyring);
@@ -276,6 +280,33 @@ public:
 		}
 		const KeyringError e = thrown<KeyringError>([&] { Keyring::load(_dir->path()); }, CPPUNIT_SOURCELINE());
 		CPPUNIT_ASSERT_MESSAGE(e.what(), contains(e.what(), "not a regular file"));
+	}
+
+	void testLoadRefusesASymlink()
+	{
+		Keyring::generate().save(_path);
+		const std::string link = _dir->path() + "/link.keyring";
+		CPPUNIT_ASSERT_EQUAL(0, ::symlink(_path.c_str(), link.c_str()));
+		const KeyringError e = thrown<KeyringError>([&] { Keyring::load(link); }, CPPUNIT_SOURCELINE());
+		CPPUNIT_ASSERT_MESSAGE(e.what(), contains(e.what(), "is a symbolic link"));
+		::unlink(link.c_str());
+	}
+
+	void testLoadRefusesAnotherOwner()
+	{
+		Keyring::generate().save(_path);
+		Keyring::load(_path); // this process's own
+		// Giving the file away takes root (as make check runs in CI); nobody's uid:
+		if (::geteuid() != 0) return;
+		CPPUNIT_ASSERT_EQUAL(0, ::chown(_path.c_str(), 65534, 65534));
+		const KeyringError e = thrown<KeyringError>([&] { Keyring::load(_path); }, CPPUNIT_SOURCELINE());
+		CPPUNIT_ASSERT_MESSAGE(e.what(), contains(e.what(), "owned by uid 65534"));
+		// Owned by its directory's owner (the service's user, for root's nexusctl): accepted.
+		CPPUNIT_ASSERT_EQUAL(0, ::chown(_dir->path().c_str(), 65534, 65534));
+		Keyring::load(_path);
+		CPPUNIT_ASSERT_EQUAL(0, ::chown(_dir->path().c_str(), 0, 0));
+		CPPUNIT_ASSERT_EQUAL(0, ::chown(_path.c_str(), 0, 0));
+		Keyring::load(_path); // root's: accepted
 	}
 
 	void testLoadRefusesMalformedLines()
