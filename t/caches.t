@@ -204,14 +204,14 @@ subtest 'a narrower allowed_profiles is seen at once' => sub {
     secret_reads(20);
     $r = api(PUT => $spath, token => $admin, json => { allowed_profiles => [ $pnames[1] ] });
     is($r->{status}, 200, 'only profile B may read it') or diag($r->{body});
-    is(statuses(secret_reads(30)), '403 x30', 'every worker refuses the agent of profile A');
+    is(statuses(secret_reads(30)), '404 x30', 'every worker refuses the agent of profile A');
 };
 
 subtest 'an assignment is seen at once' => sub {
     assign($pnames[1]);
     is(values_of(secret_reads(30)), 'second-value x30', 'the agent now on profile B reads it everywhere');
     assign($pnames[0]);
-    is(statuses(secret_reads(30)), '403 x30', 'and back on A it is refused everywhere');
+    is(statuses(secret_reads(30)), '404 x30', 'and back on A it is refused everywhere');
     assign($pnames[1]);
 };
 

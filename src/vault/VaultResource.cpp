@@ -133,8 +133,9 @@ Response listSecrets(const Request& request, const Principal& principal, const V
 struct StaleRecord
 {};
 
-/// Answers a read of secret (already looked up for principal): 403 when its
-/// profile may not read it, else the decrypted value. Every outcome is
+/// Answers a read of secret (already looked up for principal): 404 when its
+/// profile may not read it (the answer to an unknown id: an agent cannot
+/// probe which ids exist), else the decrypted value. Every outcome is
 /// audited first; an audit failure is a 503 and the value does not leave.
 /// action: "secret.read" (an agent's or the admin token's GET) or
 /// "secret.reveal" (an admin's reveal in the UI). cached: the record came
@@ -147,7 +148,7 @@ Response deliver(const Request& request, const Principal& principal, const Secre
 	if (!secret.readable)
 	{
 		AuditLog::record(request, principal, action, target(id), Outcome::Denied);
-		throw Http::Forbidden("this agent's profile may not read secret " + std::to_string(id));
+		throw Http::NotFound("no secret " + std::to_string(id));
 	}
 
 	std::string value;
