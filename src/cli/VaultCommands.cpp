@@ -4,6 +4,7 @@
 #include "util/File.h"
 #include "util/FileDescriptor.h"
 #include "vault/Keyring.h"
+#include "vault/VaultStore.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -82,7 +83,7 @@ int rotateKey(const std::string& path)
 	return 0;
 }
 
-int status(const std::string& path)
+int status(const Context& context, const std::string& path)
 {
 	const Vault::Keyring keyring = Vault::Keyring::load(path);
 	std::cout << "keyring    " << path << std::endl;
@@ -90,6 +91,18 @@ int status(const std::string& path)
 	std::cout << "keys       " << keyring.size() << " (ids";
 	for (std::uint32_t id : keyring.ids()) std::cout << ' ' << id;
 	std::cout << ")" << std::endl;
+	// What the database holds under each key (what a rewrap still has to move).
+	try
+	{
+		context.connect();
+		for (const auto& [key, count] : Vault::VaultStore::countsByKey())
+			std::cout << "records    key " << key.first << ", format " << key.second << ": " << count
+			          << (keyring.has(key.first) ? "" : " (key not in this keyring)") << std::endl;
+	}
+	catch (const std::exception& e)
+	{
+		std::cout << "records    unknown: " << e.what() << std::endl;
+	}
 	return 0;
 }
 
@@ -133,7 +146,7 @@ int vault(const Context& context)
 
 	if (command == "init") return init(keyringPath);
 	if (command == "rotate-key") return rotateKey(keyringPath);
-	return status(keyringPath);
+	return status(context, keyringPath);
 }
 
 } // namespace Cli

@@ -297,6 +297,18 @@ bool VaultStore::replaceRecord(const Version& version, std::uint32_t newKeyId, c
 	return replaced;
 }
 
+std::map<std::pair<std::uint32_t, unsigned>, std::uint64_t> VaultStore::countsByKey()
+{
+	return Database::run([] {
+		auto& st = Database::prepare(
+		    "SELECT key_id, ASCII(record), COUNT(*) FROM secret_versions GROUP BY key_id, ASCII(record)");
+		std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
+		std::map<std::pair<std::uint32_t, unsigned>, std::uint64_t> counts;
+		while (rs->next()) counts[{rs->getUInt(1), rs->getUInt(2)}] = rs->getUInt64(3);
+		return counts;
+	});
+}
+
 std::uint64_t VaultStore::countNotUnder(std::uint32_t keyId, unsigned char format)
 {
 	return Database::run([&] {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -106,6 +107,10 @@ public:
 
 	/// How many versions are not wrapped by keyId or not of format.
 	static std::uint64_t countNotUnder(std::uint32_t keyId, unsigned char format);
+
+	/// How many stored versions each key wraps, and in which record
+	/// format: (key id, format) -> count, ordered.
+	static std::map<std::pair<std::uint32_t, unsigned>, std::uint64_t> countsByKey();
 };
 
 } // namespace Vault
