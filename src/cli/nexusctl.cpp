@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include <sys/prctl.h>
+
 namespace {
 
 const char* const kUsage =
@@ -43,6 +45,9 @@ int fail(const std::string& message)
 
 int main(int argc, char** argv)
 {
+	// No core dump: nexusctl holds the keyring's keys and secret values
+	// while it rewraps (Linux's prctl: nothing in Poco does this).
+	::prctl(PR_SET_DUMPABLE, 0);
 	using Nexus::Settings;
 	std::string configPath;
 	std::string sqlDir = Settings::processEnv("NEXUS_SQL_DIR").value_or("/usr/share/nexus/sql");

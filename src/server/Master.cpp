@@ -22,6 +22,8 @@
 
 #include <iostream>
 
+#include <sys/prctl.h>
+
 namespace Nexus {
 
 class Master : public Poco::Util::ServerApplication
@@ -49,6 +51,12 @@ protected:
 	int main(const ArgVec&) override
 	{
 		if (_help) return EXIT_OK;
+		// No core dump and no attaching by the service's own user: a dump
+		// would hold the keyring's keys, the database password and recent
+		// secret values. Each worker is exec'd, which makes it dumpable
+		// again, so this runs in the master and in every worker. (Linux's
+		// prctl: nothing in Poco does this.)
+		::prctl(PR_SET_DUMPABLE, 0);
 		if (_configPath.empty()) _configPath = Settings::defaultPath(Settings::processEnv);
 		Settings settings;
 		try
