@@ -163,7 +163,7 @@ my $secret = api(POST => '/api/vault/secrets', token => $admin,
 sub can_read { my ($who) = @_; return api(GET => "/api/vault/secrets/$secret", token => $agent{$who}{token})->{status} }
 
 subtest 'assignments' => sub {
-    is can_read('a'), 403, 'before any assignment the agent may not read the profile\'s secret';
+    is can_read('a'), 404, 'before any assignment the agent may not read the profile\'s secret';
     my $r = api(PUT => "/api/assignments/$agent{a}{slug}", token => $admin, json => { profile_name => $ops });
     is $r->{status}, 201, 'assign: 201' or diag $r->{body};
     is_deeply [ @{ $r->{json} }{qw(agent profile_name)} ], [ $agent{a}{slug}, $ops ], '... {agent, profile_name}';
@@ -217,7 +217,7 @@ subtest 'delete' => sub {
     is scalar @{ api(GET => '/api/assignments?profile=' . uri_escape($ops), token => $admin)->{json} }, 0, 'its assignments went too';
     my $cfg = api(GET => "/api/agents/$agent{a}{slug}/profile")->{json};
     is $cfg->{profile}, undef, 'the agent has no profile now';
-    is can_read('a'), 403, 'and no longer reads the secret';
+    is can_read('a'), 404, 'and no longer reads the secret';
     is_deeply api(GET => "/api/vault/secrets/$secret", token => $admin)->{json}{allowed_profiles}, [$ops],
         'the secret keeps the name (never widened to every agent)';
     error_is api(DELETE => profile_path($ops), token => $admin), 404, 'not_found', 'again: 404';
