@@ -87,6 +87,36 @@ subtest 'a request past its deadline gets 503 and its worker is recycled' => sub
     is(beat(), 200, 'requests succeed afterwards');
 };
 
+subtest 'a change past its deadline is not committed after its 503' => sub {
+    # A rotation with grace=0 deletes the old tokens: were it committed after
+    # the 503, the agent would be left with a token nobody ever saw.
+    my $agent = new_agent(slug => unique_slug('deadline'));
+    my $old = issue_token($agent)->{token};
+    my $dbh = dbh();
+    $dbh->begin_work;
+    $dbh->selectall_arrayref('SELECT id FROM agents WHERE slug = ? FOR UPDATE', undef, $agent);
+    my $r = api(PUT => "/api/agents/$agent/token", token => admin_token());
+    is($r->{status}, 503, 'the rotation waiting for the row answers 503 at its deadline') or diag($r->{body});
+    $dbh->rollback;    # the handler gets the row now and goes on to its commit
+    sleep 2;
+    is(api(POST => "/api/agents/$agent/heartbeat", token => $old)->{status}, 200, 'the old token still works');
+    is(scalar $dbh->selectrow_array('SELECT COUNT(*) FROM agent_tokens t JOIN agents a ON a.id = t.agent_id WHERE a.slug = ?',
+        undef, $agent), 1, '... and is still its only token: the late commit was refused');
+    is(scalar $dbh->selectrow_array('SELECT COUNT(*) FROM audit_log WHERE request_id = ?', undef, $r->{headers}{'x-request-id'}),
+        0, 'no token.create row for the request that was answered 503');
+
+    # The same for a profile update.
+    my $name = unique_slug('deadline-profile');
+    is(api(POST => '/api/profiles', token => admin_token(), json => { name => $name, model => 'prov/one' })->{status}, 201, 'a profile');
+    $dbh->begin_work;
+    $dbh->selectall_arrayref('SELECT id FROM profiles WHERE name = ? FOR UPDATE', undef, $name);
+    $r = api(PUT => "/api/profiles/$name", token => admin_token(), json => { model => 'prov/two' });
+    is($r->{status}, 503, 'an update waiting for the row answers 503') or diag($r->{body});
+    $dbh->rollback;
+    sleep 2;
+    is(api(GET => "/api/profiles/$name", token => admin_token())->{json}{model}, 'prov/one', 'the profile is unchanged');
+};
+
 subtest 'workers are recycled after max_requests without failing a request' => sub {
     my $before = () = log_text() =~ /recycled; starting a new one/g;
     # 400 + up to 100 jitter per worker: 1200 requests must recycle at least one.

@@ -288,9 +288,30 @@ Transaction::~Transaction()
 	}
 }
 
+namespace {
+thread_local CommitGate* tGate = nullptr;
+}
+
+void Transaction::setGate(CommitGate* gate)
+{
+	tGate = gate;
+}
+
 void Transaction::commit()
 {
-	_connection.commit();
+	CommitGate* const gate = tGate;
+	if (gate && !gate->enter())
+		throw Http::Unavailable("the request passed its deadline and was answered; nothing was changed");
+	try
+	{
+		_connection.commit();
+	}
+	catch (...)
+	{
+		if (gate) gate->leave();
+		throw;
+	}
+	if (gate) gate->leave();
 	_done = true;
 	_connection.setAutoCommit(true);
 }

@@ -115,6 +115,21 @@ private:
 	static void handleFailure(const sql::SQLException& e, int attempt);
 };
 
+/// Whether the thread's request may still commit: its deadline and a
+/// commit must not both win. The server installs one per request
+/// (Transaction::setGate) and answers a request past its deadline with a
+/// 503 only while no commit holds the gate; a commit after that answer is
+/// refused, so a 503 for the deadline means nothing was changed.
+class CommitGate
+{
+public:
+	virtual ~CommitGate() = default;
+	/// Before COMMIT: false when the request has been answered already (the
+	/// transaction then rolls back); true holds the gate until leave().
+	virtual bool enter() = 0;
+	virtual void leave() = 0;
+};
+
 /// A transaction on the thread's connection: begun by the constructor,
 /// rolled back by the destructor unless commit() was called.
 class Transaction
@@ -125,7 +140,12 @@ public:
 	Transaction(const Transaction&) = delete;
 	Transaction& operator=(const Transaction&) = delete;
 
+	/// Commits, unless the thread's CommitGate refuses: then it throws
+	/// Http::Unavailable and the destructor rolls back.
 	void commit();
+
+	/// The gate the thread's commits pass (nullptr: none, e.g. nexusctl).
+	static void setGate(CommitGate* gate);
 
 private:
 	sql::Connection& _connection;

@@ -133,9 +133,25 @@ int Worker::run()
 	return _exitCode;
 }
 
+bool Worker::Slot::enter()
+{
+	std::lock_guard<std::mutex> lock(mutex);
+	if (timedOut) return false;
+	committing = true;
+	return true;
+}
+
+void Worker::Slot::leave()
+{
+	std::lock_guard<std::mutex> lock(mutex);
+	committing = false;
+}
+
 void Worker::serve(Slot& slot)
 {
 	Db::Database::threadInit();
+	// A request's commits and its deadline: one of them wins (Db::CommitGate).
+	Db::Transaction::setGate(&slot);
 	FCGX_InitRequest(&slot.request, _listenFd, FCGI_FAIL_ACCEPT_ON_INTR);
 	while (!_stopping)
 	{
@@ -186,6 +202,7 @@ void Worker::serve(Slot& slot)
 		else if (_requestLimit == 0)
 			++_served;
 	}
+	Db::Transaction::setGate(nullptr);
 	Db::Database::threadEnd();
 	slot.state = State::Done;
 }
@@ -201,11 +218,13 @@ void Worker::watch()
 		for (auto& slot : _slots)
 		{
 			std::lock_guard<std::mutex> lock(slot->mutex);
-			if (!slot->active || slot->timedOut || now - slot->started < timeout) continue;
+			// A commit under way finishes first: its answer then goes out, not a 503.
+			if (!slot->active || slot->timedOut || slot->committing || now - slot->started < timeout) continue;
 			slot->timedOut = true;
 			const Http::Response response =
 			    Service::reject(slot->requestId, Http::Unavailable("the request did not finish within " +
-			                                                       std::to_string(_settings.requestTimeoutMs) + " ms"));
+			                                                       std::to_string(_settings.requestTimeoutMs) +
+			                                                       " ms; nothing it was changing is committed"));
 			FcgiAdapter::write(slot->request, response, std::chrono::steady_clock::time_point::max());
 			FCGX_Finish_r(&slot->request);
 			requestStop(kExitRecycle,

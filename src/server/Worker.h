@@ -1,6 +1,7 @@
 #pragma once
 
 #include "config/Settings.h"
+#include "db/Database.h"
 #include "server/Service.h"
 
 #include <fcgiapp.h>
@@ -51,16 +52,21 @@ private:
 		Done
 	};
 
-	struct Slot
+	struct Slot : Db::CommitGate
 	{
 		std::thread thread;
 		std::atomic<State> state{State::Starting};
 		std::mutex mutex; ///< guards request output between thread and watchdog
 		FCGX_Request request;
-		bool active = false;   ///< a handler is running on request
-		bool timedOut = false; ///< the watchdog answered and finished it
+		bool active = false;     ///< a handler is running on request
+		bool timedOut = false;   ///< the watchdog answered and finished it
+		bool committing = false; ///< a commit holds the gate: the watchdog waits
 		std::chrono::steady_clock::time_point started;
 		std::string requestId;
+
+		/// The handler's commits: refused once the watchdog has answered.
+		bool enter() override;
+		void leave() override;
 	};
 
 	void serve(Slot& slot);
