@@ -111,6 +111,57 @@ ok defined $head && $head >= 3, "the chain has at least 3 sealed rows (head seq 
     is $rc, 0, 'verify after re-inserting the same row: exit 0' or diag $out;
 }
 
+# --- a head recorded outside the database ---------------------------------------------
+
+# The last "audit chain head: seq N hash H" line of the pool log.
+sub logged_head {
+    open my $fh, '<', stack_env('NEXUS_LOG') or return;
+    my ($seq, $hash);
+    while (<$fh>) { ($seq, $hash) = ($1, $2) if /audit chain head: seq (\d+) hash ([0-9a-f]{64})/ }
+    return ($seq, $hash);
+}
+
+{
+    issue_token($slug);    # a row for the workers' sealer, which logs the head it leaves
+    my ($max) = $dbh->selectrow_array('SELECT MAX(id) FROM audit_log');
+    my ($seq, $hash);
+    ok wait_until(15, sub {
+        ($seq, $hash) = logged_head();
+        my ($sealed) = $dbh->selectrow_array('SELECT COUNT(*) FROM audit_log WHERE id = ? AND seq IS NOT NULL', undef, $max);
+        $sealed && $seq && $seq == $dbh->selectrow_array('SELECT MAX(seq) FROM audit_log');
+    }), "the sealer logs the head it leaves (seq @{[$seq // '?']})";
+
+    my ($rc, $out) = nexusctl('audit', 'verify', '--head', "$seq:$hash");
+    is $rc, 0, 'verify --head with the logged head: exit 0' or diag $out;
+    ($rc, $out) = nexusctl('audit', 'verify', '--head', "$seq:" . ('0' x 64));
+    is $rc, 1, 'another hash at that seq: exit 1';
+    like $out, qr/^audit chain broken at row \d+ \(seq $seq\): not the recorded head/m, '... naming it' or diag $out;
+    ($rc, $out) = nexusctl('audit', 'verify', '--head', ($seq + 1000) . ":$hash");
+    is $rc, 1, 'a head past the end of the chain: exit 1';
+    like $out, qr/rows were cut from its end/, '... the tail was cut' or diag $out;
+    ($rc, $out) = nexusctl('audit', 'verify', '--head', 'not-a-head');
+    is $rc, 2, 'a --head that is not SEQ:HASH: exit 2';
+
+    # Taking the last row out of the chain, editing it and letting the
+    # sealer chain it again passes a plain verify, not one with the head.
+    my $row = row_by_seq($seq);
+    $dbh->do('UPDATE audit_log SET seq = NULL, prev_hash = NULL, hash = NULL, target = ? WHERE id = ?', undef,
+        'agent:someone-else', $row->{id});
+    unshift @undo, sub {
+        $dbh->do('UPDATE audit_log SET seq = ?, prev_hash = ?, hash = ?, target = ? WHERE id = ?', undef,
+            @$row{qw(seq prev_hash hash target id)});
+    };
+    ok wait_until(15, sub { my $r = row_by_seq($seq); $r && $r->{id} == $row->{id} }), 'the sealer chains the edited row again';
+    ($rc, $out) = nexusctl('audit', 'verify');
+    is $rc, 0, 'a plain verify cannot tell' or diag $out;
+    ($rc, $out) = nexusctl('audit', 'verify', '--head', "$seq:$hash");
+    is $rc, 1, 'verify --head with the head logged before: exit 1';
+    like $out, qr/\(seq $seq\): not the recorded head/, '... naming the rewritten row' or diag $out;
+    (shift @undo)->();
+    ($rc, $out) = nexusctl('audit', 'verify', '--head', "$seq:$hash");
+    is $rc, 0, 'restored: exit 0' or diag $out;
+}
+
 # --- an unreachable database -------------------------------------------------------------
 
 {

@@ -31,7 +31,7 @@ struct LostRace : std::runtime_error
 
 /// One batch in one transaction, of the rows from id fromId on; returns how
 /// many rows it sealed, updates headSeq, and moves fromId past the batch.
-std::size_t sealBatch(const std::string& cutoff, std::uint64_t& fromId, std::uint64_t& headSeq)
+std::size_t sealBatch(const std::string& cutoff, std::uint64_t& fromId, std::uint64_t& headSeq, std::string& headHash)
 {
 	Db::Transaction tx;
 	const auto head = AuditStore::lockHead();
@@ -50,6 +50,7 @@ std::size_t sealBatch(const std::string& cutoff, std::uint64_t& fromId, std::uin
 	if (!AuditStore::seal(rows)) throw LostRace();
 	tx.commit();
 	headSeq = seq;
+	headHash = prev;
 	fromId = rows.back().id + 1;
 	return rows.size();
 }
@@ -102,7 +103,7 @@ Sealer::Pass Sealer::sealNow(int delayMs, int lockWaitSeconds, const std::atomic
 		{
 			for (;;)
 			{
-				const std::size_t n = sealBatch(cutoffText, fromId, pass.headSeq);
+				const std::size_t n = sealBatch(cutoffText, fromId, pass.headSeq, pass.headHash);
 				pass.sealed += n;
 				if (n < kBatch || (stop && *stop)) break;
 			}
@@ -134,9 +135,11 @@ void Sealer::run()
 		try
 		{
 			const Pass pass = sealNow(_settings.auditSealDelayMs, 0, &_stop);
+			// The head, outside the database: what `nexusctl audit verify --head`
+			// checks later (a database writer cannot take it back from the log).
 			if (pass.sealed > 0)
-				log().debug("audit sealer: sealed %s rows, head seq %s", std::to_string(pass.sealed),
-				            std::to_string(pass.headSeq));
+				log().information("audit chain head: seq %s hash %s (%s rows sealed)", std::to_string(pass.headSeq),
+				                  pass.headHash, std::to_string(pass.sealed));
 			if (failing) log().information("audit sealer: sealing again");
 			failing = false;
 		}

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
+#include <string>
 #include <thread>
 
 namespace Nexus {
@@ -40,6 +41,7 @@ public:
 		bool locked = false;       ///< false: another sealer held the lock
 		std::size_t sealed = 0;    ///< rows sealed
 		std::uint64_t headSeq = 0; ///< the chain's last seq after the pass (0: empty)
+		std::string headHash;      ///< its hash (when the pass sealed rows)
 	};
 
 	/// settings must outlive the sealer.

@@ -25,10 +25,39 @@ void Verifier::report(const Entry& entry, const std::string& what)
 	++_problems;
 }
 
+void Verifier::expectHead(std::uint64_t seq, const std::string& hash)
+{
+	_recordedHead = std::make_pair(seq, hash);
+}
+
+void Verifier::expectSealedBefore(const std::string& cutoff)
+{
+	_sealedBefore = cutoff;
+}
+
+void Verifier::finish()
+{
+	if (_recordedHead && !_recordedHeadSeen)
+	{
+		Entry none;
+		none.seq = _recordedHead->first;
+		report(none, "the recorded head seq " + std::to_string(_recordedHead->first) +
+		                 " is not in the chain (it ends at seq " + std::to_string(_headSeq) +
+		                 "): rows were cut from its end");
+	}
+}
+
 void Verifier::sealed(const Entry& entry)
 {
 	++_sealed;
 	const std::uint64_t seq = entry.seq.value_or(0);
+	if (_recordedHead && seq == _recordedHead->first)
+	{
+		_recordedHeadSeen = true;
+		if (entry.hash.value_or("") != _recordedHead->second)
+			report(entry, "not the recorded head: its hash is not " + _recordedHead->second +
+			                  " (the chain was rewritten from here or before)");
+	}
 	const std::string problem = malformedContent(entry);
 	if (!entry.prevHash || !Chain::isHash(*entry.prevHash) || !entry.hash || !Chain::isHash(*entry.hash))
 		report(entry, "malformed: a sealed row needs prev_hash and hash of 64 hex digits");
@@ -55,7 +84,11 @@ void Verifier::unsealed(const Entry& entry)
 {
 	++_unsealed;
 	if (_oldestUnsealed.empty() || entry.at < _oldestUnsealed) _oldestUnsealed = entry.at;
-	const std::string problem = malformedContent(entry);
+	std::string problem = malformedContent(entry);
+	if (problem.empty() && !_sealedBefore.empty() && entry.at <= _sealedBefore)
+		problem = "unsealed since " + entry.at +
+		          " UTC, longer than the sealer ever takes: it is not running, or the row was taken out of the "
+		          "chain (its seq and hashes cleared)";
 	if (entry.prevHash || entry.hash)
 		report(entry, "malformed: an unsealed row (no seq) carries a hash");
 	else if (!problem.empty())
@@ -67,7 +100,7 @@ std::string Verifier::summary() const
 	std::string text;
 	if (_first)
 	{
-		text = "audit chain broken at row " + std::to_string(_first->id) +
+		text = std::string("audit chain broken") + (_first->id ? " at row " + std::to_string(_first->id) : "") +
 		       (_first->seq ? " (seq " + std::to_string(*_first->seq) + ")" : " (unsealed)") + ": " + _first->what +
 		       "\n";
 		text += std::to_string(_problems) + (_problems == 1 ? " problem" : " problems") + " in " +
@@ -81,10 +114,10 @@ std::string Verifier::summary() const
 	return text + "\n";
 }
 
-Verifier Verifier::verifyDatabase(std::size_t batch)
+Verifier Verifier::verifyDatabase(Verifier expected, std::size_t batch)
 {
 	return Db::Database::run([&] {
-		Verifier verifier;
+		Verifier verifier = expected;
 		// One REPEATABLE READ snapshot: a row sealed while we walk is seen
 		// once, as it was when the walk began.
 		AuditStore::useRepeatableRead();
@@ -104,6 +137,7 @@ Verifier Verifier::verifyDatabase(std::size_t batch)
 			after = rows.back().id;
 		}
 		snapshot.commit();
+		verifier.finish();
 		return verifier;
 	});
 }

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 
 namespace Nexus {
 namespace Audit {
@@ -21,12 +22,21 @@ namespace Audit {
 /// carries a hash or its time or outcome is malformed. Unsealed rows are not
 /// protected yet: nothing can tell whether they were changed.
 ///
-/// What this cannot see: rows removed from the head of the chain, or a chain
-/// rewritten from some row on. The summary prints the head (seq and hash):
-/// keep it elsewhere and compare, to catch those.
+/// What this cannot see alone: rows removed from the end of the chain, or a
+/// chain rewritten from some row on. The summary prints the head (seq and
+/// hash), and the sealer logs it after every pass: a head recorded outside
+/// the database (expectHead) that the walk does not meet is a problem. So
+/// is an unsealed row older than a cutoff (expectSealedBefore): the sealer
+/// is not running, or someone took rows out of the chain.
 class Verifier
 {
 public:
+	/// The chain must hold seq with hash (a head recorded earlier, e.g. from
+	/// the log): checked as the sealed rows go by, and by finish().
+	void expectHead(std::uint64_t seq, const std::string& hash);
+	/// Every row at or before cutoff (SQL DATETIME text) must be sealed.
+	void expectSealedBefore(const std::string& cutoff);
+
 	/// A broken row: its id, its seq (none when unsealed), and what is wrong.
 	struct Problem
 	{
@@ -39,6 +49,8 @@ public:
 	void sealed(const Entry& entry);
 	/// Checks an unsealed row.
 	void unsealed(const Entry& entry);
+	/// After the last row: reports a recorded head the walk did not meet.
+	void finish();
 
 	bool intact() const { return _problems == 0; }
 	/// The first broken row, in the order fed.
@@ -55,9 +67,11 @@ public:
 	/// and a count.
 	std::string summary() const;
 
-	/// Walks audit_log in one consistent snapshot, batch rows at a time.
+	/// Walks audit_log in one consistent snapshot, batch rows at a time,
+	/// with what verifier already expects (expectHead, expectSealedBefore).
 	/// Throws Http::Unavailable or sql::SQLException.
-	static Verifier verifyDatabase(std::size_t batch = 1000);
+	static Verifier verifyDatabase(Verifier verifier, std::size_t batch = 1000);
+	static Verifier verifyDatabase() { return verifyDatabase(Verifier()); }
 
 private:
 	void report(const Entry& entry, const std::string& what);
@@ -68,6 +82,9 @@ private:
 	std::uint64_t _sealed = 0;
 	std::uint64_t _unsealed = 0;
 	std::string _oldestUnsealed;
+	std::optional<std::pair<std::uint64_t, std::string>> _recordedHead;
+	bool _recordedHeadSeen = false;
+	std::string _sealedBefore;
 	std::size_t _problems = 0;
 	std::optional<Problem> _first;
 };

@@ -4,7 +4,18 @@
 #include "cli/Commands.h"
 #include "db/Database.h"
 
+#include "audit/Chain.h"
+#include "util/Integer.h"
+#include "util/Time.h"
+
+#include <Poco/Timestamp.h>
+
+#include <algorithm>
+#include <cstdint>
 #include <iostream>
+#include <optional>
+#include <string>
+#include <utility>
 
 namespace Nexus {
 namespace Cli {
@@ -14,9 +25,13 @@ namespace {
 const char* const kUsage = "usage: nexusctl audit COMMAND\n"
                            "\n"
                            "commands:\n"
-                           "  verify  walk the audit log's hash chain; exit 0 when intact, 1 naming the\n"
+                           "  verify [--head SEQ:HASH]\n"
+                           "          walk the audit log's hash chain; exit 0 when intact, 1 naming the\n"
                            "          first broken row (\"audit chain broken at row ID (seq N): ...\"),\n"
-                           "          3 when the check could not run (configuration, database)\n"
+                           "          3 when the check could not run (configuration, database). --head: a\n"
+                           "          head recorded earlier (the sealer logs one after every pass) that\n"
+                           "          the chain must still hold. A row left unsealed for much longer\n"
+                           "          than the sealer takes is a broken row too\n"
                            "  seal    chain the rows older than audit.seal_delay_ms now (the workers\n"
                            "          do this every audit.seal_interval_ms anyway)\n"
                            "  help    this text\n";
@@ -28,10 +43,34 @@ const int kExitBroken = 1;
 const int kExitUsage = 2;
 const int kExitError = 3;
 
-int verify(const Context& context)
+/// How long a row may stay unsealed before verify calls it broken: many
+/// seal intervals past the seal delay, and never under a minute.
+std::int64_t unsealedLimitMs(const Settings& settings)
 {
+	return std::max<std::int64_t>(60000, std::int64_t{settings.auditSealDelayMs} +
+	                                         std::int64_t{10} * settings.auditSealIntervalMs);
+}
+
+/// "SEQ:HASH" as --head gives it; nullopt when it is not that.
+std::optional<std::pair<std::uint64_t, std::string>> parseHead(const std::string& text)
+{
+	const auto colon = text.find(':');
+	if (colon == std::string::npos || colon == 0) return std::nullopt;
+	const auto seq = parseInteger(text.substr(0, colon));
+	const std::string hash = text.substr(colon + 1);
+	if (!seq || *seq < 1 || !Audit::Chain::isHash(hash)) return std::nullopt;
+	return std::make_pair(static_cast<std::uint64_t>(*seq), hash);
+}
+
+int verify(const Context& context, const std::optional<std::pair<std::uint64_t, std::string>>& head)
+{
+	const Settings settings = context.settings();
 	context.connect();
-	const Audit::Verifier verifier = Audit::Verifier::verifyDatabase();
+	Audit::Verifier expected;
+	if (head) expected.expectHead(head->first, head->second);
+	const Poco::Timestamp cutoff = Poco::Timestamp() - Poco::Timestamp::TimeDiff(unsealedLimitMs(settings)) * 1000;
+	expected.expectSealedBefore(Time::toSql(cutoff));
+	const Audit::Verifier verifier = Audit::Verifier::verifyDatabase(expected);
 	Db::Database::threadEnd();
 	std::cout << verifier.summary();
 	return verifier.intact() ? 0 : kExitBroken;
@@ -63,14 +102,19 @@ int audit(const Context& context)
 		std::cout << kUsage;
 		return 0;
 	}
-	if (args.size() != 1 || (args[0] != "verify" && args[0] != "seal"))
+	std::optional<std::pair<std::uint64_t, std::string>> head;
+	if (args.size() == 3 && args[0] == "verify" && args[1] == "--head") head = parseHead(args[2]);
+	const bool usable = (args.size() == 1 && (args[0] == "verify" || args[0] == "seal")) || head;
+	if (!usable)
 	{
+		if (args.size() == 3 && args[1] == "--head")
+			std::cerr << "nexusctl: --head takes SEQ:HASH, the seq and 64 hex digits of a chain head\n";
 		std::cerr << kUsage;
 		return kExitUsage;
 	}
 	try
 	{
-		return args[0] == "verify" ? verify(context) : seal(context);
+		return args[0] == "verify" ? verify(context, head) : seal(context);
 	}
 	catch (const ConfigError& e)
 	{

@@ -79,6 +79,10 @@ class VerifierTest : public CppUnit::TestFixture
 {
 	CPPUNIT_TEST_SUITE(VerifierTest);
 	CPPUNIT_TEST(testEmptyLogIsIntact);
+	CPPUNIT_TEST(testRecordedHeadIsMet);
+	CPPUNIT_TEST(testRecordedHeadWithAnotherHash);
+	CPPUNIT_TEST(testRecordedHeadCutFromTheEnd);
+	CPPUNIT_TEST(testRowUnsealedTooLong);
 	CPPUNIT_TEST(testIntactChain);
 	CPPUNIT_TEST(testEditedRowIsNamed);
 	CPPUNIT_TEST(testEditedRowWithRecomputedHashBreaksTheNextLink);
@@ -92,6 +96,68 @@ class VerifierTest : public CppUnit::TestFixture
 	CPPUNIT_TEST_SUITE_END();
 
 public:
+	void testRecordedHeadIsMet()
+	{
+		const auto rows = sealedChain(6);
+		Verifier v;
+		v.expectHead(4, *rows[3].hash);
+		for (const auto& e : rows) v.sealed(e);
+		v.finish();
+		CPPUNIT_ASSERT_MESSAGE(v.summary(), v.intact());
+	}
+
+	void testRecordedHeadWithAnotherHash()
+	{
+		// The rows from seq 4 on re-chained (nulled, edited, sealed again): every
+		// link holds, but seq 4 is not the head that was recorded.
+		auto rows = sealedChain(6);
+		const std::string recorded = *rows[3].hash;
+		rows[3].target = "secret:edited";
+		std::string prev = *rows[2].hash;
+		for (std::size_t i = 3; i < rows.size(); ++i)
+		{
+			rows[i].prevHash = prev;
+			rows[i].hash = Chain::hash(prev, rows[i]);
+			prev = *rows[i].hash;
+		}
+		CPPUNIT_ASSERT_MESSAGE("without the head the walk sees nothing", verify(rows).intact());
+		Verifier v;
+		v.expectHead(4, recorded);
+		for (const auto& e : rows) v.sealed(e);
+		v.finish();
+		CPPUNIT_ASSERT(!v.intact());
+		CPPUNIT_ASSERT_MESSAGE(v.summary(), contains(v.summary(), "(seq 4): not the recorded head"));
+	}
+
+	void testRecordedHeadCutFromTheEnd()
+	{
+		auto rows = sealedChain(6);
+		const std::string recorded = *rows[5].hash;
+		rows.resize(4); // seq 5 and 6 deleted
+		Verifier v;
+		v.expectHead(6, recorded);
+		for (const auto& e : rows) v.sealed(e);
+		v.finish();
+		CPPUNIT_ASSERT(!v.intact());
+		CPPUNIT_ASSERT_MESSAGE(v.summary(),
+		                       contains(v.summary(), "audit chain broken (seq 6): the recorded head seq 6 is not in "
+		                                             "the chain (it ends at seq 4): rows were cut from its end"));
+	}
+
+	void testRowUnsealedTooLong()
+	{
+		Verifier v;
+		v.expectSealedBefore("2026-01-02 03:04:06.000");
+		v.unsealed(unsealedRow(300)); // at 03:04:07: recent enough
+		CPPUNIT_ASSERT_MESSAGE(v.summary(), v.intact());
+		Entry old = unsealedRow(200);
+		old.at = "2026-01-02 03:04:05.500";
+		v.unsealed(old);
+		CPPUNIT_ASSERT(!v.intact());
+		CPPUNIT_ASSERT_MESSAGE(v.summary(), contains(v.summary(), "at row 200 (unsealed): unsealed since "
+		                                                          "2026-01-02 03:04:05.500 UTC"));
+	}
+
 	void testEmptyLogIsIntact()
 	{
 		const Verifier v = verify({});
