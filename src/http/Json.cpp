@@ -3,6 +3,7 @@
 #include "http/HttpError.h"
 #include "http/Request.h"
 #include "util/Utf8.h"
+#include "util/Wiper.h"
 
 #include <Poco/JSON/JSONException.h>
 #include <Poco/JSON/ParseHandler.h>
@@ -39,6 +40,71 @@ std::string quote(const std::string& s)
 	// What Poco::JSON::Stringifier does with a string value of an object
 	// made by object() (no JSON_ESCAPE_UNICODE).
 	return validUtf8(Poco::toJSON(s, Poco::JSON_WRAP_STRINGS));
+}
+
+namespace {
+
+/// The escape of byte c in a JSON string as quote() writes it, or nullptr
+/// when c stands for itself. hex holds "\\u00XX" for other control bytes.
+const char* escapeOf(unsigned char c, char (&hex)[7])
+{
+	switch (c)
+	{
+	case '"': return "\\\"";
+	case '\\': return "\\\\";
+	case '\b': return "\\b";
+	case '\f': return "\\f";
+	case '\n': return "\\n";
+	case '\r': return "\\r";
+	case '\t': return "\\t";
+	default: break;
+	}
+	if (c >= 0x20) return nullptr;
+	static const char* const kDigits = "0123456789ABCDEF";
+	hex[0] = '\\';
+	hex[1] = 'u';
+	hex[2] = '0';
+	hex[3] = '0';
+	hex[4] = kDigits[c >> 4];
+	hex[5] = kDigits[c & 0xF];
+	hex[6] = '\0';
+	return hex;
+}
+
+/// Walks quote(s) piece by piece: emit(data, size) for each.
+template <typename Emit> void quotedPieces(const std::string& s, Emit&& emit)
+{
+	static const char kReplacement[] = "\xEF\xBF\xBD"; // U+FFFD, for a byte that is not UTF-8
+	emit("\"", 1);
+	char hex[7];
+	for (std::size_t i = 0; i < s.size();)
+	{
+		const std::size_t n = Utf8::sequenceAt(s, i);
+		if (n == 0)
+			emit(kReplacement, 3);
+		else if (n > 1)
+			emit(&s[i], n);
+		else if (const char* escape = escapeOf(static_cast<unsigned char>(s[i]), hex))
+			emit(escape, std::char_traits<char>::length(escape));
+		else
+			emit(&s[i], 1);
+		i += n == 0 ? 1 : n;
+	}
+	emit("\"", 1);
+}
+
+} // namespace
+
+void appendQuoted(std::string& out, const std::string& s)
+{
+	quotedPieces(s, [&out](const char* data, std::size_t size) { out.append(data, size); });
+}
+
+std::size_t quotedSize(const std::string& s)
+{
+	std::size_t size = 0;
+	quotedPieces(s, [&size](const char*, std::size_t n) { size += n; });
+	return size;
 }
 
 Poco::JSON::Object::Ptr object()
@@ -311,6 +377,32 @@ std::optional<bool> Fields::optionalBool(const std::string& name) const
 	const Poco::Dynamic::Var value = _object->get(name);
 	if (value.type() != typeid(bool)) throw BadRequest("field '" + name + "' must be true or false");
 	return value.extract<bool>();
+}
+
+std::optional<std::string> Fields::takeSecret(const std::string& name) const
+{
+	if (!has(name)) return std::nullopt;
+	// The tree's own value, by reference (Object::get would copy it).
+	for (auto& entry : *_object)
+	{
+		if (entry.first != name) continue;
+		if (!entry.second.isString()) throw BadRequest("field '" + name + "' must be a string");
+		auto& stored = const_cast<std::string&>(entry.second.extract<std::string>());
+		std::optional<std::string> taken(stored);
+		Wiper::wipe(stored.data(), stored.size());
+		if (!Json::utf8Length(*taken))
+		{
+			Wiper::wipe(taken->data(), taken->size());
+			throw BadRequest("field '" + name + "' is not valid UTF-8");
+		}
+		if (taken->find('\0') != std::string::npos)
+		{
+			Wiper::wipe(taken->data(), taken->size());
+			throw BadRequest("field '" + name + "' must not contain NUL characters");
+		}
+		return taken;
+	}
+	return std::nullopt;
 }
 
 bool Fields::isNull(const std::string& name) const

@@ -23,10 +23,17 @@ std::string stringify(const Poco::JSON::Object& object);
 std::string stringify(const Poco::JSON::Array& array);
 
 /// s as a JSON string literal, quotes included, escaped exactly as
-/// stringify() escapes a string value (Poco::toJSON: ", \\, / and control
+/// stringify() escapes a string value (Poco::toJSON: ", \\ and control
 /// characters; non-ASCII kept as UTF-8, invalid UTF-8 replaced). For JSON
 /// written by hand, piece by piece, where no Poco tree is built.
 std::string quote(const std::string& s);
+
+/// quote(s) appended to out, with no temporary copy of s: for a body that
+/// holds a secret and must exist in one buffer only. With out reserved by
+/// quotedSize(s) more bytes, out does not reallocate.
+void appendQuoted(std::string& out, const std::string& s);
+/// The size of quote(s).
+std::size_t quotedSize(const std::string& s);
 
 /// A new object that keeps keys in insertion order (what clients read).
 Poco::JSON::Object::Ptr object();
@@ -88,6 +95,13 @@ public:
 	bool isNull(const std::string& name) const;
 
 	bool has(const std::string& name) const;
+
+	/// An optional string field that holds a secret, validated as
+	/// optionalString() (no length limit: the caller checks the bytes),
+	/// copied once into the result, and then overwritten in the parse tree,
+	/// so that no other copy outlives the request (the caller wipes the
+	/// result: util/Wiper.h). nullopt when absent or null.
+	std::optional<std::string> takeSecret(const std::string& name) const;
 
 private:
 	Poco::JSON::Object::Ptr _object;

@@ -1,6 +1,7 @@
 #include "http/Request.h"
 
 #include "http/HttpError.h"
+#include "util/Wiper.h"
 
 #include <Poco/String.h>
 
@@ -207,6 +208,12 @@ std::string Request::percentEncode(const std::string& s)
 		}
 	}
 	return out;
+}
+
+void Request::wipeBody() const
+{
+	Wiper::wipe(_body.data(), _body.size());
+	_body.clear();
 }
 
 } // namespace Http

@@ -42,6 +42,9 @@ public:
 
 	const std::string& body() const { return _body; }
 	void setBody(std::string body) { _body = std::move(body); }
+	/// Overwrites the body's bytes (a vault write's, once its value is
+	/// sealed): wiping is not a change of the request, so it is const.
+	void wipeBody() const;
 
 	const std::string& requestId() const { return _requestId; }
 	void setRequestId(std::string id) { _requestId = std::move(id); }
@@ -109,7 +112,7 @@ private:
 	std::multimap<std::string, std::string> _query;
 	std::map<std::string, std::string> _headers;
 	std::map<std::string, std::string> _pathParams;
-	std::string _body;
+	mutable std::string _body; ///< mutable for wipeBody() only
 	std::string _requestId;
 	std::string _clientAddress;
 	std::string _ssoUser;

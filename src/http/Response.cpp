@@ -2,6 +2,7 @@
 
 #include "http/HttpError.h"
 #include "http/Json.h"
+#include "util/Wiper.h"
 
 #include <Poco/String.h>
 
@@ -51,6 +52,51 @@ Response Response::error(int status, const std::string& code, const std::string&
 	body.set("error", code);
 	body.set("message", message);
 	return json(status, body);
+}
+
+Response Response::secretJson(int status, std::string body)
+{
+	Response r(status, kJsonType, std::move(body));
+	r._secret = true;
+	return r;
+}
+
+Response& Response::operator=(const Response& other)
+{
+	if (this == &other) return *this;
+	wipe();
+	_status = other._status;
+	_contentType = other._contentType;
+	_body = other._body;
+	_writer = other._writer;
+	_headers = other._headers;
+	_secret = other._secret;
+	return *this;
+}
+
+Response& Response::operator=(Response&& other) noexcept
+{
+	if (this == &other) return *this;
+	wipe();
+	_status = other._status;
+	_contentType = std::move(other._contentType);
+	_body = std::move(other._body);
+	_writer = std::move(other._writer);
+	_headers = std::move(other._headers);
+	_secret = other._secret;
+	return *this;
+}
+
+Response::~Response()
+{
+	wipe();
+}
+
+void Response::wipe()
+{
+	if (!_secret) return;
+	Wiper::wipe(_body.data(), _body.size());
+	_body.clear();
 }
 
 Response Response::streamed(int status, std::string contentType, BodyWriter writer)

@@ -76,6 +76,21 @@ public:
 	static Response error(int status, const std::string& code, const std::string& message);
 	/// A response whose body writer produces it after the headers are sent.
 	static Response streamed(int status, std::string contentType, BodyWriter writer);
+	/// A JSON response whose body holds a secret: overwritten (wipe()) when
+	/// the response is destroyed, as is every copy. Build body in one
+	/// buffer sized beforehand (Json::appendQuoted), so that no other copy
+	/// of it was left behind.
+	static Response secretJson(int status, std::string body);
+
+	Response(const Response&) = default;
+	Response(Response&&) noexcept = default;
+	Response& operator=(const Response& other);
+	Response& operator=(Response&& other) noexcept;
+	~Response();
+
+	/// Overwrites and empties the body now (keeping its buffer).
+	void wipe();
+	bool secret() const { return _secret; }
 
 	int status() const { return _status; }
 	const std::string& contentType() const { return _contentType; }
@@ -106,6 +121,7 @@ private:
 	std::string _body;
 	BodyWriter _writer;
 	Headers _headers;
+	bool _secret = false; ///< wipe the body when done with it
 };
 
 } // namespace Http

@@ -140,8 +140,13 @@ bool FcgiAdapter::write(FCGX_Request& fcgi, const Http::Response& response,
 {
 	if (!response.streamed())
 	{
-		const std::string out = response.serialize();
-		FCGX_PutStr(out.data(), static_cast<int>(out.size()), fcgi.out);
+		// Head and body as they are: no copy of the body is made (it may
+		// hold a secret, which is then in libfcgi's buffer and the socket's
+		// only; see README, Security).
+		const std::string head = response.serializeHead();
+		FCGX_PutStr(head.data(), static_cast<int>(head.size()), fcgi.out);
+		const std::string& body = response.body();
+		FCGX_PutStr(body.data(), static_cast<int>(body.size()), fcgi.out);
 		return true;
 	}
 	FcgiSink sink(fcgi.out, deadline);

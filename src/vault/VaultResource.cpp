@@ -64,16 +64,29 @@ std::uint64_t secretId(const Request& request)
 	return static_cast<std::uint64_t>(*id);
 }
 
+/// The field 'value', taken out of the parse tree (which is wiped: the one
+/// copy left is the result, for the caller to wipe).
 std::string readValue(const Http::Fields& fields, const Settings& settings)
 {
-	// The limit is in bytes (checked below, 413), not characters.
-	auto value = fields.optionalString("value", std::numeric_limits<std::size_t>::max());
+	auto value = fields.takeSecret("value");
 	if (!value || value->empty()) throw Http::BadRequest("field 'value' is required: a non-empty string");
+	Wiper wiper(*value); // wiped on the way out; the result is moved out of it first
+	// The limit is in bytes (413), not characters.
 	if (value->size() > settings.vaultMaxValueBytes)
 		throw Http::PayloadTooLarge("field 'value' may be at most " + std::to_string(settings.vaultMaxValueBytes) +
 		                            " bytes");
-	return *value;
+	return std::move(*value);
 }
+
+/// Overwrites a vault write's request body when its handler is done (the
+/// value is in the body's text too).
+struct BodyWiper
+{
+	const Request& request;
+	BodyWiper(const BodyWiper&) = delete;
+	BodyWiper& operator=(const BodyWiper&) = delete;
+	~BodyWiper() { request.wipeBody(); }
+};
 
 std::optional<std::vector<std::string>> readProfiles(const Http::Fields& fields)
 {
@@ -97,6 +110,7 @@ Sealer sealerFor(const std::string& scope, const std::string& name, const std::s
 
 Response createSecret(const Request& request, const Principal& principal, const Settings& settings)
 {
+	const BodyWiper bodyWiper{request};
 	Http::Fields fields(Http::Json::parseObject(request), {"scope", "name", "value", "allowed_profiles"});
 	const std::string scope = fields.string("scope", 1, kMaxScopeChars);
 	if (!Http::Validate::word(scope, kMaxScopeChars))
@@ -132,6 +146,28 @@ Response listSecrets(const Request& request, const Principal& principal, const V
 /// the caller drops it and reads the record again.
 struct StaleRecord
 {};
+
+/// The JSON of a secret with its value (what Http::Json would make of id,
+/// scope, name, value, allowed_profiles and version), written by hand into
+/// one buffer of the right size, so that the value is copied once, into the
+/// response, which wipes it when done (Response::secretJson).
+Response valueResponse(const SecretMeta& meta, const std::string& value)
+{
+	std::string profiles = "[";
+	for (std::size_t i = 0; i < meta.allowedProfiles.size(); ++i)
+		profiles += (i ? "," : "") + Http::Json::quote(meta.allowedProfiles[i]);
+	profiles += "]";
+	const std::string head = "{\"id\":" + std::to_string(meta.id) + ",\"scope\":" + Http::Json::quote(meta.scope) +
+	                         ",\"name\":" + Http::Json::quote(meta.name) + ",\"value\":";
+	const std::string tail =
+	    ",\"allowed_profiles\":" + profiles + ",\"version\":" + std::to_string(meta.version) + "}\n";
+	std::string body;
+	body.reserve(head.size() + Http::Json::quotedSize(value) + tail.size());
+	body += head;
+	Http::Json::appendQuoted(body, value);
+	body += tail;
+	return Response::secretJson(200, std::move(body));
+}
 
 /// Answers a read of secret (already looked up for principal): 404 when its
 /// profile may not read it (the answer to an unknown id: an agent cannot
@@ -172,15 +208,7 @@ Response deliver(const Request& request, const Principal& principal, const Secre
 	}
 	// Fail closed: the value leaves only after its read is durably recorded.
 	AuditLog::record(request, principal, action, target(id), Outcome::Ok);
-
-	auto o = Http::Json::object();
-	o->set("id", id);
-	o->set("scope", secret.meta.scope);
-	o->set("name", secret.meta.name);
-	o->set("value", value);
-	o->set("allowed_profiles", Http::Json::array(secret.meta.allowedProfiles));
-	o->set("version", secret.meta.version);
-	return Response::json(200, *o);
+	return valueResponse(secret.meta, value);
 }
 
 Response readSecret(const Request& request, const Principal& principal, const Settings& settings)
@@ -277,6 +305,7 @@ std::optional<Response> readSecretWithToken(const Request& request, const std::s
 Response updateSecret(const Request& request, const Principal& principal, const Settings& settings)
 {
 	const std::uint64_t id = secretId(request);
+	const BodyWiper bodyWiper{request};
 	Http::Fields fields(Http::Json::parseObject(request), {"value", "allowed_profiles"});
 	if (!fields.has("value") && !fields.has("allowed_profiles"))
 		throw Http::BadRequest("give 'value', 'allowed_profiles' or both");

@@ -2,6 +2,7 @@
 #include "http/Json.h"
 #include "http/HttpError.h"
 #include "http/Request.h"
+#include "http/Response.h"
 
 #include "TestSupport.h"
 
@@ -12,6 +13,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 using Nexus::Http::BadRequest;
 using Nexus::Http::Fields;
@@ -111,6 +113,9 @@ class JsonTest : public CppUnit::TestFixture
 	CPPUNIT_TEST(testValidUtf8ReplacesBadBytes);
 	CPPUNIT_TEST(testStringifyReplacesInvalidUtf8);
 	CPPUNIT_TEST(testErrorMessageIsValidUtf8);
+	CPPUNIT_TEST(testAppendQuotedIsQuote);
+	CPPUNIT_TEST(testTakeSecretWipesTheParseTree);
+	CPPUNIT_TEST(testSecretResponseIsWiped);
 	CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -576,6 +581,68 @@ public:
 			CPPUNIT_ASSERT_EQUAL(Json::stringify(*o), "{\"k\":" + Json::quote(s) + "}");
 		}
 		CPPUNIT_ASSERT_EQUAL(std::string("\"a\\\"b\""), Json::quote("a\"b"));
+	}
+
+	void testAppendQuotedIsQuote()
+	{
+		std::vector<std::string> samples = {"",
+		                                    "plain",
+		                                    "a\"b\\c/d",
+		                                    "tab\there\nnew\rline\bf\f",
+		                                    "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80",
+		                                    "bad \xFF\xC3 bytes \xED\xA0\x80",
+		                                    std::string("nul\0in", 6)};
+		for (int c = 0; c < 256; ++c) samples.push_back(std::string(1, static_cast<char>(c)) + "x");
+		for (const auto& s : samples)
+		{
+			std::string out = "prefix:";
+			out.reserve(out.size() + Nexus::Http::Json::quotedSize(s));
+			const auto capacity = out.capacity();
+			Nexus::Http::Json::appendQuoted(out, s);
+			CPPUNIT_ASSERT_EQUAL("prefix:" + Nexus::Http::Json::quote(s), out);
+			CPPUNIT_ASSERT_EQUAL(Nexus::Http::Json::quote(s).size(), Nexus::Http::Json::quotedSize(s));
+			CPPUNIT_ASSERT_MESSAGE("no reallocation, so no stray copy", out.capacity() == capacity);
+		}
+	}
+
+	void testTakeSecretWipesTheParseTree()
+	{
+		Poco::JSON::Object::Ptr body = Nexus::Http::Json::object();
+		body->set("value", std::string("correct horse battery"));
+		const Fields fields(body, {"value"});
+		const auto taken = fields.takeSecret("value");
+		CPPUNIT_ASSERT(taken);
+		CPPUNIT_ASSERT_EQUAL(std::string("correct horse battery"), *taken);
+		const std::string left = body->getValue<std::string>("value");
+		CPPUNIT_ASSERT_EQUAL(std::string(21, '\0'), left);
+		CPPUNIT_ASSERT(!fields.takeSecret("absent"));
+		body->set("value", 5);
+		thrown<BadRequest>([&] { fields.takeSecret("value"); }, CPPUNIT_SOURCELINE());
+	}
+
+	void testSecretResponseIsWiped()
+	{
+		Nexus::Http::Response secret = Nexus::Http::Response::secretJson(200, std::string(64, 's'));
+		const char* bytes = secret.body().data();
+		secret.wipe();
+		for (int i = 0; i < 64; ++i) CPPUNIT_ASSERT_EQUAL('\0', bytes[i]); // the buffer is kept: still readable
+		CPPUNIT_ASSERT(secret.body().empty());
+		Nexus::Http::Response plain = Nexus::Http::Response::json(200, std::string("{}"));
+		plain.wipe();
+		CPPUNIT_ASSERT_EQUAL(std::string("{}"), plain.body());
+		// A copy is a secret too (wiped when it goes), an assignment takes the flag along.
+		Nexus::Http::Response copy = Nexus::Http::Response::secretJson(200, std::string(40, 'c'));
+		Nexus::Http::Response other = copy;
+		CPPUNIT_ASSERT(other.secret());
+		other = plain;
+		CPPUNIT_ASSERT(!other.secret());
+		CPPUNIT_ASSERT_EQUAL(std::string("{}"), other.body());
+
+		Request request;
+		request.setBody(std::string(50, 'b'));
+		const char* raw = request.body().data();
+		request.wipeBody();
+		for (int i = 0; i < 50; ++i) CPPUNIT_ASSERT_EQUAL('\0', raw[i]);
 	}
 };
 
