@@ -123,6 +123,11 @@ private:
 class CommitGate
 {
 public:
+	CommitGate() = default;
+	CommitGate(const CommitGate&) = delete;
+	CommitGate& operator=(const CommitGate&) = delete;
+	CommitGate(CommitGate&&) = delete;
+	CommitGate& operator=(CommitGate&&) = delete;
 	virtual ~CommitGate() = default;
 	/// Before COMMIT: false when the request has been answered already (the
 	/// transaction then rolls back); true holds the gate until leave().
