@@ -31,6 +31,13 @@ namespace {
 thread_local int tFailAllocationIn = 0;
 }
 
+// GCC sees free() on what `new` returned where these are inlined; here both
+// are malloc's, so the pairing is right.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
 void* operator new(std::size_t size)
 {
 	if (tFailAllocationIn > 0 && --tFailAllocationIn == 0) throw std::bad_alloc();
@@ -47,6 +54,10 @@ void operator delete(void* p, std::size_t) noexcept
 {
 	std::free(p);
 }
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 namespace {
 
