@@ -37,22 +37,26 @@ void AccessAudit::check(const Http::Request& request, const Auth::Principal& pri
 	}
 	catch (const Http::Forbidden&)
 	{
-		const auto minute = static_cast<std::int64_t>(Poco::Timestamp().epochTime() / 60);
-		const auto target = throttle()->admit(principal.label() + "@" + request.clientAddress(),
-		                                      request.method() + " " + request.path(), minute);
-		if (target)
-		{
-			try
-			{
-				AuditLog::record(request, principal, "access.denied", *target, Outcome::Denied);
-			}
-			catch (const std::exception& e)
-			{
-				Poco::Logger::get("http").warning("request %s: refused access not audited: %s", request.requestId(),
-				                                  std::string(e.what()));
-			}
-		}
+		recordRefusal(*throttle(), request, principal, "access.denied",
+		              principal.label() + "@" + request.clientAddress(), request.method() + " " + request.path());
 		throw;
+	}
+}
+
+void recordRefusal(FailureThrottle& throttle, const Http::Request& request, const Auth::Principal& principal,
+                   const std::string& action, const std::string& key, const std::string& target)
+{
+	const auto minute = static_cast<std::int64_t>(Poco::Timestamp().epochTime() / 60);
+	const auto admitted = throttle.admit(key, target, minute);
+	if (!admitted) return;
+	try
+	{
+		AuditLog::record(request, principal, action, *admitted, Outcome::Denied);
+	}
+	catch (const std::exception& e)
+	{
+		Poco::Logger::get("http").warning("request %s: %s not audited: %s", request.requestId(), action,
+		                                  std::string(e.what()));
 	}
 }
 

@@ -3,6 +3,7 @@
 #include "auth/Policy.h"
 
 #include <cstddef>
+#include <string>
 
 namespace Nexus {
 namespace Http {
@@ -33,6 +34,16 @@ public:
 	static void check(const Http::Request& request, const Auth::Principal& principal, Auth::Access access,
 	                  const Auth::RequestFacts& facts);
 };
+
+class FailureThrottle;
+
+/// Writes the "denied" row of a refusal (action, e.g. "auth.failed") as far
+/// as throttle admits it: key is what is counted (a client address, or a
+/// principal and address), target the row's target before the throttle
+/// adds its count. A row that cannot be written is logged, never thrown:
+/// the refusal goes out all the same.
+void recordRefusal(FailureThrottle& throttle, const Http::Request& request, const Auth::Principal& principal,
+                   const std::string& action, const std::string& key, const std::string& target);
 
 } // namespace Audit
 } // namespace Nexus

@@ -73,23 +73,9 @@ Auth::Principal authenticate(const Auth::Authenticator& authenticator, Audit::Fa
 	}
 	catch (const Http::Unauthorized&)
 	{
-		const auto minute = static_cast<std::int64_t>(Poco::Timestamp().epochTime() / 60);
-		const auto target = request.header("authorization")
-		                        ? throttle.admit(request.clientAddress(), request.path(), minute)
-		                        : std::nullopt;
-		if (target)
-		{
-			try
-			{
-				Audit::AuditLog::record(request, Auth::Principal::anonymous(), "auth.failed", *target,
-				                        Audit::Outcome::Denied);
-			}
-			catch (const std::exception& e)
-			{
-				Poco::Logger::get("http").warning("request %s: failed authentication not audited: %s",
-				                                  request.requestId(), std::string(e.what()));
-			}
-		}
+		if (request.header("authorization"))
+			Audit::recordRefusal(throttle, request, Auth::Principal::anonymous(), "auth.failed",
+			                     request.clientAddress(), request.path());
 		throw;
 	}
 }
