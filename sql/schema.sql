@@ -188,6 +188,7 @@ CREATE TABLE audit_log (
   target     VARCHAR(255) NOT NULL,
   outcome    ENUM('ok', 'denied', 'error') NOT NULL,
   client     VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  row_mac    CHAR(64) CHARACTER SET ascii COLLATE ascii_bin NULL COMMENT 'keyed MAC of the content (src/audit/Chain.h)',
   seq        BIGINT UNSIGNED NULL COMMENT 'position in the hash chain; NULL until sealed',
   prev_hash  CHAR(64) CHARACTER SET ascii COLLATE ascii_bin NULL,
   hash       CHAR(64) CHARACTER SET ascii COLLATE ascii_bin NULL,
@@ -245,4 +246,4 @@ CREATE TABLE sso_users (
   last_sign_in_at DATETIME(3) NOT NULL
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
-INSERT INTO schema_version (version, applied_at) VALUES (9, UTC_TIMESTAMP(3));
+INSERT INTO schema_version (version, applied_at) VALUES (10, UTC_TIMESTAMP(3));

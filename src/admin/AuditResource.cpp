@@ -4,12 +4,14 @@
 #include "admin/StatusStore.h"
 #include "audit/AuditStore.h"
 #include "audit/Verifier.h"
+#include "config/Settings.h"
 #include "http/Html.h"
 #include "http/HttpError.h"
 #include "http/Json.h"
 #include "http/Pagination.h"
 #include "routing/Router.h"
 #include "util/Time.h"
+#include "vault/AuditKeys.h"
 
 namespace Nexus {
 namespace Admin {
@@ -66,7 +68,7 @@ Poco::JSON::Object::Ptr toJson(const Entry& e)
 
 /// The log as JSON or, for a browser, as the UI's page. Only the page
 /// looks at ?verify=1 (a walk of the whole log, see AuditPage.h).
-Response listAuditLog(const Request& request, const Auth::Principal& principal)
+Response listAuditLog(const Request& request, const Auth::Principal& principal, const Settings& settings)
 {
 	const auto page = Http::Page::from(request, {"actor", "action", "target", "since", "until", "verify"});
 	AuditStore::Filter filter;
@@ -81,7 +83,10 @@ Response listAuditLog(const Request& request, const Auth::Principal& principal)
 	if (Http::Html::wanted(request))
 	{
 		std::optional<Audit::Verifier> verified;
-		if (request.query("verify") == "1") verified = Audit::Verifier::verifyDatabase();
+		if (request.query("verify") == "1")
+			verified = Audit::Verifier::verifyDatabase(
+			    Audit::Verifier::forSettings(settings.auditSealDelayMs, settings.auditSealIntervalMs,
+			                                 Vault::AuditKeys::current(settings.vaultKeyringFile)));
 		return auditPage(request, principal, std::move(rows), page, StatusStore::auditHead(), verified);
 	}
 	return page.respond(std::move(rows), request, toJson, [](const Entry& e) { return std::to_string(e.id); });
@@ -89,10 +94,10 @@ Response listAuditLog(const Request& request, const Auth::Principal& principal)
 
 } // namespace
 
-void registerAuditLogRoutes(Routing::Router& router, const Settings&)
+void registerAuditLogRoutes(Routing::Router& router, const Settings& settings)
 {
 	router.add("GET", "/admin/audit-log", Access::Admin,
-	           [](const Request& r, const Auth::Principal& p) { return listAuditLog(r, p); });
+	           [&settings](const Request& r, const Auth::Principal& p) { return listAuditLog(r, p, settings); });
 }
 
 } // namespace Admin

@@ -1,5 +1,6 @@
 #include "audit/AuditStore.h"
 
+#include "audit/AuditKey.h"
 #include "db/Database.h"
 #include "db/Row.h"
 #include "util/Utf8.h"
@@ -20,7 +21,8 @@ namespace Row = Db::Row;
 namespace {
 
 const std::string kColumns =
-    "SELECT id, at, request_id, principal, action, target, outcome, client, seq, prev_hash, hash FROM audit_log ";
+    "SELECT id, at, request_id, principal, action, target, outcome, client, seq, prev_hash, hash, row_mac "
+    "FROM audit_log ";
 
 const char* const kLockName = "nexus_audit_seal";
 
@@ -70,6 +72,7 @@ Entry readEntry(sql::ResultSet& rs)
 	e.seq = Row::optionalUInt64(rs, 9);
 	e.prevHash = Row::optionalString(rs, 10);
 	e.hash = Row::optionalString(rs, 11);
+	e.rowMac = Row::optionalString(rs, 12);
 	return e;
 }
 
@@ -78,24 +81,35 @@ std::vector<Entry> readEntries(sql::PreparedStatement& st)
 	return Row::readAll<Entry>(st, readEntry);
 }
 
-/// One INSERT of entries (at least one) on the thread's connection.
+/// One INSERT of entries (at least one) on the thread's connection, each
+/// with its row MAC when the log is keyed (over the values as stored).
 void insertRows(const std::vector<const Entry*>& entries)
 {
+	const AuditKeyPtr key = KeySource::current();
 	// One statement text per batch size; the statement cache keeps each.
-	std::string sql = "INSERT INTO audit_log (at, request_id, principal, action, target, outcome, client) VALUES ";
+	std::string sql = "INSERT INTO audit_log (at, request_id, principal, action, target, outcome, client, row_mac) "
+	                  "VALUES ";
 	for (std::size_t i = 0; i < entries.size(); ++i)
-		sql += i == 0 ? "(?, ?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?, ?)";
+		sql += i == 0 ? "(?, ?, ?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?, ?, ?)";
 	auto& st = Database::prepare(sql);
 	int column = 1;
 	for (const Entry* entry : entries)
 	{
-		st.setString(column++, entry->at);
-		st.setString(column++, AuditStore::fitAscii(entry->requestId, AuditStore::kMaxAsciiBytes));
-		st.setString(column++, AuditStore::fitText(entry->principal, AuditStore::kMaxPrincipalChars));
-		st.setString(column++, AuditStore::fitAscii(entry->action, AuditStore::kMaxAsciiBytes));
-		st.setString(column++, AuditStore::fitText(entry->target, AuditStore::kMaxTargetChars));
-		st.setString(column++, entry->outcome);
-		st.setString(column++, AuditStore::fitAscii(entry->client, AuditStore::kMaxAsciiBytes));
+		Entry stored;
+		stored.at = entry->at;
+		stored.requestId = AuditStore::fitAscii(entry->requestId, AuditStore::kMaxAsciiBytes);
+		stored.principal = AuditStore::fitText(entry->principal, AuditStore::kMaxPrincipalChars);
+		stored.action = AuditStore::fitAscii(entry->action, AuditStore::kMaxAsciiBytes);
+		stored.target = AuditStore::fitText(entry->target, AuditStore::kMaxTargetChars);
+		stored.outcome = entry->outcome;
+		stored.client = AuditStore::fitAscii(entry->client, AuditStore::kMaxAsciiBytes);
+		for (const std::string* field : {&stored.at, &stored.requestId, &stored.principal, &stored.action,
+		                                 &stored.target, &stored.outcome, &stored.client})
+			st.setString(column++, *field);
+		if (key)
+			st.setString(column++, Chain::rowMac(key->rowKey, stored));
+		else
+			st.setNull(column++, sql::DataType::CHAR);
 	}
 	st.executeUpdate();
 }
@@ -199,6 +213,14 @@ std::optional<Entry> AuditStore::lockHead()
 	auto rows = readEntries(st);
 	if (rows.empty()) return std::nullopt;
 	return rows.front();
+}
+
+bool AuditStore::setRowMac(std::uint64_t id, const std::string& rowMac)
+{
+	auto& st = Database::prepare("UPDATE audit_log SET row_mac = ? WHERE id = ? AND row_mac IS NULL AND seq IS NULL");
+	st.setString(1, rowMac);
+	st.setUInt64(2, id);
+	return st.executeUpdate() == 1;
 }
 
 std::optional<std::uint64_t> AuditStore::firstUnsealedId()

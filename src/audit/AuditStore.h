@@ -81,6 +81,11 @@ public:
 	/// an empty chain. Inside a transaction.
 	static std::optional<Entry> lockHead();
 
+	/// Gives the unsealed row id without a row MAC the MAC rowMac; false
+	/// when it has one or is sealed (`nexusctl vault mac-key` adopts the
+	/// rows that workers wrote before they saw the new key).
+	static bool setRowMac(std::uint64_t id, const std::string& rowMac);
+
 	/// The smallest id of an unsealed row; nullopt when every row is sealed.
 	/// (Reads only the seq index's entries for the unsealed rows.)
 	static std::optional<std::uint64_t> firstUnsealedId();

@@ -32,26 +32,41 @@ bool digits(const std::string& s, std::size_t pos, std::size_t n, int min, int m
 const std::string Chain::kGenesis(64, '0');
 const std::string Chain::kFormat("nexus-audit-v1");
 
-std::string Chain::canonical(const Entry& entry)
+namespace {
+
+const std::string kRowFormat("nexus-audit-row-v1");
+
+/// Netstrings of format, id (none when empty), then at, request id,
+/// principal, action, target, outcome and client.
+std::string encode(const std::string& format, const std::string& id, const Entry& entry)
 {
 	std::string out;
 	out.reserve(96 + entry.at.size() + entry.requestId.size() + entry.principal.size() + entry.action.size() +
 	            entry.target.size() + entry.outcome.size() + entry.client.size());
-	appendNetstring(out, kFormat);
-	appendNetstring(out, std::to_string(entry.id));
-	appendNetstring(out, entry.at);
-	appendNetstring(out, entry.requestId);
-	appendNetstring(out, entry.principal);
-	appendNetstring(out, entry.action);
-	appendNetstring(out, entry.target);
-	appendNetstring(out, entry.outcome);
-	appendNetstring(out, entry.client);
+	appendNetstring(out, format);
+	if (!id.empty()) appendNetstring(out, id);
+	for (const std::string* field :
+	     {&entry.at, &entry.requestId, &entry.principal, &entry.action, &entry.target, &entry.outcome, &entry.client})
+		appendNetstring(out, *field);
 	return out;
 }
 
-std::string Chain::hash(const std::string& prevHash, const Entry& entry)
+} // namespace
+
+std::string Chain::canonical(const Entry& entry)
 {
+	return encode(kFormat, std::to_string(entry.id), entry);
+}
+
+std::string Chain::hash(const std::string& prevHash, const Entry& entry, const AuditKey* key)
+{
+	if (keyed(key, entry.seq.value_or(0))) return Digest::hmacSha256Hex(key->chainKey, prevHash + canonical(entry));
 	return Digest::sha256Hex(prevHash + canonical(entry));
+}
+
+std::string Chain::rowMac(const std::string& rowKey, const Entry& entry)
+{
+	return Digest::hmacSha256Hex(rowKey, encode(kRowFormat, "", entry));
 }
 
 bool Chain::isHash(const std::string& s)

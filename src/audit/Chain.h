@@ -1,5 +1,7 @@
 #pragma once
 
+#include "audit/AuditKey.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -13,12 +15,13 @@ struct Entry
 	std::uint64_t id = 0;
 	std::string at; ///< UTC, "YYYY-MM-DD HH:MM:SS.mmm" (always 3 fraction digits)
 	std::string requestId;
-	std::string principal;            ///< Principal::label(), or operator:<unix user> (nexusctl)
-	std::string action;               ///< "token.create", "secret.read", ...
-	std::string target;               ///< "agent:addy", "secret:42", a request path, ...
-	std::string outcome;              ///< "ok", "denied" or "error"
-	std::string client;               ///< the client's address as nginx saw it; "local" for nexusctl
-	std::optional<std::uint64_t> seq; ///< position in the chain; none until sealed
+	std::string principal;             ///< Principal::label(), or operator:<unix user> (nexusctl)
+	std::string action;                ///< "token.create", "secret.read", ...
+	std::string target;                ///< "agent:addy", "secret:42", a request path, ...
+	std::string outcome;               ///< "ok", "denied" or "error"
+	std::string client;                ///< the client's address as nginx saw it; "local" for nexusctl
+	std::optional<std::string> rowMac; ///< Chain::rowMac when written; none from an unkeyed writer
+	std::optional<std::uint64_t> seq;  ///< position in the chain; none until sealed
 	std::optional<std::string> prevHash;
 	std::optional<std::string> hash;
 };
@@ -45,6 +48,15 @@ struct Entry
 ///
 /// and its hash can be checked by hand with
 /// `printf '%s%s' "$prev_hash" "$canonical" | sha256sum`.
+///
+/// Keyed (the vault keyring has an integrity key, AuditKey.h): from seq
+/// keyedFrom on, hash is lower-hex HMAC-SHA-256 under the chain key of the
+/// same bytes instead, so that only a holder of the keyring can extend or
+/// re-chain it; rows before keyedFrom (sealed before the key existed) keep
+/// SHA-256. And each row gets, when it is written, row_mac = lower-hex
+/// HMAC-SHA-256 under the row key of its content without the id (unknown
+/// before the INSERT): netstrings of "nexus-audit-row-v1", at, request_id,
+/// principal, action, target, outcome and client.
 class Chain
 {
 public:
@@ -57,8 +69,16 @@ public:
 	/// action, target, outcome and client (seq and hashes are not part of it).
 	static std::string canonical(const Entry& entry);
 
-	/// SHA-256 (lower-case hex) of prevHash followed by canonical(entry).
-	static std::string hash(const std::string& prevHash, const Entry& entry);
+	/// SHA-256 (lower-case hex) of prevHash followed by canonical(entry);
+	/// HMAC-SHA-256 under key->chainKey instead when key is given and
+	/// entry.seq is at least key->keyedFrom.
+	static std::string hash(const std::string& prevHash, const Entry& entry, const AuditKey* key = nullptr);
+
+	/// True when the row at seq is chained with the key (see hash()).
+	static bool keyed(const AuditKey* key, std::uint64_t seq) { return key && seq >= key->keyedFrom; }
+
+	/// The row's MAC under rowKey: see the class comment.
+	static std::string rowMac(const std::string& rowKey, const Entry& entry);
 
 	/// True for 64 lower-case hex digits (how hashes are stored).
 	static bool isHash(const std::string& s);

@@ -1,5 +1,6 @@
 #include "audit/Sealer.h"
 
+#include "audit/AuditKey.h"
 #include "audit/AuditStore.h"
 #include "audit/Chain.h"
 #include "config/Settings.h"
@@ -12,6 +13,8 @@
 #include <chrono>
 #include <limits>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace Nexus {
 namespace Audit {
@@ -29,29 +32,73 @@ struct LostRace : std::runtime_error
 	LostRace(): std::runtime_error("another sealer sealed the same rows") {}
 };
 
+/// The head must not be behind what this sealer saw before, nor behind the
+/// seq the keyring keys the chain from; throws Sealer::ChainRegressed.
+void checkHead(std::uint64_t seq, const std::string& hash, const AuditKey* key, const Sealer::Memory* memory)
+{
+	if (memory && memory->head &&
+	    (seq < memory->head->first || (seq == memory->head->first && hash != memory->head->second)))
+		throw Sealer::ChainRegressed(
+		    "the audit chain's head went back: it was seq " + std::to_string(memory->head->first) + " hash " +
+		    memory->head->second + " and is now seq " + std::to_string(seq) + " hash " + hash +
+		    " (rows were cut or changed in the database); not sealing until the pool is restarted");
+	if (key && seq + 1 < key->keyedFrom)
+		throw Sealer::ChainRegressed("the audit chain ends at seq " + std::to_string(seq) +
+		                             ", but the keyring keys it from seq " + std::to_string(key->keyedFrom) +
+		                             ": rows were cut from its end; not sealing");
+}
+
+/// Why row may not be chained under key, or "" when it may.
+std::string refusal(const Entry& row, const AuditKey* key)
+{
+	if (!key) return "";
+	if (!row.rowMac)
+		return "it has no row MAC (it was not written by Nexus, or written before the keyring had an "
+		       "integrity key)";
+	if (*row.rowMac != Chain::rowMac(key->rowKey, row))
+		return "its row MAC does not match its content (it was changed in the database)";
+	return "";
+}
+
 /// One batch in one transaction, of the rows from id fromId on; returns how
-/// many rows it sealed, updates headSeq, and moves fromId past the batch.
-std::size_t sealBatch(const std::string& cutoff, std::uint64_t& fromId, std::uint64_t& headSeq, std::string& headHash)
+/// many rows it looked at, counts what it sealed and refused in pass, and
+/// moves fromId past the batch.
+std::size_t sealBatch(const std::string& cutoff, std::uint64_t& fromId, const AuditKey* key, Sealer::Memory* memory,
+                      Sealer::Pass& pass)
 {
 	Db::Transaction tx;
 	const auto head = AuditStore::lockHead();
 	std::uint64_t seq = head ? head->seq.value_or(0) : 0;
 	std::string prev = head && head->hash ? *head->hash : Chain::kGenesis;
-	headSeq = seq;
+	checkHead(seq, prev, key, memory);
+	if (memory) memory->head = std::make_pair(seq, prev);
+	pass.headSeq = seq;
 	auto rows = AuditStore::unsealed(fromId, cutoff, Sealer::kBatch);
 	if (rows.empty()) return 0;
+	std::vector<Entry> chained;
+	chained.reserve(rows.size());
 	for (auto& row : rows)
 	{
+		const std::string why = refusal(row, key);
+		if (!why.empty())
+		{
+			if (!memory || memory->refused.insert(row.id).second) pass.refused.emplace_back(row.id, why);
+			continue;
+		}
 		row.seq = ++seq;
 		row.prevHash = prev;
-		row.hash = Chain::hash(prev, row);
+		row.hash = Chain::hash(prev, row, key);
 		prev = *row.hash;
+		chained.push_back(std::move(row));
 	}
-	if (!AuditStore::seal(rows)) throw LostRace();
-	tx.commit();
-	headSeq = seq;
-	headHash = prev;
 	fromId = rows.back().id + 1;
+	if (chained.empty()) return rows.size();
+	if (!AuditStore::seal(chained)) throw LostRace();
+	tx.commit();
+	if (memory) memory->head = std::make_pair(seq, prev);
+	pass.headSeq = seq;
+	pass.headHash = prev;
+	pass.sealed += chained.size();
 	return rows.size();
 }
 
@@ -87,13 +134,16 @@ void Sealer::join()
 	if (_thread.joinable()) _thread.join();
 }
 
-Sealer::Pass Sealer::sealNow(int delayMs, int lockWaitSeconds, const std::atomic<bool>* stop)
+Sealer::Pass Sealer::sealNow(int delayMs, int lockWaitSeconds, const std::atomic<bool>* stop, Memory* memory)
 {
 	return Db::Database::run([&] {
 		Pass pass;
 		AuditStore::SealLock lock(lockWaitSeconds);
 		if (!lock.acquired()) return pass;
 		pass.locked = true;
+		// Read under the lock: `nexusctl vault mac-key` holds it while the
+		// workers' keyrings catch up, so no pass chains with an old one.
+		const AuditKeyPtr key = KeySource::current();
 		AuditStore::useReadCommitted();
 		const Poco::Timestamp cutoff = Poco::Timestamp() - Poco::Timestamp::TimeDiff(delayMs) * 1000;
 		const std::string cutoffText = Time::toSql(cutoff);
@@ -103,8 +153,7 @@ Sealer::Pass Sealer::sealNow(int delayMs, int lockWaitSeconds, const std::atomic
 		{
 			for (;;)
 			{
-				const std::size_t n = sealBatch(cutoffText, fromId, pass.headSeq, pass.headHash);
-				pass.sealed += n;
+				const std::size_t n = sealBatch(cutoffText, fromId, key.get(), memory, pass);
 				if (n < kBatch || (stop && *stop)) break;
 			}
 		}
@@ -134,7 +183,9 @@ void Sealer::run()
 		lock.unlock();
 		try
 		{
-			const Pass pass = sealNow(_settings.auditSealDelayMs, 0, &_stop);
+			const Pass pass = sealNow(_settings.auditSealDelayMs, 0, &_stop, &_memory);
+			for (const auto& refused : pass.refused)
+				log().error("audit sealer: not chaining row %s: %s", std::to_string(refused.first), refused.second);
 			// The head, outside the database: what `nexusctl audit verify --head`
 			// checks later (a database writer cannot take it back from the log).
 			if (pass.sealed > 0)
@@ -142,6 +193,11 @@ void Sealer::run()
 				                  pass.headHash, std::to_string(pass.sealed));
 			if (failing) log().information("audit sealer: sealing again");
 			failing = false;
+		}
+		catch (const ChainRegressed& e)
+		{
+			if (!failing) log().error("audit sealer: %s", std::string(e.what()));
+			failing = true;
 		}
 		catch (const std::exception& e)
 		{

@@ -5,8 +5,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
+#include <optional>
+#include <set>
+#include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 namespace Nexus {
 struct Settings;
@@ -25,6 +30,16 @@ namespace Audit {
 /// worker whose clock runs ahead, waits until its time; meanwhile the first
 /// batch of each pass scans the rows after it.)
 ///
+/// Keyed (AuditKey.h), a pass also refuses to chain a row whose row MAC is
+/// missing or does not match its content: the row was changed in the
+/// database, or taken out of the chain (seq and hashes nulled) and edited.
+/// It stays unsealed, and `nexusctl audit verify` reports it. And each
+/// Sealer remembers the head it last saw: should the database's head ever
+/// be behind it (rows cut from the chain's end, maybe to be re-chained),
+/// or behind the seq the keyring keys the chain from, the pass throws
+/// ChainRegressed and sealing stops until the pool is restarted (after a
+/// backup is restored, restart it).
+///
 /// Every worker runs one Sealer thread; the lock makes all but one of them
 /// skip their pass. Should two sealers still meet (a cluster, where named
 /// locks are per server), the unique seq and the "still unsealed" check
@@ -35,6 +50,20 @@ public:
 	/// Rows per transaction.
 	static constexpr std::size_t kBatch = 500;
 
+	/// The chain's head went back (see the class comment): the message says
+	/// from where to where.
+	struct ChainRegressed : std::runtime_error
+	{
+		using std::runtime_error::runtime_error;
+	};
+
+	/// What a sealer remembers from one pass to the next.
+	struct Memory
+	{
+		std::optional<std::pair<std::uint64_t, std::string>> head; ///< seq and hash last seen
+		std::set<std::uint64_t> refused;                           ///< rows refused (reported once)
+	};
+
 	/// What one pass did.
 	struct Pass
 	{
@@ -42,6 +71,8 @@ public:
 		std::size_t sealed = 0;    ///< rows sealed
 		std::uint64_t headSeq = 0; ///< the chain's last seq after the pass (0: empty)
 		std::string headHash;      ///< its hash (when the pass sealed rows)
+		/// Rows this pass refused to chain for the first time: id and why.
+		std::vector<std::pair<std::uint64_t, std::string>> refused;
 	};
 
 	/// settings must outlive the sealer.
@@ -62,10 +93,13 @@ public:
 	void join();
 
 	/// One pass on the calling thread's connection: seals every unsealed row
-	/// older than delayMs, waiting up to lockWaitSeconds for the seal lock.
-	/// stop (may be null) is checked between batches. Throws
-	/// Http::Unavailable or sql::SQLException.
-	static Pass sealNow(int delayMs, int lockWaitSeconds, const std::atomic<bool>* stop = nullptr);
+	/// older than delayMs, waiting up to lockWaitSeconds for the seal lock,
+	/// with the key of KeySource (read once the lock is held). stop (may be
+	/// null) is checked between batches; memory (may be null) is what the
+	/// caller's earlier passes saw. Throws ChainRegressed, what KeySource
+	/// throws, Http::Unavailable or sql::SQLException.
+	static Pass sealNow(int delayMs, int lockWaitSeconds, const std::atomic<bool>* stop = nullptr,
+	                    Memory* memory = nullptr);
 
 private:
 	void run();
@@ -76,6 +110,7 @@ private:
 	std::condition_variable _wake;
 	std::atomic<bool> _stop{false};
 	std::atomic<bool> _finished{true};
+	Memory _memory; ///< only the thread uses it
 };
 
 } // namespace Audit

@@ -3,6 +3,13 @@
 #include "audit/AuditStore.h"
 #include "db/Database.h"
 
+#include "util/Time.h"
+
+#include <Poco/Timestamp.h>
+
+#include <algorithm>
+#include <utility>
+
 namespace Nexus {
 namespace Audit {
 
@@ -14,6 +21,15 @@ std::string malformedContent(const Entry& entry)
 	if (!Chain::isTime(entry.at)) return "malformed time '" + entry.at + "'";
 	if (!Chain::isOutcome(entry.outcome)) return "malformed outcome '" + entry.outcome + "'";
 	if (entry.action.empty()) return "empty action";
+	return "";
+}
+
+/// What is wrong with the row MAC of a row that must carry one, or "".
+std::string badRowMac(const Entry& entry, const AuditKey& key)
+{
+	if (!entry.rowMac) return "no row MAC (not written by Nexus with this keyring)";
+	if (*entry.rowMac != Chain::rowMac(key.rowKey, entry))
+		return "row MAC mismatch (its content was changed in the database)";
 	return "";
 }
 
@@ -33,6 +49,11 @@ void Verifier::expectHead(std::uint64_t seq, const std::string& hash)
 void Verifier::expectSealedBefore(const std::string& cutoff)
 {
 	_sealedBefore = cutoff;
+}
+
+void Verifier::useKey(AuditKeyPtr key)
+{
+	_key = std::move(key);
 }
 
 void Verifier::finish()
@@ -58,7 +79,8 @@ void Verifier::sealed(const Entry& entry)
 			report(entry, "not the recorded head: its hash is not " + _recordedHead->second +
 			                  " (the chain was rewritten from here or before)");
 	}
-	const std::string problem = malformedContent(entry);
+	std::string problem = malformedContent(entry);
+	if (problem.empty() && Chain::keyed(_key.get(), seq)) problem = badRowMac(entry, *_key);
 	if (!entry.prevHash || !Chain::isHash(*entry.prevHash) || !entry.hash || !Chain::isHash(*entry.hash))
 		report(entry, "malformed: a sealed row needs prev_hash and hash of 64 hex digits");
 	else if (!problem.empty())
@@ -72,8 +94,10 @@ void Verifier::sealed(const Entry& entry)
 		                                 : "seq out of order: expected " + std::to_string(_expectedSeq));
 	else if (*entry.prevHash != _prevHash)
 		report(entry, "prev_hash does not match the hash of seq " + std::to_string(seq - 1));
-	else if (Chain::hash(*entry.prevHash, entry) != *entry.hash)
-		report(entry, "hash mismatch");
+	else if (Chain::hash(*entry.prevHash, entry, _key.get()) != *entry.hash)
+		report(entry, Chain::keyed(_key.get(), seq) ? "hash mismatch (keyed chain: not chained by Nexus with this "
+		                                              "keyring's key)"
+		                                            : "hash mismatch");
 	// Carry on from what is stored, so one bad row is reported once.
 	_expectedSeq = seq + 1;
 	_headSeq = seq;
@@ -85,6 +109,7 @@ void Verifier::unsealed(const Entry& entry)
 	++_unsealed;
 	if (_oldestUnsealed.empty() || entry.at < _oldestUnsealed) _oldestUnsealed = entry.at;
 	std::string problem = malformedContent(entry);
+	if (problem.empty() && _key) problem = badRowMac(entry, *_key);
 	if (problem.empty() && !_sealedBefore.empty() && entry.at <= _sealedBefore)
 		problem = "unsealed since " + entry.at +
 		          " UTC, longer than the sealer ever takes: it is not running, or the row was taken out of the "
@@ -111,7 +136,29 @@ std::string Verifier::summary() const
 	if (_sealed > 0) text += " (seq 1.." + std::to_string(_headSeq) + ", head hash " + _prevHash + ")";
 	text += "; " + std::to_string(_unsealed) + " unsealed rows";
 	if (_unsealed > 0) text += " waiting for the sealer (oldest at " + _oldestUnsealed + " UTC)";
-	return text + "\n";
+	text += "\n";
+	if (_key)
+		text += "keyed from seq " + std::to_string(_key->keyedFrom) +
+		        " on (rows and chain authenticated with the keyring)\n";
+	else
+		text += "not keyed: the keyring has no integrity key, so a database writer could rewrite the chain "
+		        "(add one with `nexusctl vault mac-key`)\n";
+	return text;
+}
+
+std::int64_t Verifier::unsealedLimitMs(int sealDelayMs, int sealIntervalMs)
+{
+	return std::max<std::int64_t>(60000, std::int64_t{sealDelayMs} + std::int64_t{10} * sealIntervalMs);
+}
+
+Verifier Verifier::forSettings(int sealDelayMs, int sealIntervalMs, AuditKeyPtr key)
+{
+	Verifier verifier;
+	const Poco::Timestamp cutoff =
+	    Poco::Timestamp() - Poco::Timestamp::TimeDiff(unsealedLimitMs(sealDelayMs, sealIntervalMs)) * 1000;
+	verifier.expectSealedBefore(Time::toSql(cutoff));
+	verifier.useKey(std::move(key));
+	return verifier;
 }
 
 Verifier Verifier::verifyDatabase(Verifier expected, std::size_t batch)

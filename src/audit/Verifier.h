@@ -18,7 +18,8 @@ namespace Audit {
 /// broken when it is malformed (no or bad hashes, bad time or outcome),
 /// when its seq is not the previous one + 1 (a row is missing: "seq gap"),
 /// when its prev_hash is not the previous row's hash, or when its hash is
-/// not the hash of its content. An unsealed row is broken when it already
+/// not the hash of its content (keyed: also when its row MAC is missing or
+/// does not match its content). An unsealed row is broken when it already
 /// carries a hash or its time or outcome is malformed. Unsealed rows are not
 /// protected yet: nothing can tell whether they were changed.
 ///
@@ -36,6 +37,11 @@ public:
 	void expectHead(std::uint64_t seq, const std::string& hash);
 	/// Every row at or before cutoff (SQL DATETIME text) must be sealed.
 	void expectSealedBefore(const std::string& cutoff);
+	/// The log is keyed (AuditKey.h): rows from seq key->keyedFrom on must
+	/// be chained with the chain key and carry a row MAC that matches their
+	/// content, and so must every unsealed row. Without a key the chain is
+	/// checked as plain SHA-256 and the summary says it is not keyed.
+	void useKey(AuditKeyPtr key);
 
 	/// A broken row: its id, its seq (none when unsealed), and what is wrong.
 	struct Problem
@@ -73,6 +79,13 @@ public:
 	static Verifier verifyDatabase(Verifier verifier, std::size_t batch = 1000);
 	static Verifier verifyDatabase() { return verifyDatabase(Verifier()); }
 
+	/// How long a row may stay unsealed before it counts as broken: many
+	/// seal intervals past the seal delay, and never under a minute.
+	static std::int64_t unsealedLimitMs(int sealDelayMs, int sealIntervalMs);
+	/// A verifier that expects what the settings promise (rows sealed within
+	/// unsealedLimitMs) with key (nullptr: unkeyed).
+	static Verifier forSettings(int sealDelayMs, int sealIntervalMs, AuditKeyPtr key);
+
 private:
 	void report(const Entry& entry, const std::string& what);
 
@@ -85,6 +98,7 @@ private:
 	std::optional<std::pair<std::uint64_t, std::string>> _recordedHead;
 	bool _recordedHeadSeen = false;
 	std::string _sealedBefore;
+	AuditKeyPtr _key;
 	std::size_t _problems = 0;
 	std::optional<Problem> _first;
 };

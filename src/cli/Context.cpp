@@ -1,6 +1,7 @@
 #include "cli/Commands.h"
 
 #include "db/Database.h"
+#include "vault/AuditKeys.h"
 
 namespace Nexus {
 namespace Cli {
@@ -12,7 +13,10 @@ Settings Context::settings() const
 
 void Context::connect() const
 {
-	Db::Database::init(settings().db);
+	const Settings current = settings();
+	// The audit rows nexusctl writes carry their row MAC, as the workers' do.
+	Vault::AuditKeys::install(current.vaultKeyringFile);
+	Db::Database::init(current.db);
 	Db::Database::threadInit();
 }
 

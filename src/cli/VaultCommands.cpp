@@ -1,9 +1,14 @@
 // nexusctl vault ...: the keyring file (init, rotate-key, status) and rewrap.
+#include "audit/AuditStore.h"
+#include "audit/Chain.h"
 #include "cli/Commands.h"
 #include "cli/Rewrap.h"
+#include "db/Database.h"
 #include "util/File.h"
 #include "util/FileDescriptor.h"
+#include "vault/AuditKeys.h"
 #include "vault/Keyring.h"
+#include "vault/KeyringCache.h"
 #include "vault/VaultStore.h"
 
 #include <fcntl.h>
@@ -11,9 +16,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <iostream>
 #include <string>
+#include <thread>
 
 namespace Nexus {
 namespace Cli {
@@ -27,6 +34,8 @@ const char* const kVaultUsage =
     "  init        create the keyring file with its first key (never replaces a file)\n"
     "  rotate-key  add a new key and make it active; running workers pick it up within a second\n"
     "  rewrap      re-wrap every secret's data key under the active key\n"
+    "  mac-key     add the integrity key that authenticates the audit log (keyrings made by\n"
+    "              `init` have one): keys the audit chain from its next row on\n"
     "  status      the keyring file, its active key id and its number of keys (never key bytes)\n"
     "  help        this text\n"
     "\n"
@@ -83,6 +92,62 @@ int rotateKey(const std::string& path)
 	return 0;
 }
 
+/// How long mac-key holds the seal lock after writing the key: every
+/// worker's keyring cache looks at the file again within one check interval.
+const std::chrono::milliseconds kMacKeyWait = 3 * Vault::KeyringCache::kCheckInterval + std::chrono::seconds(2);
+/// How long mac-key waits for a worker's sealer to finish its pass.
+const int kMacKeyLockWaitSeconds = 30;
+
+/// Adds the integrity key, keying the audit chain from the row after its
+/// head. Under the seal lock, so that no row is chained meanwhile; the lock
+/// is held until every worker has loaded the new keyring, and the rows
+/// written without a row MAC until then get theirs from here.
+int macKey(const Context& context, const std::string& path)
+{
+	KeyringLock lock(path);
+	Vault::Keyring keyring = Vault::Keyring::load(path);
+	if (keyring.hasMac())
+	{
+		std::cout << "the keyring " << path << " already has an integrity key; the audit chain is keyed from seq "
+		          << keyring.auditKeyedFrom() << std::endl;
+		return 0;
+	}
+	context.connect();
+	Audit::AuditStore::SealLock sealLock(kMacKeyLockWaitSeconds);
+	if (!sealLock.acquired())
+	{
+		std::cerr << "nexusctl: a sealer held the audit seal lock for " << kMacKeyLockWaitSeconds << " s; nothing done"
+		          << std::endl;
+		return 3;
+	}
+	std::uint64_t headSeq = 0;
+	{
+		Db::Transaction tx;
+		const auto head = Audit::AuditStore::lockHead();
+		if (head) headSeq = head->seq.value_or(0);
+		tx.commit();
+	}
+	keyring.addMac(headSeq + 1);
+	keyring.save(path);
+	std::cout << "added the integrity key to " << path << "; the audit chain is keyed from seq " << headSeq + 1
+	          << std::endl;
+	std::cout << "waiting " << kMacKeyWait.count() / 1000 << " s for the workers to load it" << std::endl;
+	std::this_thread::sleep_for(kMacKeyWait);
+	const auto key = Vault::AuditKeys::of(keyring);
+	std::size_t adopted = 0;
+	for (std::uint64_t after = 0;;)
+	{
+		const auto rows = Audit::AuditStore::unsealedAfter(after, 1000);
+		for (const auto& row : rows)
+			if (!row.rowMac && Audit::AuditStore::setRowMac(row.id, Audit::Chain::rowMac(key->rowKey, row))) ++adopted;
+		if (rows.size() < 1000) break;
+		after = rows.back().id;
+	}
+	std::cout << "gave " << adopted << " unsealed rows written meanwhile their row MAC" << std::endl;
+	std::cout << "back the keyring up again: the audit log cannot be verified without its integrity key" << std::endl;
+	return 0;
+}
+
 int status(const Context& context, const std::string& path)
 {
 	const Vault::Keyring keyring = Vault::Keyring::load(path);
@@ -91,6 +156,10 @@ int status(const Context& context, const std::string& path)
 	std::cout << "keys       " << keyring.size() << " (ids";
 	for (std::uint32_t id : keyring.ids()) std::cout << ' ' << id;
 	std::cout << ")" << std::endl;
+	std::cout << "integrity  "
+	          << (keyring.hasMac() ? "audit chain keyed from seq " + std::to_string(keyring.auditKeyedFrom())
+	                               : std::string("none: the audit log is not keyed (nexusctl vault mac-key)"))
+	          << std::endl;
 	// What the database holds under each key (what a rewrap still has to move).
 	try
 	{
@@ -137,7 +206,7 @@ int vault(const Context& context)
 			return 2;
 		}
 	}
-	if (command != "init" && command != "rotate-key" && command != "status")
+	if (command != "init" && command != "rotate-key" && command != "status" && command != "mac-key")
 	{
 		std::cerr << kVaultUsage;
 		return 2;
@@ -146,6 +215,7 @@ int vault(const Context& context)
 
 	if (command == "init") return init(keyringPath);
 	if (command == "rotate-key") return rotateKey(keyringPath);
+	if (command == "mac-key") return macKey(context, keyringPath);
 	return status(context, keyringPath);
 }
 

@@ -3,6 +3,7 @@
 #include "audit/Sealer.h"
 #include "db/Database.h"
 #include "server/FcgiAdapter.h"
+#include "vault/AuditKeys.h"
 
 #include <Poco/Logger.h>
 #include <Poco/Random.h>
@@ -76,6 +77,8 @@ int Worker::run()
 	sigaddset(&stopSignals, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
 
+	// Audit rows get their row MAC, and the chain its key, from the keyring.
+	Vault::AuditKeys::install(_settings.vaultKeyringFile);
 	for (int i = 0; i < _settings.threads; ++i) _slots.push_back(std::make_unique<Slot>());
 	for (auto& slot : _slots) slot->thread = std::thread([this, s = slot.get()] { serve(*s); });
 	_watchdog = std::thread([this] { watch(); });

@@ -20,6 +20,12 @@ class Digest
 public:
 	/// SHA-256 of data as 64 lower-case hex digits (Poco::SHA2Engine).
 	static std::string sha256Hex(const std::string& data);
+
+	/// HMAC-SHA-256 (RFC 2104) of data under key: 32 raw bytes. The caller
+	/// wipes a result that is itself a key.
+	static std::string hmacSha256(const std::string& key, const std::string& data);
+	/// The same as 64 lower-case hex digits.
+	static std::string hmacSha256Hex(const std::string& key, const std::string& data);
 };
 
 } // namespace Nexus

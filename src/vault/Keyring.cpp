@@ -6,12 +6,18 @@
 //   active = 2
 //   key.1 = <standard base64, with padding, of 32 random bytes>
 //   key.2 = <...>
+//   mac = <standard base64 of 32 random bytes>
+//   mac.audit_from = 1
 //
 // - exactly one `active = ID` line, naming a key of the file;
 // - one `key.ID = BASE64` line per key, at least one key; every key is
 //   exactly 32 bytes (an AES-256 key-encryption key);
 // - ids are positive decimal integers below 2^32, without sign or leading
-//   zeros, each used once; spaces around '=' and at either end are allowed.
+//   zeros, each used once; spaces around '=' and at either end are allowed;
+// - optionally one `mac = BASE64` line, the integrity key (32 bytes; it
+//   authenticates the audit log, see Keyring.h), and then exactly one
+//   `mac.audit_from = SEQ` line: the first keyed seq of the audit chain (a
+//   positive decimal integer of at most 18 digits). Neither without the other.
 //
 // load() refuses a missing file, a file that grants any permission to group
 // or others, and any deviation from the above; its messages name the file and
@@ -22,6 +28,7 @@
 
 #include "util/Base64.h"
 #include "util/File.h"
+#include "util/Hex.h"
 #include "util/Random.h"
 #include "util/Wiper.h"
 
@@ -47,6 +54,8 @@ constexpr std::size_t kMaxFileBytes = 1 << 20;
 /// How file errors name the file: "keyring file PATH ...".
 const char* const kFileDescription = "keyring file";
 
+const char* const kExpected = "expected `active = ID`, `key.ID = BASE64`, `mac = BASE64` or `mac.audit_from = SEQ`";
+
 const char* const kFileHeader = "# Nexus vault keyring: the keys that protect every secret in the vault.\n"
                                 "# Keep it mode 0600, readable only by the nexus user. Back it up apart\n"
                                 "# from the database: without it no secret can be decrypted, and with the\n"
@@ -54,7 +63,9 @@ const char* const kFileHeader = "# Nexus vault keyring: the keys that protect ev
                                 "#\n"
                                 "# Format: one `active = ID` line (the key that wraps new records) and one\n"
                                 "# `key.ID = BASE64` line per key: ID a positive integer, BASE64 the\n"
-                                "# standard base64 of 32 random bytes (an AES-256 key); '#' starts a comment.\n";
+                                "# standard base64 of 32 random bytes (an AES-256 key); '#' starts a comment.\n"
+                                "# `mac = BASE64` is the integrity key that authenticates the audit log,\n"
+                                "# `mac.audit_from = SEQ` the first audit chain row it keys.\n";
 
 /// A key id: a positive decimal integer below 2^32, no sign, no leading zero.
 bool parseId(std::string_view text, std::uint32_t& id)
@@ -69,6 +80,47 @@ bool parseId(std::string_view text, std::uint32_t& id)
 	if (value > std::numeric_limits<std::uint32_t>::max()) return false;
 	id = static_cast<std::uint32_t>(value);
 	return true;
+}
+
+/// A seq: a positive decimal integer of at most 18 digits, no sign, no leading zero.
+bool parseSeq(std::string_view text, std::uint64_t& seq)
+{
+	if (text.empty() || text.size() > 18 || text[0] == '0') return false;
+	std::uint64_t value = 0;
+	for (char c : text)
+	{
+		if (c < '0' || c > '9') return false;
+		value = value * 10 + static_cast<std::uint64_t>(c - '0');
+	}
+	seq = value;
+	return true;
+}
+
+/// The 32 bytes of a key line's base64 value into key, or a KeyringError
+/// that names where and label.
+void decodeKey(std::string_view value, const std::string& where, const std::string& label, std::string& key)
+{
+	// Empty text would decode to no bytes; the file format calls it invalid.
+	if (value.empty() || !Base64::decodeInto(value, Base64::kStandard, key))
+		throw KeyringError(where + label + " is not valid base64");
+	if (key.size() != Keyring::kKeyBytes)
+		throw KeyringError(where + label + " is not " + std::to_string(Keyring::kKeyBytes) + " bytes long");
+}
+
+/// kKeyBytes fresh random bytes.
+std::string randomKey()
+{
+	std::string key(Keyring::kKeyBytes, '\0');
+	try
+	{
+		Random::fill(reinterpret_cast<unsigned char*>(&key[0]), Keyring::kKeyBytes);
+	}
+	catch (const std::runtime_error&)
+	{
+		Wiper::wipe(&key[0], key.size());
+		throw KeyringError("random generator failed");
+	}
+	return key;
 }
 
 std::string_view trim(std::string_view s)
@@ -150,7 +202,8 @@ Keyring::~Keyring()
 	wipe();
 }
 
-Keyring::Keyring(Keyring&& other) noexcept: _keys(std::move(other._keys)), _active(other._active)
+Keyring::Keyring(Keyring&& other) noexcept:
+    _keys(std::move(other._keys)), _active(other._active), _mac(std::move(other._mac)), _auditFrom(other._auditFrom)
 {
 	other.wipe();
 }
@@ -161,8 +214,11 @@ Keyring& Keyring::operator=(Keyring&& other) noexcept
 	{
 		wipe();
 		_keys.swap(other._keys);
+		_mac.swap(other._mac);
 		_active = other._active;
+		_auditFrom = other._auditFrom;
 		other._active = 0;
+		other._auditFrom = 0;
 	}
 	return *this;
 }
@@ -171,6 +227,7 @@ Keyring Keyring::generate()
 {
 	Keyring keyring;
 	keyring.rotate();
+	keyring.addMac(1);
 	return keyring;
 }
 
@@ -195,7 +252,7 @@ Keyring Keyring::load(const std::string& path)
 
 		const std::string where = "keyring file " + path + " line " + std::to_string(lineNumber) + ": ";
 		const std::size_t equals = line.find('=');
-		if (equals == std::string_view::npos) throw KeyringError(where + "expected `active = ID` or `key.ID = BASE64`");
+		if (equals == std::string_view::npos) throw KeyringError(where + kExpected);
 		const std::string_view name = trim(line.substr(0, equals));
 		const std::string_view value = trim(line.substr(equals + 1));
 		std::uint32_t id = 0;
@@ -212,17 +269,29 @@ Keyring Keyring::load(const std::string& path)
 			const std::string label = "key " + std::to_string(id);
 			std::string key;
 			Wiper keyWiper(key);
-			// Empty text would decode to no bytes; the file format calls it invalid.
-			if (value.empty() || !Base64::decodeInto(value, Base64::kStandard, key))
-				throw KeyringError(where + label + " is not valid base64");
-			if (key.size() != kKeyBytes)
-				throw KeyringError(where + label + " is not " + std::to_string(kKeyBytes) + " bytes long");
+			decodeKey(value, where, label, key);
 			if (keyring.has(id)) throw KeyringError(where + label + " appears twice");
 			keyring._keys.emplace(id, std::move(key));
 		}
+		else if (name == "mac")
+		{
+			if (keyring.hasMac()) throw KeyringError(where + "a second `mac` line");
+			std::string key;
+			Wiper keyWiper(key);
+			decodeKey(value, where, "the integrity key (mac)", key);
+			keyring._mac.swap(key);
+		}
+		else if (name == "mac.audit_from")
+		{
+			if (keyring._auditFrom != 0) throw KeyringError(where + "a second `mac.audit_from` line");
+			if (!parseSeq(value, keyring._auditFrom))
+				throw KeyringError(where + "mac.audit_from is not a positive integer");
+		}
 		else
-			throw KeyringError(where + "expected `active = ID` or `key.ID = BASE64`");
+			throw KeyringError(where + kExpected);
 	}
+	if (keyring.hasMac() != (keyring._auditFrom != 0))
+		throw KeyringError("keyring file " + path + ": `mac` and `mac.audit_from` go together, and only one is there");
 	if (keyring._keys.empty()) throw KeyringError("keyring file " + path + " holds no key");
 	if (!haveActive) throw KeyringError("keyring file " + path + " has no `active = ID` line");
 	if (!keyring.has(keyring._active))
@@ -247,7 +316,7 @@ void Keyring::write(const std::string& path, bool replace) const
 	std::string content;
 	Wiper contentWiper(content);
 	// Large enough for everything, so that no reallocation leaves key text in freed memory.
-	content.reserve(std::strlen(kFileHeader) + 32 + _keys.size() * (32 + kKeyBytes * 2));
+	content.reserve(std::strlen(kFileHeader) + 128 + (_keys.size() + 1) * (32 + kKeyBytes * 2));
 	content += kFileHeader;
 	content += "active = " + std::to_string(_active) + "\n";
 	for (const auto& entry : _keys)
@@ -255,6 +324,12 @@ void Keyring::write(const std::string& path, bool replace) const
 		content += "key." + std::to_string(entry.first) + " = ";
 		Base64::appendEncoded(entry.second, Base64::kStandard, content);
 		content += "\n";
+	}
+	if (hasMac())
+	{
+		content += "mac = ";
+		Base64::appendEncoded(_mac, Base64::kStandard, content);
+		content += "\nmac.audit_from = " + std::to_string(_auditFrom) + "\n";
 	}
 	writeKeyringFile(path, content, replace);
 }
@@ -268,17 +343,7 @@ std::uint32_t Keyring::rotate()
 			throw KeyringError("no key id left after " + std::to_string(_keys.rbegin()->first));
 		id = _keys.rbegin()->first + 1;
 	}
-	std::string key(kKeyBytes, '\0');
-	try
-	{
-		Random::fill(reinterpret_cast<unsigned char*>(&key[0]), kKeyBytes);
-	}
-	catch (const std::runtime_error&)
-	{
-		Wiper::wipe(&key[0], key.size());
-		throw KeyringError("random generator failed");
-	}
-	_keys.emplace(id, std::move(key));
+	_keys.emplace(id, randomKey());
 	_active = id;
 	return id;
 }
@@ -307,11 +372,29 @@ const std::string& Keyring::key(std::uint32_t id) const
 	return it->second;
 }
 
+std::string Keyring::macSubkey(const std::string& label) const
+{
+	if (!hasMac()) throw KeyringError("the keyring has no integrity key (add one with `nexusctl vault mac-key`)");
+	return Digest::hmacSha256(_mac, label);
+}
+
+void Keyring::addMac(std::uint64_t auditFrom)
+{
+	if (hasMac()) throw KeyringError("the keyring already has an integrity key");
+	if (auditFrom == 0 || auditFrom >= (std::uint64_t{1} << 63))
+		throw KeyringError("mac.audit_from must be a positive integer below 2^63");
+	_mac = randomKey();
+	_auditFrom = auditFrom;
+}
+
 void Keyring::wipe()
 {
 	for (auto& entry : _keys) Wiper::wipe(&entry.second[0], entry.second.size());
 	_keys.clear();
 	_active = 0;
+	if (!_mac.empty()) Wiper::wipe(&_mac[0], _mac.size());
+	_mac.clear();
+	_auditFrom = 0;
 }
 
 } // namespace Vault

@@ -73,12 +73,30 @@ public:
 	/// The 32 key bytes of id. Throws KeyringError when the keyring lacks it.
 	const std::string& key(std::uint32_t id) const;
 
+	/// True when the keyring holds an integrity key: 32 random bytes, apart
+	/// from the encryption keys and never rotated, from which the keys that
+	/// authenticate the audit log (its rows and its hash chain) are derived.
+	/// Keyrings made before it existed have none (`nexusctl vault mac-key`).
+	bool hasMac() const { return !_mac.empty(); }
+	/// HMAC-SHA-256(integrity key, label): a key for one use, 32 bytes; the
+	/// caller wipes it. Throws KeyringError when the keyring has no
+	/// integrity key.
+	std::string macSubkey(const std::string& label) const;
+	/// The first seq of the audit chain that is keyed (0: no integrity key):
+	/// rows sealed before the key was added keep their plain SHA-256 chain.
+	std::uint64_t auditKeyedFrom() const { return _auditFrom; }
+	/// Adds a fresh random integrity key; the audit chain is keyed from seq
+	/// auditFrom (at least 1) on. Throws KeyringError when there is one.
+	void addMac(std::uint64_t auditFrom);
+
 private:
 	void write(const std::string& path, bool replace) const;
 	void wipe();
 
 	std::map<std::uint32_t, std::string> _keys;
 	std::uint32_t _active = 0;
+	std::string _mac;
+	std::uint64_t _auditFrom = 0;
 };
 
 } // namespace Vault

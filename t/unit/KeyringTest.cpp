@@ -74,6 +74,9 @@ class KeyringTest : public CppUnit::TestFixture
 	CPPUNIT_TEST(testLoadRefusesBadActive);
 	CPPUNIT_TEST(testLoadRefusesEmptyKeyring);
 	CPPUNIT_TEST(testMessagesHoldNoKeyText);
+	CPPUNIT_TEST(testIntegrityKey);
+	CPPUNIT_TEST(testIntegrityKeyRoundTrip);
+	CPPUNIT_TEST(testLoadRefusesBadIntegrityLines);
 	CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -405,6 +408,81 @@ private:
 
 	std::unique_ptr<Poco::TemporaryFile> _dir;
 	std::string _path;
+
+	void testIntegrityKey()
+	{
+		const Keyring generated = Keyring::generate();
+		CPPUNIT_ASSERT(generated.hasMac());
+		CPPUNIT_ASSERT_EQUAL(std::uint64_t(1), generated.auditKeyedFrom());
+		const std::string row = generated.macSubkey("nexus-audit-row-v1");
+		CPPUNIT_ASSERT_EQUAL(std::size_t(32), row.size());
+		CPPUNIT_ASSERT(row != generated.macSubkey("nexus-audit-chain-v1"));
+		CPPUNIT_ASSERT(row != Keyring::generate().macSubkey("nexus-audit-row-v1"));
+		CPPUNIT_ASSERT(generated.macSubkey("x") != generated.key(1));
+
+		Keyring old;
+		old.rotate();
+		CPPUNIT_ASSERT(!old.hasMac());
+		CPPUNIT_ASSERT_EQUAL(std::uint64_t(0), old.auditKeyedFrom());
+		const KeyringError none = thrown<KeyringError>([&] { old.macSubkey("x"); }, CPPUNIT_SOURCELINE());
+		CPPUNIT_ASSERT_MESSAGE(none.what(), contains(none.what(), "nexusctl vault mac-key"));
+		thrown<KeyringError>([&] { old.addMac(0); }, CPPUNIT_SOURCELINE());
+		old.addMac(42);
+		CPPUNIT_ASSERT(old.hasMac());
+		CPPUNIT_ASSERT_EQUAL(std::uint64_t(42), old.auditKeyedFrom());
+		thrown<KeyringError>([&] { old.addMac(43); }, CPPUNIT_SOURCELINE());
+
+		Keyring moved(std::move(old));
+		CPPUNIT_ASSERT(moved.hasMac());
+		CPPUNIT_ASSERT(!old.hasMac()); // NOLINT(bugprone-use-after-move): moving empties it
+		CPPUNIT_ASSERT_EQUAL(std::uint64_t(0), old.auditKeyedFrom());
+	}
+
+	void testIntegrityKeyRoundTrip()
+	{
+		Keyring keyring;
+		keyring.rotate();
+		keyring.save(_path);
+		CPPUNIT_ASSERT(!Keyring::load(_path).hasMac());
+		CPPUNIT_ASSERT(!contains(contentOf(_path), "\nmac"));
+		keyring.addMac(123456789012345678ULL);
+		keyring.save(_path);
+		const Keyring loaded = Keyring::load(_path);
+		CPPUNIT_ASSERT(loaded.hasMac());
+		CPPUNIT_ASSERT_EQUAL(std::uint64_t(123456789012345678ULL), loaded.auditKeyedFrom());
+		CPPUNIT_ASSERT(keyring.macSubkey("l") == loaded.macSubkey("l"));
+		write("active = 1\nkey.1 = " + base64(kKeyA) + "\n mac =" + base64(kKeyB) + "\nmac.audit_from= 7\n");
+		const Keyring hand = Keyring::load(_path);
+		CPPUNIT_ASSERT_EQUAL(std::uint64_t(7), hand.auditKeyedFrom());
+		CPPUNIT_ASSERT(hand.macSubkey("l") != Keyring::load(_path).key(1));
+	}
+
+	void testLoadRefusesBadIntegrityLines()
+	{
+		const std::string head = "# keyring\nactive = 1\n";
+		const std::string good = "key.1 = " + base64(kKeyA) + "\n";
+		const std::string mac = "mac = " + base64(kKeyB) + "\n";
+		const std::vector<std::pair<std::string, std::string>> cases = {
+		    {head + "mac = " + base64(std::string(31, 'B')) + "\nmac.audit_from = 1\n" + good, "line 3:"},
+		    {head + "mac = \nmac.audit_from = 1\n" + good, "line 3:"},
+		    {head + mac + mac + "mac.audit_from = 1\n" + good, "line 4: a second `mac` line"},
+		    {head + mac + "mac.audit_from = 0\n" + good, "line 4: mac.audit_from is not a positive integer"},
+		    {head + mac + "mac.audit_from = 01\n" + good, "line 4:"},
+		    {head + mac + "mac.audit_from = -1\n" + good, "line 4:"},
+		    {head + mac + "mac.audit_from = 1234567890123456789\n" + good, "line 4:"},
+		    {head + mac + "mac.audit_from = 1\nmac.audit_from = 2\n" + good, "line 5: a second"},
+		    {head + mac + "mac.from = 1\n" + good, "line 4: expected"},
+		    {head + mac + good, "go together"},
+		    {head + "mac.audit_from = 1\n" + good, "go together"},
+		};
+		for (const auto& c : cases)
+		{
+			write(c.first);
+			const KeyringError e = thrown<KeyringError>([&] { Keyring::load(_path); }, CPPUNIT_SOURCELINE());
+			CPPUNIT_ASSERT_MESSAGE(c.first + ": " + e.what(), contains(e.what(), c.second));
+			CPPUNIT_ASSERT_MESSAGE(e.what(), !contains(e.what(), base64(kKeyB).substr(0, 12)));
+		}
+	}
 };
 
 CPPUNIT_TEST_SUITE_REGISTRATION(KeyringTest);

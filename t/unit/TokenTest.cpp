@@ -23,6 +23,7 @@ class TokenTest : public CppUnit::TestFixture
 	CPPUNIT_TEST(testAgentTokensDiffer);
 	CPPUNIT_TEST(testSha256Vectors);
 	CPPUNIT_TEST(testSha256Binary);
+	CPPUNIT_TEST(testHmacSha256Vectors);
 	CPPUNIT_TEST(testIsHash);
 	CPPUNIT_TEST(testConstantTimeEquals);
 	CPPUNIT_TEST_SUITE_END();
@@ -68,6 +69,19 @@ public:
 		const std::string withNul("a\0b", 3);
 		CPPUNIT_ASSERT(Digest::sha256Hex(withNul) != Digest::sha256Hex("a"));
 		CPPUNIT_ASSERT(Token::isHash(Digest::sha256Hex(withNul)));
+	}
+
+	// RFC 4231 test cases 1, 2 and 6 (a key longer than the block is hashed first).
+	void testHmacSha256Vectors()
+	{
+		CPPUNIT_ASSERT_EQUAL(std::string("b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"),
+		                     Digest::hmacSha256Hex(std::string(20, '\x0b'), "Hi There"));
+		CPPUNIT_ASSERT_EQUAL(std::string("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"),
+		                     Digest::hmacSha256Hex("Jefe", "what do ya want for nothing?"));
+		CPPUNIT_ASSERT_EQUAL(
+		    std::string("60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"),
+		    Digest::hmacSha256Hex(std::string(131, '\xaa'), "Test Using Larger Than Block-Size Key - Hash Key First"));
+		CPPUNIT_ASSERT_EQUAL(std::size_t{32}, Digest::hmacSha256("k", "m").size());
 	}
 
 	void testIsHash()

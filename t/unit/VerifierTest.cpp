@@ -9,6 +9,7 @@
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <algorithm>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,30 @@ namespace {
 
 /// n rows with ids 101.., sealed with seq 1.. (row 104 committed late, so it
 /// is sealed last: seal order, not id order, is chain order).
+/// A key for tests: fixed bytes, keyed from seq keyedFrom.
+Nexus::Audit::AuditKeyPtr testKey(std::uint64_t keyedFrom = 1, char fill = 'k')
+{
+	auto key = std::make_shared<Nexus::Audit::AuditKey>();
+	key->rowKey = std::string(32, fill);
+	key->chainKey = std::string(32, static_cast<char>(fill + 1));
+	key->keyedFrom = keyedFrom;
+	return key;
+}
+
+/// rows re-chained from the first on, as the sealer would with key (row
+/// MACs too, for the keyed rows).
+void rechain(std::vector<Entry>& rows, const Nexus::Audit::AuditKey* key)
+{
+	std::string prev = Chain::kGenesis;
+	for (auto& e : rows)
+	{
+		if (Chain::keyed(key, *e.seq)) e.rowMac = Chain::rowMac(key->rowKey, e);
+		e.prevHash = prev;
+		e.hash = Chain::hash(prev, e, key);
+		prev = *e.hash;
+	}
+}
+
 std::vector<Entry> sealedChain(std::size_t n)
 {
 	std::vector<Entry> rows;
@@ -65,9 +90,11 @@ Entry unsealedRow(std::uint64_t id)
 	return e;
 }
 
-Verifier verify(const std::vector<Entry>& sealed, const std::vector<Entry>& unsealed = {})
+Verifier verify(const std::vector<Entry>& sealed, const std::vector<Entry>& unsealed = {},
+                Nexus::Audit::AuditKeyPtr key = nullptr)
 {
 	Verifier v;
+	v.useKey(std::move(key));
 	for (const auto& e : sealed) v.sealed(e);
 	for (const auto& e : unsealed) v.unsealed(e);
 	return v;
@@ -93,6 +120,13 @@ class VerifierTest : public CppUnit::TestFixture
 	CPPUNIT_TEST(testUnsealedTail);
 	CPPUNIT_TEST(testUnsealedRowWithAHash);
 	CPPUNIT_TEST(testSeveralProblemsReportTheFirst);
+	CPPUNIT_TEST(testKeyedChainIsIntact);
+	CPPUNIT_TEST(testKeyedChainRechainedWithSha256);
+	CPPUNIT_TEST(testKeyedChainRechainedWithAnotherKey);
+	CPPUNIT_TEST(testKeyedRowEditedKeepingItsRowMac);
+	CPPUNIT_TEST(testKeyedRowWithoutRowMac);
+	CPPUNIT_TEST(testKeyedFromTheMiddle);
+	CPPUNIT_TEST(testKeyedUnsealedRows);
 	CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -164,7 +198,10 @@ public:
 		CPPUNIT_ASSERT(v.intact());
 		CPPUNIT_ASSERT_EQUAL(std::uint64_t(0), v.headSeq());
 		CPPUNIT_ASSERT_EQUAL(Chain::kGenesis, v.headHash());
-		CPPUNIT_ASSERT_EQUAL(std::string("audit chain intact: 0 sealed rows; 0 unsealed rows\n"), v.summary());
+		CPPUNIT_ASSERT_EQUAL(std::string("audit chain intact: 0 sealed rows; 0 unsealed rows\nnot keyed: the "
+		                                 "keyring has no integrity key, so a database writer could rewrite the "
+		                                 "chain (add one with `nexusctl vault mac-key`)\n"),
+		                     v.summary());
 	}
 
 	void testIntactChain()
@@ -178,7 +215,7 @@ public:
 		CPPUNIT_ASSERT_EQUAL(*rows.back().hash, v.headHash());
 		CPPUNIT_ASSERT_EQUAL("audit chain intact: 10 sealed rows (seq 1..10, head hash " + *rows.back().hash +
 		                         "); 0 unsealed rows\n",
-		                     v.summary());
+		                     v.summary().substr(0, v.summary().find('\n') + 1));
 	}
 
 	void testEditedRowIsNamed()
@@ -294,6 +331,105 @@ public:
 		CPPUNIT_ASSERT_EQUAL(std::size_t(2), v.problems());
 		CPPUNIT_ASSERT_EQUAL(rows[2].id, v.firstProblem()->id);
 		CPPUNIT_ASSERT(contains(v.summary(), "2 problems in 10 sealed and 0 unsealed rows"));
+	}
+
+	void testKeyedChainIsIntact()
+	{
+		auto rows = sealedChain(8);
+		const auto key = testKey();
+		rechain(rows, key.get());
+		const Verifier v = verify(rows, {}, key);
+		CPPUNIT_ASSERT_MESSAGE(v.summary(), v.intact());
+		CPPUNIT_ASSERT_MESSAGE(v.summary(), contains(v.summary(), "keyed from seq 1 on"));
+		CPPUNIT_ASSERT(*rows[0].hash != *sealedChain(8)[0].hash);
+	}
+
+	// What a database writer can do without the key: edit a row and re-chain
+	// everything with plain SHA-256 (the old verifier then said intact).
+	void testKeyedChainRechainedWithSha256()
+	{
+		auto rows = sealedChain(6);
+		rows[2].target = "secret:edited";
+		rechain(rows, nullptr);
+		CPPUNIT_ASSERT_MESSAGE("unkeyed, nothing shows", verify(rows).intact());
+		const Verifier v = verify(rows, {}, testKey());
+		CPPUNIT_ASSERT(!v.intact());
+		CPPUNIT_ASSERT_MESSAGE(v.summary(), contains(v.summary(), "at row 101 (seq 1): no row MAC"));
+	}
+
+	void testKeyedChainRechainedWithAnotherKey()
+	{
+		auto rows = sealedChain(6);
+		const auto other = testKey(1, 'x');
+		rechain(rows, other.get());
+		const Verifier v = verify(rows, {}, testKey());
+		CPPUNIT_ASSERT(!v.intact());
+		CPPUNIT_ASSERT_MESSAGE(v.summary(), contains(v.summary(), "(seq 1): row MAC mismatch"));
+	}
+
+	void testKeyedRowEditedKeepingItsRowMac()
+	{
+		auto rows = sealedChain(6);
+		const auto key = testKey();
+		rechain(rows, key.get());
+		rows[4].principal = "someone else";
+		const Verifier v = verify(rows, {}, key);
+		CPPUNIT_ASSERT(!v.intact());
+		CPPUNIT_ASSERT_MESSAGE(v.summary(), contains(v.summary(), "(seq 5): row MAC mismatch (its content was changed "
+		                                                          "in the database)"));
+	}
+
+	void testKeyedRowWithoutRowMac()
+	{
+		auto rows = sealedChain(4);
+		const auto key = testKey();
+		rechain(rows, key.get());
+		rows[3].rowMac.reset();
+		const Verifier v = verify(rows, {}, key);
+		CPPUNIT_ASSERT(!v.intact());
+		CPPUNIT_ASSERT_MESSAGE(v.summary(), contains(v.summary(), "(seq 4): no row MAC"));
+	}
+
+	// A keyring given its integrity key when the chain was at seq 3: rows 1-3
+	// keep SHA-256, rows from 4 on are keyed; neither may pass as the other.
+	void testKeyedFromTheMiddle()
+	{
+		auto rows = sealedChain(7);
+		const auto key = testKey(4);
+		rechain(rows, key.get());
+		CPPUNIT_ASSERT(!rows[2].rowMac && rows[3].rowMac);
+		CPPUNIT_ASSERT_EQUAL(*sealedChain(7)[2].hash, *rows[2].hash);
+		Verifier v = verify(rows, {}, key);
+		CPPUNIT_ASSERT_MESSAGE(v.summary(), v.intact());
+		auto unkeyedTail = rows;
+		rechain(unkeyedTail, nullptr); // row MACs kept, the chain re-done with SHA-256
+		v = verify(unkeyedTail, {}, key);
+		CPPUNIT_ASSERT(!v.intact());
+		CPPUNIT_ASSERT_MESSAGE(v.summary(), contains(v.summary(), "(seq 4): hash mismatch (keyed chain"));
+		auto keyedEarly = rows;
+		rechain(keyedEarly, testKey(1).get());
+		v = verify(keyedEarly, {}, key);
+		CPPUNIT_ASSERT(!v.intact());
+		CPPUNIT_ASSERT_MESSAGE(v.summary(), contains(v.summary(), "(seq 1): hash mismatch"));
+	}
+
+	void testKeyedUnsealedRows()
+	{
+		const auto key = testKey();
+		Entry good = unsealedRow(300);
+		good.rowMac = Chain::rowMac(key->rowKey, good);
+		CPPUNIT_ASSERT_MESSAGE(verify({}, {good}, key).summary(), verify({}, {good}, key).intact());
+		Entry edited = good;
+		edited.action = "token.revoke";
+		Verifier v = verify({}, {edited}, key);
+		CPPUNIT_ASSERT(!v.intact());
+		CPPUNIT_ASSERT_MESSAGE(v.summary(), contains(v.summary(), "at row 300 (unsealed): row MAC mismatch"));
+		v = verify({}, {unsealedRow(301)}, key);
+		CPPUNIT_ASSERT_MESSAGE(v.summary(), contains(v.summary(), "at row 301 (unsealed): no row MAC"));
+		// The id is not part of the row MAC (unknown before the INSERT).
+		Entry moved = good;
+		moved.id = 999;
+		CPPUNIT_ASSERT_EQUAL(*good.rowMac, Chain::rowMac(key->rowKey, moved));
 	}
 };
 
