@@ -6,8 +6,6 @@ use strict;
 use warnings;
 use NexusTest;
 use Test::More;
-use Digest::SHA qw(sha256_hex);
-use Encode qw(encode);
 use Time::HiRes qw(sleep time);
 
 # --- this file's helpers -----------------------------------------------------
@@ -58,17 +56,6 @@ sub rfc3339 {
     my $zone = $offset == 0 ? 'Z'
       : sprintf('%s%02d:%02d', $offset < 0 ? '-' : '+', int(abs($offset) / 3600), int(abs($offset) % 3600 / 60));
     return sprintf('%04d-%02d-%02dT%02d:%02d:%02d.%03d%s', $t[5] + 1900, $t[4] + 1, @t[3, 2, 1, 0], $ms % 1000, $zone);
-}
-
-# The chain's hash of a row (see src/audit/Chain.h), computed here independently.
-sub chain_hash {
-    my ($row) = @_;
-    my $canonical = '';
-    for my $field ('nexus-audit-v1', @$row{qw(id at request_id principal action target outcome client)}) {
-        my $bytes = encode('UTF-8', "$field");
-        $canonical .= length($bytes) . ":$bytes,";
-    }
-    return sha256_hex($row->{prev_hash} . $canonical);
 }
 
 
@@ -257,15 +244,20 @@ my $mine = audit_log('?target=' . uri_escape($target))->{json};
         return $n == @ids;
     });
     ok $sealed, 'the rows are sealed within seconds';
+    my $keys = audit_keys();
+    ok $keys && $keys->{from} == 1, 'the test keyring has an integrity key, keying the chain from seq 1';
     my $rows = dbh()->selectall_arrayref(
-        "SELECT id, at, request_id, principal, action, target, outcome, client, seq, prev_hash, hash FROM audit_log"
+        "SELECT id, at, request_id, principal, action, target, outcome, client, seq, prev_hash, hash, row_mac FROM audit_log"
           . " WHERE id IN ($in) ORDER BY id", { Slice => {} }, @ids);
     for my $row (@$rows) {
         subtest "row $row->{id}" => sub {
             like $row->{seq} // '', qr/^[1-9]\d*$/, 'seq is set';
             like $row->{hash} // '', qr/^[0-9a-f]{64}$/, 'hash is 64 hex digits';
             like $row->{prev_hash} // '', qr/^[0-9a-f]{64}$/, 'prev_hash is 64 hex digits';
-            is $row->{hash}, chain_hash($row), 'hash = SHA-256(prev_hash || canonical row), recomputed here';
+            is $row->{hash}, audit_chain_hash($row, $keys),
+                'hash = HMAC-SHA-256(chain key, prev_hash || canonical row), recomputed here';
+            isnt $row->{hash}, audit_chain_hash($row, undef), '... not the plain SHA-256 a database writer could make';
+            is $row->{row_mac}, audit_row_mac($row, $keys), 'row_mac = HMAC-SHA-256(row key, content), recomputed here';
             my ($prev) = dbh()->selectrow_array('SELECT hash FROM audit_log WHERE seq = ?', undef, $row->{seq} - 1);
             is $row->{prev_hash}, $prev // '0' x 64, "prev_hash is the hash of seq " . ($row->{seq} - 1);
         };

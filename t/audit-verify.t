@@ -1,6 +1,8 @@
 #!/usr/bin/env perl
 # nexusctl audit verify and seal: the live chain verifies; an edited sealed
-# row and a deleted sealed row are named. The suite shares one database, so
+# row and a deleted sealed row are named; the keyed chain (the keyring's
+# integrity key) stops what a database writer could do to an unkeyed one:
+# re-chain with SHA-256, forge a row, take rows out and have them re-chained. The suite shares one database, so
 # every change made here is undone (also when a test dies half-way).
 use strict;
 use warnings;
@@ -10,7 +12,7 @@ use Test::More;
 my $nexusctl = built('nexusctl');
 
 my $dbh = dbh();
-my @COLUMNS = qw(id at request_id principal action target outcome client seq prev_hash hash);
+my @COLUMNS = qw(id at request_id principal action target outcome client seq prev_hash hash row_mac);
 my @undo;    # code refs that put the table back, newest first
 END { $_->() for @undo }
 
@@ -67,8 +69,8 @@ ok defined $head && $head >= 3, "the chain has at least 3 sealed rows (head seq 
 
     my ($rc, $out) = nexusctl('audit', 'verify');
     is $rc, 1, 'verify after editing its target: exit 1';
-    like $out, qr/^audit chain broken at row $row->{id} \(seq $row->{seq}\): hash mismatch$/m, '... naming the row'
-        or diag $out;
+    like $out, qr/^audit chain broken at row $row->{id} \(seq $row->{seq}\): row MAC mismatch \(its content was changed in the database\)$/m,
+        '... naming the row: its row MAC does not match' or diag $out;
     like $out, qr/^1 problem in \d+ sealed/m, '... and only that row';
 
     (shift @undo)->();
@@ -113,6 +115,12 @@ ok defined $head && $head >= 3, "the chain has at least 3 sealed rows (head seq 
 
 # --- a head recorded outside the database ---------------------------------------------
 
+sub slurp_log {
+    open my $fh, '<', stack_env('NEXUS_LOG') or return '';
+    local $/;
+    return <$fh>;
+}
+
 # The last "audit chain head: seq N hash H" line of the pool log.
 sub logged_head {
     open my $fh, '<', stack_env('NEXUS_LOG') or return;
@@ -143,7 +151,8 @@ sub logged_head {
     is $rc, 2, 'a --head that is not SEQ:HASH: exit 2';
 
     # Taking the last row out of the chain, editing it and letting the
-    # sealer chain it again passes a plain verify, not one with the head.
+    # sealer chain it again (the old, unkeyed chain then verified): the
+    # sealer sees its head go back and the row MAC fail, and leaves it.
     my $row = row_by_seq($seq);
     $dbh->do('UPDATE audit_log SET seq = NULL, prev_hash = NULL, hash = NULL, target = ? WHERE id = ?', undef,
         'agent:someone-else', $row->{id});
@@ -151,15 +160,78 @@ sub logged_head {
         $dbh->do('UPDATE audit_log SET seq = ?, prev_hash = ?, hash = ?, target = ? WHERE id = ?', undef,
             @$row{qw(seq prev_hash hash target id)});
     };
-    ok wait_until(15, sub { my $r = row_by_seq($seq); $r && $r->{id} == $row->{id} }), 'the sealer chains the edited row again';
+    ok wait_until(10, sub { slurp_log() =~ /audit sealer: (?:the audit chain's head went back|not chaining row $row->{id}: its row MAC does not match)/ }),
+        'the sealer logs that it will not chain it';
+    sleep 2;    # several seal intervals
+    my ($still) = $dbh->selectrow_array('SELECT seq IS NULL FROM audit_log WHERE id = ?', undef, $row->{id});
+    ok $still, '... and leaves it unsealed';
     ($rc, $out) = nexusctl('audit', 'verify');
-    is $rc, 0, 'a plain verify cannot tell' or diag $out;
+    is $rc, 1, 'a plain verify: exit 1';
+    like $out, qr/^audit chain broken at row $row->{id} \(unsealed\): row MAC mismatch/m, '... naming the edited row'
+        or diag $out;
     ($rc, $out) = nexusctl('audit', 'verify', '--head', "$seq:$hash");
     is $rc, 1, 'verify --head with the head logged before: exit 1';
-    like $out, qr/\(seq $seq\): not the recorded head/, '... naming the rewritten row' or diag $out;
     (shift @undo)->();
     ($rc, $out) = nexusctl('audit', 'verify', '--head', "$seq:$hash");
     is $rc, 0, 'restored: exit 0' or diag $out;
+}
+
+# --- what the key stops ----------------------------------------------------------------
+
+{
+    issue_token($slug);
+    my $top = seal_now();
+    my $keys = audit_keys();
+    ok $keys, 'the test keyring has an integrity key';
+
+    # Re-chaining with plain SHA-256 (what a database writer can compute).
+    my $row = row_by_seq($top);
+    my $sha = audit_chain_hash($row, undef);
+    $dbh->do('UPDATE audit_log SET hash = ? WHERE id = ?', undef, $sha, $row->{id});
+    unshift @undo, sub { $dbh->do('UPDATE audit_log SET hash = ? WHERE id = ?', undef, $row->{hash}, $row->{id}) };
+    my ($rc, $out) = nexusctl('audit', 'verify');
+    is $rc, 1, 'the last row re-hashed with plain SHA-256: exit 1';
+    like $out, qr/^audit chain broken at row $row->{id} \(seq $top\): hash mismatch \(keyed chain/m,
+        '... a hash mismatch of the keyed chain' or diag $out;
+    (shift @undo)->();
+
+    # A row written straight into the table (a forged entry) has no row MAC.
+    $dbh->do("INSERT INTO audit_log (at, request_id, principal, action, target, outcome, client)"
+          . " VALUES (UTC_TIMESTAMP(3) - INTERVAL 2 SECOND, 'forged', 'admin', 'token.revoke', ?, 'ok', '127.0.0.1')",
+        undef, "agent:$slug");
+    my $forged = $dbh->last_insert_id(undef, undef, 'audit_log', 'id');
+    unshift @undo, sub { $dbh->do('DELETE FROM audit_log WHERE id = ?', undef, $forged) };
+    ($rc, $out) = nexusctl('audit', 'seal');
+    is $rc, 1, 'nexusctl audit seal refuses the forged row: exit 1';
+    like $out, qr/not chaining row $forged: it has no row MAC/, '... naming it' or diag $out;
+    my ($unsealed) = $dbh->selectrow_array('SELECT seq IS NULL FROM audit_log WHERE id = ?', undef, $forged);
+    ok $unsealed, '... which stays unsealed';
+    ok wait_until(10, sub { slurp_log() =~ /audit sealer: not chaining row $forged: it has no row MAC/ }),
+        'the workers\' sealer refuses it too, and logs it';
+    ($rc, $out) = nexusctl('audit', 'verify');
+    is $rc, 1, 'verify: exit 1';
+    like $out, qr/^audit chain broken at row $forged \(unsealed\): no row MAC/m, '... naming the forged row' or diag $out;
+    (shift @undo)->();
+
+    # With another keyring's integrity key nothing verifies.
+    my $other = stack_env('NEXUS_RUN_DIR') . '/other.keyring';
+    unlink $other;
+    my ($irc, $iout) = nexusctl('vault', 'init', '--keyring', $other);
+    is $irc, 0, 'another keyring' or diag $iout;
+    {
+        local $ENV{NEXUS_VAULT_KEYRING_FILE} = $other;
+        my $nx = built('nexusctl');
+        local $ENV{NEXUS_DB_SOCKET} = stack_env('NEXUS_DB_SOCKET');
+        local $ENV{NEXUS_DB_PASSWORD} = db_password();
+        local $ENV{NEXUS_CONFIG} = top_dir() . '/conf/app.properties';
+        my $o = `"$nx" audit verify 2>&1`;
+        is $? >> 8, 1, 'verify with another keyring: exit 1';
+        like $o, qr/^audit chain broken at row \d+ \(seq 1\): row MAC mismatch/m, '... from the first row on' or diag $o;
+    }
+    unlink $other;
+    ($rc, $out) = nexusctl('audit', 'verify');
+    is $rc, 0, 'everything restored: exit 0' or diag $out;
+    like $out, qr/^keyed from seq 1 on/m, '... and the chain is keyed' or diag $out;
 }
 
 # --- an unreachable database -------------------------------------------------------------

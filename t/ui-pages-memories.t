@@ -326,7 +326,7 @@ subtest 'the chain: the head always, the whole chain on request' => sub {
     $r = api(GET => '/admin/audit-log?target=secret:forged&verify=1', %as_admin);
     like $r->{body}, qr{<dd id="page-check" class="bad">1 of 1 sealed rows do not match their hash</dd>}, 'an edited row fails the page check';
     like $r->{body}, qr{\Q$sealed->{seq}\E <span class="badge bad" title="stored hash does not match">hash!</span>}, '... marked on its row';
-    like $r->{body}, qr{<dd id="chain-status" class="bad"><span class="badge bad">broken</span> The chain does not verify: \d+ problems?, the first at row $sealed->{id} \(seq $sealed->{seq}\): hash mismatch},
+    like $r->{body}, qr{<dd id="chain-status" class="bad"><span class="badge bad">broken</span> The chain does not verify: \d+ problems?, the first at row $sealed->{id} \(seq $sealed->{seq}\): row MAC mismatch},
         '... and the whole chain does not verify';
     (pop @undo)->();
     $r = api(GET => "$q&verify=1", %as_admin);

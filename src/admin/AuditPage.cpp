@@ -51,28 +51,32 @@ std::string outcomeBadge(const std::string& outcome)
 }
 
 /// Whether a sealed row's stored hash is the hash of its content and its
-/// stored prev_hash (the part of the chain one row can show on its own).
-bool rowHashMatches(const Entry& e)
+/// stored prev_hash (the part of the chain one row can show on its own),
+/// and, keyed, whether its row MAC matches its content.
+bool rowHashMatches(const Entry& e, const Audit::AuditKey* key)
 {
-	return e.prevHash && e.hash && Audit::Chain::hash(*e.prevHash, e) == *e.hash;
+	if (!e.prevHash || !e.hash || Audit::Chain::hash(*e.prevHash, e, key) != *e.hash) return false;
+	return !Audit::Chain::keyed(key, e.seq.value_or(0)) ||
+	       (e.rowMac && *e.rowMac == Audit::Chain::rowMac(key->rowKey, e));
 }
 
-std::string seqCell(const Entry& e)
+std::string seqCell(const Entry& e, const Audit::AuditKey* key)
 {
 	if (!e.seq) return "<span class=\"muted\" title=\"the sealer chains it within seconds\">pending</span>";
 	const std::string seq = std::to_string(*e.seq);
-	if (!rowHashMatches(e)) return seq + " <span class=\"badge bad\" title=\"stored hash does not match\">hash!</span>";
+	if (!rowHashMatches(e, key))
+		return seq + " <span class=\"badge bad\" title=\"stored hash does not match\">hash!</span>";
 	return "<span title=\"hash " + escape(e.hash.value_or("")) + " matches the row\">" + seq + "</span>";
 }
 
-std::string row(const Entry& e)
+std::string row(const Entry& e, const Audit::AuditKey* key)
 {
 	const std::string shortId = e.requestId.size() > 12 ? e.requestId.substr(0, 12) + "…" : e.requestId;
 	return "<tr id=\"audit-" + std::to_string(e.id) + "\" class=\"outcome-" + escape(e.outcome) + "\"><td>" +
 	       Ui::when(Time::sqlToRfc3339(e.at)) + "</td><td>" + filterLink("actor", e.principal) + "</td><td>" +
 	       filterLink("action", e.action) + "</td><td>" + filterLink("target", e.target) + "</td><td>" +
 	       outcomeBadge(e.outcome) + "</td><td>" + escape(e.client) + "</td><td><code title=\"" + escape(e.requestId) +
-	       "\">" + escape(shortId) + "</code></td><td class=\"num\">" + seqCell(e) + "</td></tr>\n";
+	       "\">" + escape(shortId) + "</code></td><td class=\"num\">" + seqCell(e, key) + "</td></tr>\n";
 }
 
 /// The GET form that reloads this view with ?verify=1.
@@ -106,14 +110,14 @@ std::string verification(const Audit::Verifier& v)
 /// The chain's state: the sealed head, the rows waiting, the check of this
 /// page's rows, and the whole-log verification (when run) or its button.
 std::string chainPanel(const Request& request, const std::vector<Entry>& rows, const StatusStore::AuditHead& head,
-                       const std::optional<Audit::Verifier>& verified)
+                       const std::optional<Audit::Verifier>& verified, const Audit::AuditKey* key)
 {
 	std::size_t sealed = 0, mismatched = 0;
 	for (const auto& e : rows)
 		if (e.seq)
 		{
 			++sealed;
-			if (!rowHashMatches(e)) ++mismatched;
+			if (!rowHashMatches(e, key)) ++mismatched;
 		}
 	std::string html = "<section class=\"panel\" id=\"audit-chain\">\n<h2>Hash chain</h2>\n<dl class=\"facts\">\n";
 	html += "<dt>Sealed head</dt><dd>" +
@@ -122,10 +126,20 @@ std::string chainPanel(const Request& request, const std::vector<Entry>& rows, c
 	                  : std::string("nothing sealed yet")) +
 	        "</dd>\n";
 	html += "<dt>Waiting for the sealer</dt><dd>" + rowCount(head.unsealed) + "</dd>\n";
-	html += "<dt>This page</dt><dd id=\"page-check\" class=\"" + std::string(mismatched ? "bad" : "ok") + "\">" +
+	html += "<dt>This page</dt><dd id=\"page-check\" class=\"" +
+	        std::string(mismatched ? "bad"
+	                    : sealed   ? "ok"
+	                               : "muted") +
+	        "\">" +
 	        (mismatched
 	             ? std::to_string(mismatched) + " of " + std::to_string(sealed) + " sealed rows do not match their hash"
-	             : std::to_string(sealed) + " sealed rows match their hashes") +
+	         : sealed ? std::to_string(sealed) + " sealed rows match their hashes"
+	                  : std::string("no sealed rows on this page yet")) +
+	        "</dd>\n<dt>Keyed</dt><dd id=\"chain-keyed\" class=\"" + std::string(key ? "ok" : "warn") + "\">" +
+	        (key ? "from seq " + std::to_string(key->keyedFrom) +
+	                   " on: rows and links are authenticated with the keyring's integrity key"
+	             : std::string("no: the keyring has no integrity key, so a database writer could rewrite the "
+	                           "chain (nexusctl vault mac-key)")) +
 	        "</dd>\n<dt>Whole chain</dt>";
 	if (verified)
 		html += verification(*verified);
@@ -142,13 +156,13 @@ std::string chainPanel(const Request& request, const std::vector<Entry>& rows, c
 
 Http::Response auditPage(const Http::Request& request, const Auth::Principal& principal, std::vector<Entry> rows,
                          const Http::Page& page, const StatusStore::AuditHead& head,
-                         const std::optional<Audit::Verifier>& verified)
+                         const std::optional<Audit::Verifier>& verified, const Audit::AuditKey* key)
 {
 	const bool more = page.trim(rows);
 	std::string body = "<p class=\"muted\">Token changes, every change to the vault, profiles, knowledge and "
 	                   "assignments, every secret read and reveal, refused sign-ins: newest first. Filters match "
 	                   "exactly; click a principal, action or target to see only those.</p>\n";
-	body += chainPanel(request, rows, head, verified);
+	body += chainPanel(request, rows, head, verified, key);
 	body += Ui::filterForm(request, kPath,
 	                       {filter("actor", "Principal", "user:alice"), filter("action", "Action", "secret.reveal"),
 	                        filter("target", "Target", "secret:42"), filter("since", "Since", "2026-12-01T00:00:00Z"),
@@ -160,7 +174,7 @@ Http::Response auditPage(const Http::Request& request, const Auth::Principal& pr
 		body += "<table id=\"audit-log\">\n<thead><tr><th>time</th><th>principal</th><th>action</th><th>target</th>"
 		        "<th>outcome</th><th>client</th><th>request id</th><th class=\"num\">seq</th></tr></thead>\n"
 		        "<tbody>\n";
-		for (const auto& e : rows) body += row(e);
+		for (const auto& e : rows) body += row(e, key);
 		body += "</tbody>\n</table>\n";
 	}
 	body += Ui::pager(request, more ? page.nextUrl(request, std::to_string(rows.back().id)) : std::string());

@@ -29,10 +29,11 @@ namespace Admin {
 /// against its own hash. verified, when given, is a walk of the whole log
 /// (Verifier::verifyDatabase, which reads every row: the page runs it only
 /// when asked, with ?verify=1, and otherwise offers a button for it).
-/// rows: what the store fetched for page (limit + 1 when more exist).
+/// rows: what the store fetched for page (limit + 1 when more exist); key:
+/// the audit log's key (nullptr: unkeyed), with which rows are checked.
 Http::Response auditPage(const Http::Request& request, const Auth::Principal& principal, std::vector<Audit::Entry> rows,
                          const Http::Page& page, const StatusStore::AuditHead& head,
-                         const std::optional<Audit::Verifier>& verified);
+                         const std::optional<Audit::Verifier>& verified, const Audit::AuditKey* key);
 
 } // namespace Admin
 } // namespace Nexus

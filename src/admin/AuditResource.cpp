@@ -82,12 +82,12 @@ Response listAuditLog(const Request& request, const Auth::Principal& principal, 
 	auto rows = AuditStore::list(filter, page.fetch(), page.afterId());
 	if (Http::Html::wanted(request))
 	{
+		const Audit::AuditKeyPtr key = Vault::AuditKeys::current(settings.vaultKeyringFile);
 		std::optional<Audit::Verifier> verified;
 		if (request.query("verify") == "1")
 			verified = Audit::Verifier::verifyDatabase(
-			    Audit::Verifier::forSettings(settings.auditSealDelayMs, settings.auditSealIntervalMs,
-			                                 Vault::AuditKeys::current(settings.vaultKeyringFile)));
-		return auditPage(request, principal, std::move(rows), page, StatusStore::auditHead(), verified);
+			    Audit::Verifier::forSettings(settings.auditSealDelayMs, settings.auditSealIntervalMs, key));
+		return auditPage(request, principal, std::move(rows), page, StatusStore::auditHead(), verified, key.get());
 	}
 	return page.respond(std::move(rows), request, toJson, [](const Entry& e) { return std::to_string(e.id); });
 }

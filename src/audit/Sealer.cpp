@@ -38,10 +38,10 @@ void checkHead(std::uint64_t seq, const std::string& hash, const AuditKey* key, 
 {
 	if (memory && memory->head &&
 	    (seq < memory->head->first || (seq == memory->head->first && hash != memory->head->second)))
-		throw Sealer::ChainRegressed(
-		    "the audit chain's head went back: it was seq " + std::to_string(memory->head->first) + " hash " +
-		    memory->head->second + " and is now seq " + std::to_string(seq) + " hash " + hash +
-		    " (rows were cut or changed in the database); not sealing until the pool is restarted");
+		throw Sealer::ChainRegressed("the audit chain's head went back: it was seq " +
+		                             std::to_string(memory->head->first) + " hash " + memory->head->second +
+		                             " and is now seq " + std::to_string(seq) + " hash " + hash +
+		                             " (rows were cut or changed in the database); not sealing while it is behind");
 	if (key && seq + 1 < key->keyedFrom)
 		throw Sealer::ChainRegressed("the audit chain ends at seq " + std::to_string(seq) +
 		                             ", but the keyring keys it from seq " + std::to_string(key->keyedFrom) +

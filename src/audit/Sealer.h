@@ -37,8 +37,8 @@ namespace Audit {
 /// Sealer remembers the head it last saw: should the database's head ever
 /// be behind it (rows cut from the chain's end, maybe to be re-chained),
 /// or behind the seq the keyring keys the chain from, the pass throws
-/// ChainRegressed and sealing stops until the pool is restarted (after a
-/// backup is restored, restart it).
+/// ChainRegressed, and nothing is sealed while it stays behind (after a
+/// backup is restored, restart the pool: a new sealer remembers nothing).
 ///
 /// Every worker runs one Sealer thread; the lock makes all but one of them
 /// skip their pass. Should two sealers still meet (a cluster, where named

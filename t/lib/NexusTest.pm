@@ -21,7 +21,8 @@ use Test::More;
 
 our @EXPORT = qw(api api_patient admin_token base_url new_agent issue_token unique_slug dbh stack_env
   devstack json_of wait_until master_pid worker_pids top_dir error_is epoch_of listed_agent next_link
-  nexusctl db_password uri_escape kill_worker built session_cookie new_session);
+  nexusctl db_password uri_escape kill_worker built session_cookie new_session audit_keys audit_chain_hash
+  audit_row_mac);
 
 my $TOP = File::Spec->rel2abs(File::Spec->catdir(dirname(__FILE__), '..', '..'));
 my $OWN_STACK;
@@ -262,6 +263,48 @@ sub built {
     local $Test::Builder::Level = $Test::Builder::Level + 1;
     fail("$name is built");
     die "$path is not built (make build, or point NEXUS_BUILD at the build to test)\n";
+}
+
+# The audit log's keys from the test stack's keyring (or FILE), made here as
+# src/vault/AuditKeys.cpp makes them: { row, chain, from }, or undef when the
+# keyring has no integrity key.
+sub audit_keys {
+    my ($file) = @_;
+    require MIME::Base64;
+    require Digest::SHA;
+    $file //= stack_env('NEXUS_RUN_DIR') . '/vault.keyring';
+    open my $fh, '<', $file or die "$file: $!";
+    my %line = map { /^\s*([\w.]+)\s*=\s*(\S+)\s*$/ ? ($1 => $2) : () } <$fh>;
+    return undef unless defined $line{mac};
+    my $mac = MIME::Base64::decode_base64($line{mac});
+    return {
+        row   => Digest::SHA::hmac_sha256('nexus-audit-row-v1', $mac),
+        chain => Digest::SHA::hmac_sha256('nexus-audit-chain-v1', $mac),
+        from  => $line{'mac.audit_from'},
+    };
+}
+
+sub _netstrings {
+    require Encode;
+    return join '', map { my $b = Encode::encode('UTF-8', "$_"); length($b) . ":$b," } @_;
+}
+
+# A sealed row's hash as src/audit/Chain.h defines it: plain SHA-256, or
+# HMAC under $keys->{chain} from seq $keys->{from} on ($keys: audit_keys()).
+sub audit_chain_hash {
+    my ($row, $keys) = @_;
+    require Digest::SHA;
+    my $data = $row->{prev_hash} . _netstrings('nexus-audit-v1', @$row{qw(id at request_id principal action target outcome client)});
+    return $keys && $row->{seq} >= $keys->{from} ? Digest::SHA::hmac_sha256_hex($data, $keys->{chain})
+                                                 : Digest::SHA::sha256_hex($data);
+}
+
+# A row's row MAC (src/audit/Chain.h): its content without the id.
+sub audit_row_mac {
+    my ($row, $keys) = @_;
+    require Digest::SHA;
+    return Digest::SHA::hmac_sha256_hex(
+        _netstrings('nexus-audit-row-v1', @$row{qw(at request_id principal action target outcome client)}), $keys->{row});
 }
 
 # nexusctl(ARGS...) against the test stack (its database, keyring and SQL);
