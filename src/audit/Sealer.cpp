@@ -191,8 +191,12 @@ void Sealer::run()
 			if (pass.sealed > 0)
 				log().information("audit chain head: seq %s hash %s (%s rows sealed)", std::to_string(pass.headSeq),
 				                  pass.headHash, std::to_string(pass.sealed));
-			if (failing) log().information("audit sealer: sealing again");
-			failing = false;
+			// A pass that did not get the lock proves nothing either way.
+			if (pass.locked)
+			{
+				if (failing) log().information("audit sealer: sealing again");
+				failing = false;
+			}
 		}
 		catch (const ChainRegressed& e)
 		{

@@ -58,6 +58,13 @@ void Verifier::useKey(AuditKeyPtr key)
 
 void Verifier::finish()
 {
+	if (_key && _headSeq + 1 < _key->keyedFrom)
+	{
+		Entry none;
+		none.seq = _key->keyedFrom;
+		report(none, "the keyring keys the chain from seq " + std::to_string(_key->keyedFrom) +
+		                 ", but it ends at seq " + std::to_string(_headSeq) + ": rows were cut from its end");
+	}
 	if (_recordedHead && !_recordedHeadSeen)
 	{
 		Entry none;

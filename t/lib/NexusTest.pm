@@ -62,6 +62,13 @@ sub _load_stack {
 sub own_stack {
     my ($prefix, %env) = @_;
     my $dir = tempdir("$prefix-XXXXXX", TMPDIR => 1, CLEANUP => 0);
+    # -keyring => TEXT: the stack's vault keyring file (else vault init makes one).
+    if (defined(my $keyring = delete $env{-keyring})) {
+        open my $fh, '>', "$dir/vault.keyring" or die "$dir/vault.keyring: $!";
+        chmod 0600, "$dir/vault.keyring";
+        print $fh $keyring;
+        close $fh;
+    }
     test_settings();
     $ENV{$_} = $env{$_} for keys %env;
     $ENV{NEXUS_PORT} = _free_port();

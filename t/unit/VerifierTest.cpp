@@ -406,6 +406,13 @@ public:
 		v = verify(unkeyedTail, {}, key);
 		CPPUNIT_ASSERT(!v.intact());
 		CPPUNIT_ASSERT_MESSAGE(v.summary(), contains(v.summary(), "(seq 4): hash mismatch (keyed chain"));
+		auto cut = rows;
+		cut.resize(2); // seq 3.. deleted: the keyring says seq 4 was keyed
+		v = verify(cut, {}, key);
+		v.finish();
+		CPPUNIT_ASSERT(!v.intact());
+		CPPUNIT_ASSERT_MESSAGE(v.summary(), contains(v.summary(), "the keyring keys the chain from seq 4, but it ends "
+		                                                          "at seq 2: rows were cut from its end"));
 		auto keyedEarly = rows;
 		rechain(keyedEarly, testKey(1).get());
 		v = verify(keyedEarly, {}, key);
