@@ -58,8 +58,9 @@ struct SsoSettings
 	std::string providerName;
 	std::string scopes;
 	/// Who may sign in (empty lists: anyone the provider authenticates) and
-	/// who is an admin; a user is named by sub, preferred_username or a
-	/// verified email, a group as the groups claim lists it.
+	/// who is an admin; a user is named by sub or a verified email (never
+	/// preferred_username: not stable, not unique), a group as the groups
+	/// claim lists it.
 	std::vector<std::string> allowedUsers;
 	std::vector<std::string> allowedGroups;
 	std::vector<std::string> adminUsers;

@@ -15,10 +15,12 @@ bool holds(const std::vector<std::string>& list, const std::string& name)
 	return !name.empty() && std::find(list.begin(), list.end(), name) != list.end();
 }
 
+// Only sub (stable and unique at the issuer) and a verified email: OIDC Core
+// says preferred_username is neither, and a user who may rename themselves at
+// the provider would otherwise pick a name on an admin list.
 bool namesUser(const std::vector<std::string>& users, const Oidc::Claims& claims)
 {
-	return holds(users, claims.subject) || holds(users, claims.preferredUsername) ||
-	       (claims.emailVerified && holds(users, claims.email));
+	return holds(users, claims.subject) || (claims.emailVerified && holds(users, claims.email));
 }
 
 bool namesGroup(const std::vector<std::string>& groups, const Oidc::Claims& claims)

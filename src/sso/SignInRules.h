@@ -13,9 +13,10 @@ struct Claims;
 namespace Sso {
 
 /// Who may sign in and with which role, from the sso.* lists. A user is
-/// named in a list by their sub, their preferred_username or, when the
-/// provider says it is verified, their email; a group by a name of the
-/// groups claim. Names compare exactly (case matters).
+/// named in a list by their sub or, when the provider says it is verified,
+/// their email; never by preferred_username, which OIDC does not promise to
+/// be stable or unique. A group by a name of the groups claim. Names compare
+/// exactly (case matters).
 class SignInRules
 {
 public:

@@ -1,5 +1,6 @@
 // SignInRules: who may sign in (empty lists: anyone) and who is an admin,
-// by sub, preferred_username, a verified email, or a group.
+// by sub, a verified email, or a group; never by preferred_username (OIDC
+// does not promise it is stable or unique, so a renamed user could match).
 #include "sso/SignInRules.h"
 #include "config/Settings.h"
 #include "oidc/IdTokenVerifier.h"
@@ -43,6 +44,7 @@ class SignInRulesTest : public CppUnit::TestFixture
 	CPPUNIT_TEST(testAdminsByGroupOrUser);
 	CPPUNIT_TEST(testAllowListsRefuseOthers);
 	CPPUNIT_TEST(testUnverifiedEmailNamesNobody);
+	CPPUNIT_TEST(testPreferredUsernameNamesNobody);
 	CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -59,8 +61,6 @@ public:
 		s.sso.adminGroups = {"nexus-admins"};
 		CPPUNIT_ASSERT(SignInRules::roleOf(s.sso, alice()) == Principal::Role::Admin);
 		CPPUNIT_ASSERT(SignInRules::roleOf(s.sso, bob()) == Principal::Role::Viewer);
-		s.sso.adminUsers = {"bob"};
-		CPPUNIT_ASSERT(SignInRules::roleOf(s.sso, bob()) == Principal::Role::Admin);
 		s.sso.adminUsers = {"4d19f3e8-bob"};
 		CPPUNIT_ASSERT(SignInRules::roleOf(s.sso, bob()) == Principal::Role::Admin);
 		s.sso.adminGroups = {"Nexus-Admins"}; // names compare exactly
@@ -70,7 +70,7 @@ public:
 	void testAllowListsRefuseOthers()
 	{
 		Settings s;
-		s.sso.allowedUsers = {"alice"};
+		s.sso.allowedUsers = {"b7e0c6a2-alice"};
 		CPPUNIT_ASSERT(SignInRules::roleOf(s.sso, alice()));
 		CPPUNIT_ASSERT(!SignInRules::roleOf(s.sso, bob()));
 		s.sso.allowedGroups = {"staff"};
@@ -79,7 +79,7 @@ public:
 		s.sso.allowedGroups = {"nexus-admins"};
 		CPPUNIT_ASSERT(!SignInRules::roleOf(s.sso, bob()));
 		// An admin list does not let anyone in past the allow lists.
-		s.sso.adminUsers = {"bob"};
+		s.sso.adminUsers = {"4d19f3e8-bob"};
 		CPPUNIT_ASSERT(!SignInRules::roleOf(s.sso, bob()));
 	}
 
@@ -91,6 +91,26 @@ public:
 		Claims verified = bob();
 		verified.emailVerified = true;
 		CPPUNIT_ASSERT(SignInRules::roleOf(s.sso, verified));
+	}
+
+	void testPreferredUsernameNamesNobody()
+	{
+		// Bob renames himself "alice" at the provider: he gets neither her
+		// place on the allow list nor her admin role.
+		Claims renamed = bob();
+		renamed.preferredUsername = "alice";
+		Settings s;
+		s.sso.allowedUsers = {"alice"};
+		CPPUNIT_ASSERT(!SignInRules::roleOf(s.sso, renamed));
+		CPPUNIT_ASSERT(!SignInRules::roleOf(s.sso, alice()));
+		s.sso.allowedUsers.clear();
+		s.sso.adminUsers = {"alice"};
+		CPPUNIT_ASSERT(SignInRules::roleOf(s.sso, renamed) == Principal::Role::Viewer);
+		CPPUNIT_ASSERT(SignInRules::roleOf(s.sso, alice()) == Principal::Role::Viewer);
+		// A verified email or the sub still names her.
+		s.sso.adminUsers = {"alice@nexus.example"};
+		CPPUNIT_ASSERT(SignInRules::roleOf(s.sso, alice()) == Principal::Role::Admin);
+		CPPUNIT_ASSERT(SignInRules::roleOf(s.sso, renamed) == Principal::Role::Viewer);
 	}
 };
 
