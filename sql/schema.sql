@@ -72,6 +72,7 @@ CREATE TABLE secrets (
   version    INT UNSIGNED NOT NULL COMMENT 'the current version',
   created_at DATETIME(3) NOT NULL,
   updated_at DATETIME(3) NOT NULL,
+  mac        CHAR(64) CHARACTER SET ascii COLLATE ascii_bin NULL COMMENT 'keyed MAC of version and allowed profiles (src/vault/SecretMac.h)',
   UNIQUE KEY secrets_scope_name (scope, name)
 ) ENGINE=InnoDB;
 
@@ -246,4 +247,4 @@ CREATE TABLE sso_users (
   last_sign_in_at DATETIME(3) NOT NULL
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
-INSERT INTO schema_version (version, applied_at) VALUES (10, UTC_TIMESTAMP(3));
+INSERT INTO schema_version (version, applied_at) VALUES (11, UTC_TIMESTAMP(3));

@@ -3,7 +3,8 @@
 # (its audit chain plain SHA-256) gets one, and the chain is keyed from the
 # row after its head on, while the pool runs: older rows keep verifying as
 # they were, newer ones carry row MACs and keyed links, and cutting rows
-# from the chain's end below that seq is reported.
+# from the chain's end below that seq is reported. The secrets written
+# before it have no MAC and read; mac-key stamps them (src/vault/SecretMac.h).
 use strict;
 use warnings;
 use Test::More;
@@ -43,6 +44,13 @@ sub rows_by_seq {
 
 my $slug = new_agent(slug => unique_slug('mackey'));
 issue_token($slug) for 1 .. 3;
+my $admin = admin_token();
+my $secret = api(POST => '/api/vault/secrets', token => $admin,
+    json => { scope => 'mackey', name => 'before', value => 'value-before', allowed_profiles => ['p1', 'p0'] });
+is $secret->{status}, 201, 'a secret written without an integrity key' or diag $secret->{body};
+my $secret_id = $secret->{json}{id};
+is $dbh->selectrow_array('SELECT mac FROM secrets WHERE id = ?', undef, $secret_id), undef, '... has no MAC';
+is api(GET => "/api/vault/secrets/$secret_id", token => $admin)->{json}{value}, 'value-before', '... and reads';
 my $before = seal_head();
 ok $before && $before >= 3, "an unkeyed chain of $before rows";
 {
@@ -62,8 +70,16 @@ ok $before && $before >= 3, "an unkeyed chain of $before rows";
     like $out, qr/the audit chain is keyed from seq $from\b/, "... keyed from seq $from, the row after the head";
     like $out, qr/waiting \d+ s for the workers/, '... after the workers have the key';
     is sprintf('%o', (stat $keyring)[2] & 07777), '600', 'the keyring is still 0600';
+    like $out, qr/authenticated 1 secrets/, '... and stamps the secret written before';
     my $keys = audit_keys($keyring);
     ok $keys, 'the keyring now has an integrity key';
+    my $row = $dbh->selectrow_hashref('SELECT id, scope, name, version, mac FROM secrets WHERE id = ?', undef, $secret_id);
+    is $row->{mac}, secret_mac({ %$row, profiles => [qw(p0 p1)] }, $keys), 'the secret carries its MAC';
+    is api(GET => "/api/vault/secrets/$secret_id", token => $admin)->{json}{value}, 'value-before', '... and reads';
+    $dbh->do('UPDATE secrets SET mac = NULL WHERE id = ?', undef, $secret_id);
+    is api(GET => "/api/vault/secrets/$secret_id", token => $admin)->{status}, 500,
+        'with the key in place a MAC nulled afterwards is refused';
+    $dbh->do('UPDATE secrets SET mac = ? WHERE id = ?', undef, $row->{mac}, $secret_id);
     is $keys->{from}, $from, "... mac.audit_from = $from";
     ($rc, $out) = nexusctl('vault', 'mac-key');
     is $rc, 0, 'a second mac-key: exit 0';

@@ -92,4 +92,30 @@ sub tables_of {
 cmp_ok(scalar keys %{ tables_of('nexus') }, '>=', 9, 'schema.sql makes every table');
 is_deeply(tables_of($old), tables_of('nexus'), 'the upgraded database has exactly the tables of schema.sql');
 
+# Migration 11 adds secrets.mac: the secrets that exist then are stamped
+# under the keyring's integrity key, once, by the migrate that adds it.
+my $v10 = "nexus_v10_$$";
+superuser("CREATE DATABASE $v10; GRANT ALL PRIVILEGES ON $v10.* TO 'nexus'\@'localhost'");
+END { eval { superuser("DROP DATABASE IF EXISTS $v10") } }
+system("mariadb --socket=$sock -u $me $v10 < " . top_dir() . '/t/fixtures/schema-v1.sql') == 0 or die "cannot load v1\n";
+my $upto10 = tempdir(CLEANUP => 1);
+mkdir "$upto10/migrations";
+copy(top_dir() . '/sql/schema.sql', "$upto10/schema.sql") or die;
+for my $m (glob(top_dir() . '/sql/migrations/*.sql')) {
+    my ($n) = $m =~ m{/(\d{4})-[^/]+$};
+    copy($m, "$upto10/migrations/") or die if $n <= 10;
+}
+($rc, $out) = nexusctl_on($v10, '--sql-dir', $upto10, 'migrate');
+is($rc, 0, 'a database migrated to version 10') or diag($out);
+$dbh->do("INSERT INTO $v10.secrets (id, scope, name, version, created_at, updated_at) VALUES (5, 'ops', 'db/pw', 2, NOW(3), NOW(3))");
+$dbh->do("INSERT INTO $v10.secret_profiles (secret_id, profile_name) VALUES (5, 'deploy')");
+($rc, $out) = nexusctl_on($v10, '--sql-dir', top_dir() . '/sql', 'migrate');
+is($rc, 0, 'migrates to 11 and on') or diag($out);
+like($out, qr/authenticated 1 existing secrets/, '... and stamps the secret that was there');
+my ($mac) = $dbh->selectrow_array("SELECT mac FROM $v10.secrets WHERE id = 5");
+is($mac, secret_mac({ id => 5, scope => 'ops', name => 'db/pw', version => 2, profiles => ['deploy'] }, audit_keys()),
+    '... with the MAC SecretMac.h describes');
+($rc, $out) = nexusctl_on($v10, '--sql-dir', top_dir() . '/sql', 'migrate');
+unlike($out, qr/authenticated/, 'a later migrate stamps nothing');
+
 done_testing;

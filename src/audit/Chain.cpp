@@ -8,14 +8,6 @@ namespace Audit {
 
 namespace {
 
-void appendNetstring(std::string& out, const std::string& field)
-{
-	out += std::to_string(field.size());
-	out += ':';
-	out += field;
-	out += ',';
-}
-
 bool digits(const std::string& s, std::size_t pos, std::size_t n, int min, int max)
 {
 	int value = 0;
@@ -43,11 +35,11 @@ std::string encode(const std::string& format, const std::string& id, const Entry
 	std::string out;
 	out.reserve(96 + entry.at.size() + entry.requestId.size() + entry.principal.size() + entry.action.size() +
 	            entry.target.size() + entry.outcome.size() + entry.client.size());
-	appendNetstring(out, format);
-	if (!id.empty()) appendNetstring(out, id);
+	Digest::appendNetstring(out, format);
+	if (!id.empty()) Digest::appendNetstring(out, id);
 	for (const std::string* field :
 	     {&entry.at, &entry.requestId, &entry.principal, &entry.action, &entry.target, &entry.outcome, &entry.client})
-		appendNetstring(out, *field);
+		Digest::appendNetstring(out, *field);
 	return out;
 }
 

@@ -2,6 +2,7 @@
 
 #include "config/Settings.h"
 
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,12 @@ int vault(const Context& context);
 int audit(const Context& context);
 /// `nexusctl knowledge ...` (import, export); returns the exit code.
 int knowledge(const Context& context);
+
+/// After `nexusctl migrate` has added secrets.mac (migration 11) to a
+/// database that holds secrets: stamps their MACs under the keyring at
+/// keyringPath when it has an integrity key, and says what it did on out.
+/// Never throws: a keyring it cannot read is reported, not fatal.
+void authenticateMigratedSecrets(const std::string& keyringPath, std::ostream& out);
 
 } // namespace Cli
 } // namespace Nexus

@@ -34,9 +34,11 @@ const char* const kVaultUsage =
     "  init        create the keyring file with its first key (never replaces a file)\n"
     "  rotate-key  add a new key and make it active; running workers pick it up within a second\n"
     "  rewrap      re-wrap every secret's data key under the active key\n"
-    "  mac-key     add the integrity key that authenticates the audit log (keyrings made by\n"
-    "              `init` have one): keys the audit chain from its next row on\n"
-    "  status      the keyring file, its active key id and its number of keys (never key bytes)\n"
+    "  mac-key     add the integrity key that authenticates the audit log and the secrets'\n"
+    "              versions and access lists (keyrings made by `init` have one): keys the\n"
+    "              audit chain from its next row on and stamps every secret\n"
+    "  status      the keyring file, its active key id, its number of keys (never key bytes),\n"
+    "              the records under each key and the secrets failing their integrity check\n"
     "  help        this text\n"
     "\n"
     "The keyring file is FILE, else vault.keyring_file of the configuration.\n";
@@ -144,8 +146,20 @@ int macKey(const Context& context, const std::string& path)
 		after = rows.back().id;
 	}
 	std::cout << "gave " << adopted << " unsealed rows written meanwhile their row MAC" << std::endl;
+	const auto stamped = Vault::VaultStore::stampUnauthenticated(keyring);
+	std::cout << "authenticated " << stamped.size()
+	          << " secrets: their current version and allowed profiles now carry a MAC" << std::endl;
 	std::cout << "back the keyring up again: the audit log cannot be verified without its integrity key" << std::endl;
 	return 0;
+}
+
+/// " 1 2 3", the first 20 ids and "..." after them.
+std::string idList(const std::vector<std::uint64_t>& ids)
+{
+	std::string out;
+	for (std::size_t i = 0; i < ids.size() && i < 20; ++i) out += " " + std::to_string(ids[i]);
+	if (ids.size() > 20) out += " ...";
+	return out;
 }
 
 int status(const Context& context, const std::string& path)
@@ -167,6 +181,17 @@ int status(const Context& context, const std::string& path)
 		for (const auto& [key, count] : Vault::VaultStore::countsByKey())
 			std::cout << "records    key " << key.first << ", format " << key.second << ": " << count
 			          << (keyring.has(key.first) ? "" : " (key not in this keyring)") << std::endl;
+		if (keyring.hasMac())
+		{
+			const auto failing = Vault::VaultStore::failingIntegrity(keyring);
+			std::cout << "secrets    "
+			          << (failing.empty()
+			                  ? "every secret passes its integrity check"
+			                  : std::to_string(failing.size()) + " fail their integrity check (ids" + idList(failing) +
+			                        "): replace each with a PUT of value and "
+			                        "allowed_profiles")
+			          << std::endl;
+		}
 	}
 	catch (const std::exception& e)
 	{
@@ -176,6 +201,27 @@ int status(const Context& context, const std::string& path)
 }
 
 } // namespace
+
+void authenticateMigratedSecrets(const std::string& keyringPath, std::ostream& out)
+{
+	try
+	{
+		const Vault::Keyring keyring = Vault::Keyring::load(keyringPath);
+		if (!keyring.hasMac())
+		{
+			out << "secrets are not authenticated: the keyring " << keyringPath
+			    << " has no integrity key (nexusctl vault mac-key adds one)" << std::endl;
+			return;
+		}
+		const auto stamped = Vault::VaultStore::stampUnauthenticated(keyring);
+		out << "authenticated " << stamped.size() << " existing secrets with the keyring's integrity key" << std::endl;
+	}
+	catch (const std::exception& e)
+	{
+		out << "could not authenticate the existing secrets (" << e.what()
+		    << "): their reads fail until `nexusctl vault mac-key` or a PUT of each" << std::endl;
+	}
+}
 
 int vault(const Context& context)
 {

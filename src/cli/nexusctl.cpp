@@ -134,7 +134,16 @@ int main(int argc, char** argv)
 			          << migrator.latestVersion() << std::endl;
 		}
 		else
-			migrator.migrate(std::cout);
+		{
+			const int before = Nexus::Db::Migrator::currentVersion();
+			const int reached = migrator.migrate(std::cout);
+			// Migration 11 adds secrets.mac: the secrets that exist now are
+			// trusted as they are, once (a database created at 11 or later
+			// has none yet; later ones are stamped when written).
+			const int kSecretMacVersion = 11;
+			if (before > 0 && before < kSecretMacVersion && reached >= kSecretMacVersion)
+				Nexus::Cli::authenticateMigratedSecrets(settings.vaultKeyringFile, std::cout);
+		}
 		Nexus::Db::Database::threadEnd();
 		return 0;
 	}

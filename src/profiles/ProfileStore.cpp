@@ -165,7 +165,7 @@ Profile ProfileStore::create(const Profile& profile, const Audit::Change& audit)
 }
 
 std::optional<Profile> ProfileStore::update(const std::string& name, const std::function<void(Profile&)>& change,
-                                            const Audit::Change& audit)
+                                            const Vault::KeyringSource& keyring, const Audit::Change& audit)
 {
 	auto result = Database::run([&]() -> std::optional<Profile> {
 		Db::Transaction tx;
@@ -188,13 +188,7 @@ std::optional<Profile> ProfileStore::update(const std::string& name, const std::
 			if (e.getErrorCode() == Database::kDuplicateKey) nameTaken(next.name);
 			throw;
 		}
-		if (next.name != current->name)
-		{
-			auto& rename = Database::prepare("UPDATE secret_profiles SET profile_name = ? WHERE profile_name = ?");
-			rename.setString(1, next.name);
-			rename.setString(2, current->name);
-			rename.executeUpdate();
-		}
+		if (next.name != current->name) Vault::VaultStore::renameProfile(current->name, next.name, keyring);
 		auto stored = select(next.name, false);
 		audit.write(auditTarget(next.name));
 		tx.commit();

@@ -2,6 +2,7 @@
 
 #include "audit/AuditLog.h"
 #include "profiles/Profile.h"
+#include "vault/VaultStore.h"
 
 #include <cstdint>
 #include <functional>
@@ -44,8 +45,10 @@ public:
 	/// renames the profile in every secret's allowed_profiles. nullopt when no
 	/// such profile; Conflict when the new name is taken. The audit row
 	/// names the profile by its new name.
+	/// keyring: for stamping the renamed secrets' MACs (asked for only when
+	/// a rename touches a secret).
 	static std::optional<Profile> update(const std::string& name, const std::function<void(Profile&)>& change,
-	                                     const Audit::Change& audit);
+	                                     const Vault::KeyringSource& keyring, const Audit::Change& audit);
 
 	/// Deletes the profile. Unless force, refuses with Conflict (naming the
 	/// agents) when agents are assigned to it; with force their assignments go

@@ -14,6 +14,7 @@
 #include "routing/Router.h"
 #include "util/ExpiringCache.h"
 #include "util/Time.h"
+#include "vault/KeyringCache.h"
 
 #include <Poco/String.h>
 #include <Poco/Timestamp.h>
@@ -209,6 +210,7 @@ Response updateProfile(const Request& request, const Principal& principal, const
 		    patch.applyTo(p);
 		    check(p, settings);
 	    },
+	    [&settings] { return Vault::KeyringCache::current(settings.vaultKeyringFile); },
 	    Audit::Change(request, principal, "profile.update"));
 	if (!updated) noProfile(name);
 	return Response::json(200, *toJson(*updated, registryFor({*updated})));

@@ -73,4 +73,12 @@ std::string Digest::hmacSha256Hex(const std::string& key, const std::string& dat
 	return Hex::encode(hmacSha256(key, data));
 }
 
+void Digest::appendNetstring(std::string& out, const std::string& field)
+{
+	out += std::to_string(field.size());
+	out += ':';
+	out += field;
+	out += ',';
+}
+
 } // namespace Nexus

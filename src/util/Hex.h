@@ -26,6 +26,11 @@ public:
 	static std::string hmacSha256(const std::string& key, const std::string& data);
 	/// The same as 64 lower-case hex digits.
 	static std::string hmacSha256Hex(const std::string& key, const std::string& data);
+
+	/// Appends field as a netstring ("<byte length in decimal>:<bytes>,"),
+	/// the framing of every MACed or hashed message: no two sequences of
+	/// fields frame to the same bytes.
+	static void appendNetstring(std::string& out, const std::string& field);
 };
 
 } // namespace Nexus

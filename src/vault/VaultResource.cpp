@@ -15,6 +15,7 @@
 #include "util/Wiper.h"
 #include "vault/Envelope.h"
 #include "vault/KeyringCache.h"
+#include "vault/SecretMac.h"
 #include "vault/SecretsPage.h"
 #include "vault/VaultStore.h"
 
@@ -98,13 +99,12 @@ std::optional<std::vector<std::string>> readProfiles(const Http::Fields& fields)
 	return profiles;
 }
 
-/// Seals value for a new version under the active key.
-Sealer sealerFor(const std::string& scope, const std::string& name, const std::string& value, const Settings& settings)
+/// Seals value for a new version under keyring's active key.
+Sealer sealerFor(const std::string& scope, const std::string& name, const std::string& value, const Keyring& keyring)
 {
-	return [&scope, &name, &value, &settings](std::uint64_t id, std::uint32_t version) {
-		const auto keyring = KeyringCache::current(settings.vaultKeyringFile);
-		return std::make_pair(keyring->activeId(),
-		                      Envelope::seal(*keyring, Envelope::identity(id, scope, name, version), value));
+	return [&scope, &name, &value, &keyring](std::uint64_t id, std::uint32_t version) {
+		return std::make_pair(keyring.activeId(),
+		                      Envelope::seal(keyring, Envelope::identity(id, scope, name, version), value));
 	};
 }
 
@@ -122,7 +122,8 @@ Response createSecret(const Request& request, const Principal& principal, const 
 	Wiper wiper(value);
 	const auto profiles = readProfiles(fields).value_or(std::vector<std::string>());
 
-	const SecretMeta meta = VaultStore::create(scope, name, profiles, sealerFor(scope, name, value, settings),
+	const auto keyring = KeyringCache::current(settings.vaultKeyringFile);
+	const SecretMeta meta = VaultStore::create(scope, name, profiles, sealerFor(scope, name, value, *keyring), *keyring,
 	                                           Audit::Change(request, principal, "secret.create"));
 	return Response::json(201, *toJson(meta));
 }
@@ -181,6 +182,22 @@ Response deliver(const Request& request, const Principal& principal, const Secre
                  const Settings& settings, const char* action = "secret.read", bool cached = false)
 {
 	const std::uint64_t id = secret.meta.id;
+	const auto keyring = KeyringCache::current(settings.vaultKeyringFile);
+	// First: a version pointer moved back or a list emptied decides what
+	// readable and the record say, so neither is trusted before this.
+	if (!SecretMac::holds(*keyring, secret.meta))
+	{
+		if (cached) throw StaleRecord(); // read before the MAC was stamped (vault mac-key): look again
+		Poco::Logger::get("vault").error("secret %s fails its integrity check: its current version (%u) or its "
+		                                 "allowed profiles were changed outside Nexus, or it has no MAC",
+		                                 std::to_string(id), secret.meta.version);
+		AuditLog::record(request, principal, action, target(id), Outcome::Error);
+		throw Http::HttpError(500, "integrity",
+		                      "secret " + std::to_string(id) +
+		                          " fails its integrity check: its current version or its allowed profiles were "
+		                          "changed outside Nexus; the read is refused and audited (an admin replaces "
+		                          "it with a PUT of both 'value' and 'allowed_profiles')");
+	}
 	if (!secret.readable)
 	{
 		AuditLog::record(request, principal, action, target(id), Outcome::Denied);
@@ -191,7 +208,6 @@ Response deliver(const Request& request, const Principal& principal, const Secre
 	Wiper wiper(value);
 	try
 	{
-		const auto keyring = KeyringCache::current(settings.vaultKeyringFile);
 		value = Envelope::open(
 		    *keyring, Envelope::identity(id, secret.meta.scope, secret.meta.name, secret.meta.version), secret.record);
 	}
@@ -316,8 +332,9 @@ Response updateSecret(const Request& request, const Principal& principal, const 
 
 	auto current = VaultStore::read(id, std::nullopt);
 	if (!current) throw Http::NotFound("no secret " + std::to_string(id));
-	const Sealer seal = sealerFor(current->meta.scope, current->meta.name, value, settings);
-	auto meta = VaultStore::update(id, value.empty() ? nullptr : &seal, profiles, settings.vaultMaxVersions,
+	const auto keyring = KeyringCache::current(settings.vaultKeyringFile);
+	const Sealer seal = sealerFor(current->meta.scope, current->meta.name, value, *keyring);
+	auto meta = VaultStore::update(id, value.empty() ? nullptr : &seal, profiles, settings.vaultMaxVersions, *keyring,
 	                               Audit::Change(request, principal, "secret.update"));
 	if (!meta) throw Http::NotFound("no secret " + std::to_string(id));
 	return Response::json(200, *toJson(*meta));

@@ -5,11 +5,13 @@
 #include "http/HttpError.h"
 #include "metrics/Invalidation.h"
 #include "util/Time.h"
+#include "vault/SecretMac.h"
 
 #include <Poco/StringTokenizer.h>
 
 #include <cppconn/resultset.h>
 
+#include <algorithm>
 #include <memory>
 #include <sstream>
 
@@ -25,7 +27,7 @@ namespace {
 // column (profile names never hold control characters).
 const std::string kMetaColumns = "s.id, s.scope, s.name, s.version, s.created_at, s.updated_at, "
                                  "(SELECT GROUP_CONCAT(x.profile_name ORDER BY x.profile_name SEPARATOR '\\n') "
-                                 "FROM secret_profiles x WHERE x.secret_id = s.id)";
+                                 "FROM secret_profiles x WHERE x.secret_id = s.id), s.mac";
 
 const std::string kUnrestricted = "NOT EXISTS (SELECT 1 FROM secret_profiles u WHERE u.secret_id = s.id)";
 
@@ -56,6 +58,7 @@ SecretMeta readMeta(sql::ResultSet& rs)
 		Poco::StringTokenizer names(rs.getString(7), "\n", Poco::StringTokenizer::TOK_IGNORE_EMPTY);
 		m.allowedProfiles.assign(names.begin(), names.end());
 	}
+	m.mac = Row::optionalString(rs, 8);
 	return m;
 }
 
@@ -96,21 +99,45 @@ std::optional<SecretMeta> findMeta(std::uint64_t id)
 	return readMeta(*rs);
 }
 
-/// The meta columns, then the record (8) and the readable flag (9).
+/// The meta columns, then the record (9) and the readable flag (10).
 SecretRecord readRecord(sql::ResultSet& rs)
 {
 	SecretRecord r;
 	r.meta = readMeta(rs);
-	r.record = Row::blob(rs, 8);
-	r.readable = rs.getBoolean(9);
+	r.record = Row::blob(rs, 9);
+	r.readable = rs.getBoolean(10);
 	return r;
+}
+
+/// Writes meta's MAC (none without an integrity key) into its row; meta
+/// then carries it.
+void stamp(SecretMeta& meta, const Keyring& keyring)
+{
+	meta.mac = SecretMac::of(keyring, meta);
+	auto& st = Database::prepare("UPDATE secrets SET mac = ? WHERE id = ?");
+	if (meta.mac)
+		st.setString(1, *meta.mac);
+	else
+		st.setNull(1, sql::DataType::CHAR);
+	st.setUInt64(2, meta.id);
+	st.executeUpdate();
+}
+
+/// The ids of the secrets whose row matches where (no parameters), in order.
+std::vector<std::uint64_t> secretIds(const std::string& where)
+{
+	auto& st = Database::prepare("SELECT s.id FROM secrets s WHERE " + where + " ORDER BY s.id");
+	std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
+	std::vector<std::uint64_t> ids;
+	while (rs->next()) ids.push_back(rs->getUInt64(1));
+	return ids;
 }
 
 } // namespace
 
 SecretMeta VaultStore::create(const std::string& scope, const std::string& name,
                               const std::vector<std::string>& allowedProfiles, const Sealer& seal,
-                              const Audit::Change& audit)
+                              const Keyring& keyring, const Audit::Change& audit)
 {
 	return Database::run([&] {
 		Db::Transaction tx;
@@ -135,6 +162,7 @@ SecretMeta VaultStore::create(const std::string& scope, const std::string& name,
 		insertVersion(id, 1, seal, now);
 		setProfiles(id, allowedProfiles);
 		auto meta = findMeta(id);
+		stamp(*meta, keyring);
 		audit.write(auditTarget(id));
 		tx.commit();
 		return *meta;
@@ -193,23 +221,36 @@ std::optional<std::pair<Auth::AgentGrant, SecretRecord>> VaultStore::readWithTok
 		st.setString(3, Time::toSql(Poco::Timestamp()));
 		std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
 		if (!rs->next()) return std::nullopt;
-		Auth::AgentGrant grant{Auth::Principal::agent(rs->getUInt64(10), rs->getString(11)), std::nullopt};
-		if (const auto expires = Row::optionalString(*rs, 12)) grant.expiresAt = Time::fromSql(*expires);
+		Auth::AgentGrant grant{Auth::Principal::agent(rs->getUInt64(11), rs->getString(12)), std::nullopt};
+		if (const auto expires = Row::optionalString(*rs, 13)) grant.expiresAt = Time::fromSql(*expires);
 		return Found(std::move(grant), readRecord(*rs));
 	});
 }
 
 std::optional<SecretMeta> VaultStore::update(std::uint64_t id, const Sealer* seal,
                                              const std::optional<std::vector<std::string>>& allowedProfiles,
-                                             int maxVersions, const Audit::Change& audit)
+                                             int maxVersions, const Keyring& keyring, const Audit::Change& audit)
 {
 	auto updated = Database::run([&]() -> std::optional<SecretMeta> {
 		Db::Transaction tx;
-		auto& lock = Database::prepare("SELECT version FROM secrets WHERE id = ? FOR UPDATE");
+		// The highest version kept, too: a pointer moved back must not make
+		// the next version collide with a kept one.
+		auto& lock = Database::prepare(
+		    "SELECT s.version, (SELECT MAX(v.version) FROM secret_versions v WHERE v.secret_id = s.id) "
+		    "FROM secrets s WHERE s.id = ? FOR UPDATE");
 		lock.setUInt64(1, id);
 		std::unique_ptr<sql::ResultSet> rs(lock.executeQuery());
 		if (!rs->next()) return std::nullopt;
-		const std::uint32_t current = rs->getUInt(1);
+		const std::uint32_t current = std::max(rs->getUInt(1), rs->isNull(2) ? 0U : rs->getUInt(2));
+		if (!(seal && allowedProfiles))
+		{
+			const auto before = findMeta(id);
+			if (before && !SecretMac::holds(keyring, *before))
+				throw Http::Conflict("secret " + std::to_string(id) +
+				                     " fails its integrity check (its current version or its allowed profiles "
+				                     "were changed outside Nexus); give both 'value' and 'allowed_profiles' to "
+				                     "replace it");
+		}
 		const std::string now = Time::toSql(Poco::Timestamp());
 		if (seal)
 		{
@@ -231,12 +272,73 @@ std::optional<SecretMeta> VaultStore::update(std::uint64_t id, const Sealer* sea
 		touch.setUInt64(2, id);
 		touch.executeUpdate();
 		auto meta = findMeta(id);
+		stamp(*meta, keyring);
 		audit.write(auditTarget(id));
 		tx.commit();
 		return meta;
 	});
 	if (updated) Invalidation::bump(Invalidation::Topic::Secrets);
 	return updated;
+}
+
+void VaultStore::renameProfile(const std::string& from, const std::string& to, const KeyringSource& keyring)
+{
+	auto& affected = Database::prepare("SELECT " + kMetaColumns +
+	                                   " FROM secrets s JOIN secret_profiles p ON p.secret_id = s.id "
+	                                   "WHERE p.profile_name = ? ORDER BY s.id FOR UPDATE");
+	affected.setString(1, from);
+	std::vector<SecretMeta> secrets = Row::readAll<SecretMeta>(affected, readMeta);
+	if (secrets.empty()) return;
+	const auto ring = keyring();
+	auto& rename = Database::prepare("UPDATE secret_profiles SET profile_name = ? WHERE profile_name = ?");
+	rename.setString(1, to);
+	rename.setString(2, from);
+	rename.executeUpdate();
+	for (auto& meta : secrets)
+	{
+		if (!SecretMac::holds(*ring, meta)) continue; // not blessed by a rename
+		auto renamed = findMeta(meta.id);
+		if (renamed) stamp(*renamed, *ring);
+	}
+	Invalidation::bump(Invalidation::Topic::Secrets);
+}
+
+std::vector<std::uint64_t> VaultStore::stampUnauthenticated(const Keyring& keyring)
+{
+	if (!keyring.hasMac()) return {};
+	return Database::run([&] {
+		std::vector<std::uint64_t> stamped;
+		for (const std::uint64_t id : secretIds("s.mac IS NULL"))
+		{
+			Db::Transaction tx;
+			auto& lock = Database::prepare("SELECT mac FROM secrets WHERE id = ? FOR UPDATE");
+			lock.setUInt64(1, id);
+			std::unique_ptr<sql::ResultSet> rs(lock.executeQuery());
+			if (!rs->next() || !rs->isNull(1)) continue; // deleted, or stamped by a worker meanwhile
+			auto meta = findMeta(id);
+			stamp(*meta, keyring);
+			tx.commit();
+			stamped.push_back(id);
+		}
+		if (!stamped.empty()) Invalidation::bump(Invalidation::Topic::Secrets);
+		return stamped;
+	});
+}
+
+std::vector<std::uint64_t> VaultStore::failingIntegrity(const Keyring& keyring)
+{
+	if (!keyring.hasMac()) return {};
+	return Database::run([&] {
+		std::vector<std::uint64_t> failing;
+		for (std::uint64_t after = 0;;)
+		{
+			const auto page = list(std::nullopt, Viewer(), 1000, after);
+			for (const auto& meta : page)
+				if (!SecretMac::holds(keyring, meta)) failing.push_back(meta.id);
+			if (page.size() < 1000) return failing;
+			after = page.back().id;
+		}
+	});
 }
 
 bool VaultStore::remove(std::uint64_t id, const Audit::Change& audit)

@@ -3,10 +3,12 @@
 #include "audit/AuditLog.h"
 #include "auth/Authenticator.h"
 #include "auth/Principal.h"
+#include "vault/Keyring.h"
 
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,6 +26,9 @@ struct SecretMeta
 	std::vector<std::string> allowedProfiles; ///< empty: every agent
 	std::string createdAt;
 	std::string updatedAt;
+	/// The row's MAC over the fields above that a read relies on
+	/// (SecretMac); unset when written without an integrity key.
+	std::optional<std::string> mac;
 };
 
 /// The current version of a secret: its metadata and envelope record.
@@ -48,9 +53,13 @@ struct Viewer
 /// (secret id, version) is known; returns {key id, record}.
 using Sealer = std::function<std::pair<std::uint32_t, std::string>(std::uint64_t secretId, std::uint32_t version)>;
 
+/// The keyring, asked for only when a write needs it.
+using KeyringSource = std::function<std::shared_ptr<const Keyring>()>;
+
 /// The SQL of the vault. Values exist here only as envelope records. Each
 /// change writes its audit row (target auditTarget(id)) in its own
-/// transaction (Audit::Change).
+/// transaction (Audit::Change), and stamps the secret's MAC (SecretMac)
+/// under the keyring it is given.
 class VaultStore
 {
 public:
@@ -60,7 +69,7 @@ public:
 	/// Creates a secret at version 1. Throws Http::Conflict when (scope, name) exists.
 	static SecretMeta create(const std::string& scope, const std::string& name,
 	                         const std::vector<std::string>& allowedProfiles, const Sealer& seal,
-	                         const Audit::Change& audit);
+	                         const Keyring& keyring, const Audit::Change& audit);
 
 	/// Secrets by id after afterId, filtered by scope (when given) and viewer.
 	static std::vector<SecretMeta> list(const std::optional<std::string>& scope, const Viewer& viewer,
@@ -79,9 +88,26 @@ public:
 
 	/// A new value (new version; beyond maxVersions the oldest are deleted)
 	/// and/or a new access list. nullopt when there is no such secret.
+	/// Throws Http::Conflict when the secret fails its integrity check
+	/// (SecretMac) and the change does not replace both: stamping a new MAC
+	/// over a rolled-back version or a widened list would bless it.
 	static std::optional<SecretMeta> update(std::uint64_t id, const Sealer* seal,
 	                                        const std::optional<std::vector<std::string>>& allowedProfiles,
-	                                        int maxVersions, const Audit::Change& audit);
+	                                        int maxVersions, const Keyring& keyring, const Audit::Change& audit);
+
+	/// Renames profile from to to in every secret's allowed list, in the
+	/// caller's transaction, and stamps those secrets again; one that failed
+	/// its integrity check before keeps failing it.
+	static void renameProfile(const std::string& from, const std::string& to, const KeyringSource& keyring);
+
+	/// Stamps every secret that has no MAC, trusting its current version and
+	/// list: for the moment an integrity key is added (`nexusctl vault
+	/// mac-key`) or the schema first gets the column (migration 11). Returns
+	/// the ids stamped.
+	static std::vector<std::uint64_t> stampUnauthenticated(const Keyring& keyring);
+
+	/// The ids of the secrets that fail their integrity check under keyring.
+	static std::vector<std::uint64_t> failingIntegrity(const Keyring& keyring);
 
 	/// Deletes the secret and every stored version. false when there is none.
 	static bool remove(std::uint64_t id, const Audit::Change& audit);

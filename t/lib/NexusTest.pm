@@ -22,7 +22,7 @@ use Test::More;
 our @EXPORT = qw(api api_patient admin_token base_url new_agent issue_token unique_slug dbh stack_env
   devstack json_of wait_until master_pid worker_pids top_dir error_is epoch_of listed_agent next_link
   nexusctl db_password uri_escape kill_worker built session_cookie new_session audit_keys audit_chain_hash
-  audit_row_mac);
+  audit_row_mac secret_mac);
 
 my $TOP = File::Spec->rel2abs(File::Spec->catdir(dirname(__FILE__), '..', '..'));
 my $OWN_STACK;
@@ -287,8 +287,20 @@ sub audit_keys {
     return {
         row   => Digest::SHA::hmac_sha256('nexus-audit-row-v1', $mac),
         chain => Digest::SHA::hmac_sha256('nexus-audit-chain-v1', $mac),
+        secret => Digest::SHA::hmac_sha256('nexus-secret-v1', $mac),
         from  => $line{'mac.audit_from'},
     };
+}
+
+# A secret's MAC (src/vault/SecretMac.h) under $keys (audit_keys()): $meta
+# has id, scope, name, version and profiles (an array, any order).
+sub secret_mac {
+    my ($meta, $keys) = @_;
+    require Digest::SHA;
+    my %seen;
+    my @profiles = sort grep { !$seen{$_}++ } @{ $meta->{profiles} || [] };
+    return Digest::SHA::hmac_sha256_hex(
+        _netstrings('nexus-secret-v1', @$meta{qw(id scope name version)}, scalar(@profiles), @profiles), $keys->{secret});
 }
 
 sub _netstrings {
