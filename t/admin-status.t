@@ -43,7 +43,7 @@ subtest 'status: shape' => sub {
     like $s->{database}{server_version}, qr/MariaDB|\d+\.\d+/, 'server version';
     cmp_ok $s->{database}{round_trip_ms}, '>', 0, 'round trip';
     is $s->{database}{schema_version}, $s->{database}{expected_schema_version}, 'schema up to date';
-    ok exists $s->{counts}{$_}, "counts.$_" for qw(agents_online agents_offline profiles assignments secrets models knowledge_entities memory_days);
+    ok exists $s->{counts}{$_}, "counts.$_" for qw(agents_online agents_offline agents_never_seen profiles assignments secrets models knowledge_entities memory_days);
     cmp_ok $s->{vault}{active_key_id}, '>=', 1, 'vault: active key id';
     cmp_ok $s->{vault}{keys}, '>=', 1, 'vault: number of keys';
     unlike $r->{body}, qr/"key\./, 'no key material';
@@ -56,8 +56,9 @@ subtest 'status: the numbers move' => sub {
     api(POST => '/api/profiles', token => $admin, json => { name => "status " . unique_slug('p'), model => 'openai/gpt-4o' });
     api(GET => '/healthz') for 1 .. 5;
     my $after = status()->{json};
-    is $after->{counts}{agents_offline} + $after->{counts}{agents_online},
-        $before->{counts}{agents_offline} + $before->{counts}{agents_online} + 1, 'one more agent';
+    my $agents = sub { my $c = $_[0]{counts}; $c->{agents_online} + $c->{agents_offline} + $c->{agents_never_seen} };
+    is $agents->($after), $agents->($before) + 1, 'one more agent';
+    is $after->{counts}{agents_never_seen}, $before->{counts}{agents_never_seen} + 1, '... never seen so far';
     is $after->{counts}{profiles}, $before->{counts}{profiles} + 1, 'one more profile';
     cmp_ok $after->{pool}{requests_served}, '>=', $before->{pool}{requests_served} + 8, 'requests served went up';
     api(POST => "/api/agents/$agent/heartbeat", token => $agent_token, json => { status => 'ok' });

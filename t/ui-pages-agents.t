@@ -248,6 +248,21 @@ subtest 'the status page for an admin' => sub {
     like $r->{body}, qr{href="/admin/audit-log"}, 'a link to the audit log';
 };
 
+subtest 'the status page and the overview name agents\' liveness alike' => sub {
+    my $overview = api(GET => '/', token => $admin)->{json}{agents};
+    my $counts = api(GET => '/admin/status', token => $admin)->{json}{counts};
+    is $counts->{agents_online}, $overview->{online}, 'online: the same number';
+    is $counts->{agents_offline}, $overview->{offline}, 'offline (went quiet): the same number';
+    is $counts->{agents_never_seen}, $overview->{never_seen}, 'never seen: the same number';
+    cmp_ok $counts->{agents_never_seen}, '>=', 1, "... which counts $quiet";
+    my $status = page_as(admin => '/admin/status')->{body};
+    my $front = page_as(admin => '/')->{body};
+    for my $word ('online', 'offline', 'never seen') {
+        like $status, qr{<dt>agents \Q$word\E</dt><dd>\d+</dd>}, "the status page says \"$word\"";
+        like $front, qr{<span class="label">\Q$word\E }, "... as the overview does";
+    }
+};
+
 subtest 'GET /admin/status: the JSON is as it was' => sub {
     my $r = api(GET => '/admin/status', token => $admin, headers => { Accept => $browser });
     is $r->{status}, 200, 'admin token: 200';

@@ -105,7 +105,8 @@ Poco::JSON::Object::Ptr databaseStatus(const Settings& settings, Poco::JSON::Obj
 		    Poco::Timestamp() - Poco::Timestamp::TimeDiff(settings.agentsOfflineAfterS) * Poco::Timestamp::resolution();
 		const StatusStore::AgentCounts agents = StatusStore::agents(cutoff);
 		counts->set("agents_online", agents.online);
-		counts->set("agents_offline", agents.total - agents.online);
+		counts->set("agents_offline", agents.offline());
+		counts->set("agents_never_seen", agents.neverSeen);
 		for (const auto& [name, n] : StatusStore::tableCounts()) counts->set(name, n);
 	}
 	catch (const std::exception& e)

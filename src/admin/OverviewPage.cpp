@@ -61,7 +61,7 @@ Object::Ptr agentCounts(const Settings& settings)
 	auto o = Http::Json::object();
 	o->set("total", counts.total);
 	o->set("online", counts.online);
-	o->set("offline", counts.total - counts.online - counts.neverSeen);
+	o->set("offline", counts.offline());
 	o->set("never_seen", counts.neverSeen);
 	return o;
 }

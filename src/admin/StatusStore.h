@@ -26,6 +26,11 @@ public:
 		std::uint64_t online = 0;    ///< heartbeat at or after the cutoff
 		std::uint64_t neverSeen = 0; ///< no heartbeat yet
 		std::uint64_t total = 0;
+
+		/// Agents that sent a heartbeat once but none since the cutoff. The
+		/// three words (online, offline, never seen) are the UI's and the
+		/// API's everywhere, and the three counts add up to total.
+		std::uint64_t offline() const { return total - online - neverSeen; }
 	};
 	/// How many agents there are, how many sent a heartbeat since
 	/// onlineSince, and how many never sent one.
