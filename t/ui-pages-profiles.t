@@ -169,6 +169,8 @@ subtest 'registry: the list, its filters and paging' => sub {
     like $r->{body}, qr{Alpha &lt;b&gt;}, 'a name, escaped';
     like $r->{body}, qr{class="badge bad deprecated"[^>]*>2020-01-01<}, 'a past deprecation date is marked';
     like $r->{body}, qr{\$2\.5 / \$10}, 'the prices';
+    like $r->{body}, qr{<th id="price-heading">price<small class="unit">USD per 1M tokens, prompt / completion</small></th>},
+        '... and what they are per';
     like $r->{body}, qr{data-api="/api/registry/models/fam-\Q$tag\E/\Q$prov\E%2Ffam%2Fdeep-\Q$tag\E"},
         "delete sends the model id's '/' as %2F";
     like $r->{body}, qr{name="provider" placeholder="[^"]*" value="\Q$prov\E"}, 'the filter keeps the provider';
@@ -200,6 +202,8 @@ subtest 'registry: a family' => sub {
     like $r->{body}, qr{name="model_id" data-type="string" placeholder="[^"]*" required value="\Q$prov\E/fam/deep-\Q$tag\E"},
         'the replace form is prefilled';
     is page(admin => "/api/registry/models/none-$tag")->{status}, 404, 'an unknown family is 404';
+    $r = page(admin => "/api/registry/models/alpha-$tag");
+    like $r->{body}, qr{prompt \$2\.5 \S+ completion \$10 <small class="muted">USD per 1M tokens</small>}, 'an entry\'s prices, with the unit';
 };
 
 subtest 'knowledge: search, a kind, an entry' => sub {

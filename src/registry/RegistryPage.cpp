@@ -50,6 +50,10 @@ std::string modalitiesCell(const ModelEntry& m)
 	return escape(join(m.inputModalities)) + " → " + escape(join(m.outputModalities));
 }
 
+/// What a price is per, as the pages write it (the API's pricing is USD
+/// per million tokens).
+const char* const kPriceUnit = "USD per 1M tokens";
+
 /// The stored pricing object (empty when it is not one).
 Poco::JSON::Object::Ptr pricingOf(const ModelEntry& m)
 {
@@ -63,7 +67,8 @@ Poco::JSON::Object::Ptr pricingOf(const ModelEntry& m)
 	}
 }
 
-/// Prompt and completion prices (USD per million tokens) as "$2.5 / $10".
+/// Prompt and completion prices as "$2.5 / $10" (the column's heading
+/// names the unit).
 std::string pricingCell(const ModelEntry& m)
 {
 	const auto pricing = pricingOf(m);
@@ -71,8 +76,8 @@ std::string pricingCell(const ModelEntry& m)
 	const auto price = [&](const char* key) {
 		return pricing->has(key) ? "$" + pricing->get(key).toString() : std::string("—");
 	};
-	return "<span class=\"nowrap\" title=\"USD per million tokens: prompt / completion\">" + escape(price("prompt")) +
-	       " / " + escape(price("completion")) + "</span>";
+	return "<span class=\"nowrap\" title=\"" + std::string(kPriceUnit) + ": prompt / completion\">" +
+	       escape(price("prompt")) + " / " + escape(price("completion")) + "</span>";
 }
 
 /// Every price of the entry, named.
@@ -88,7 +93,7 @@ std::string pricingFacts(const ModelEntry& m)
 		html += (html.empty() ? "" : " · ") + escape(name) + " $" + escape(pricing->get(key).toString());
 	}
 	return html.empty() ? "<span class=\"muted\">unknown</span>"
-	                    : html + " <small class=\"muted\">per million tokens</small>";
+	                    : html + " <small class=\"muted\">" + std::string(kPriceUnit) + "</small>";
 }
 
 /// The supported parameters as a comma-separated list.
@@ -164,7 +169,7 @@ std::string modelFields(const ModelEntry& m, bool known)
 	                  "json",
 	                  "textarea",
 	                  R"({"prompt": 2.5, "completion": 10})",
-	                  "USD per million tokens: prompt, completion, cache_read, cache_write"};
+	                  std::string(kPriceUnit) + ": prompt, completion, cache_read, cache_write"};
 	pricing.rows = 3;
 	html += Ui::field(pricing);
 	const std::string parameters = known ? parametersOf(m) : std::string();
@@ -207,7 +212,8 @@ std::string modelsTable(const Request& request, const std::vector<ModelEntry>& r
 	const std::string today = Time::dateOf(Poco::Timestamp());
 	std::string html = "<table id=\"models\">\n<thead><tr><th>model</th><th>family</th><th>provider</th>"
 	                   "<th class=\"num\">context</th><th class=\"num\">max output</th><th>modalities</th>"
-	                   "<th>price</th><th>deprecation</th>";
+	                   "<th id=\"price-heading\">price<small class=\"unit\">" +
+	                   std::string(kPriceUnit) + ", prompt / completion</small></th><th>deprecation</th>";
 	html += admin ? "<th>actions</th></tr></thead>\n<tbody>\n" : "</tr></thead>\n<tbody>\n";
 	for (const auto& m : rows)
 	{
