@@ -164,13 +164,20 @@
     send(form);
   });
 
-  // A button with data-copy="id" copies that element's text (a new token).
+  // A button with data-copy="id" copies that element's text (a new token, a
+  // revealed value) and selects it, so that Ctrl+C works where the
+  // clipboard API does not.
   document.addEventListener('click', (event) => {
     const button = event.target.closest('[data-copy]');
     if (!button) return;
     const el = document.getElementById(button.dataset.copy);
-    if (el && navigator.clipboard) {
-      navigator.clipboard.writeText(el.textContent).then(() => { button.textContent = 'Copied'; });
+    if (!el) return;
+    window.getSelection().selectAllChildren(el);
+    if (navigator.clipboard) {
+      navigator.clipboard.writeText(el.textContent).then(
+        () => { button.textContent = 'Copied'; },
+        () => { button.textContent = 'Selected: press Ctrl+C'; },
+      );
     }
   });
 }());

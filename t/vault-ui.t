@@ -52,6 +52,18 @@ subtest 'a signed-in browser gets an HTML page' => sub {
     is $r->{headers}{'cache-control'}, 'no-store', 'not cached';
 };
 
+subtest 'an admin\'s page has a reveal form and a place for the value across the table; a viewer\'s neither' => sub {
+    my $r = api(GET => "/api/secrets?scope=$scope", user => 'ui-admin', role => 'admin', headers => { Accept => $browser });
+    is $r->{status}, 200, 'status 200';
+    like $r->{body}, qr{<form class="api inline" id="reveal-$id{prod}" data-method="POST" data-api="/api/secrets/$id{prod}/reveal" data-show="value-$id{prod}">},
+        'a reveal form that shows its answer in the value row';
+    like $r->{body}, qr{<tr class="revealed" id="value-$id{prod}" hidden><td colspan="7">.*?<code class="secret-value" id="value-text-$id{prod}" data-field="value"></code><button type="button" class="secondary" data-copy="value-text-$id{prod}">Copy</button>}s,
+        '... a hidden row across the table, an empty monospace block and a Copy button';
+    unlike $r->{body}, qr/ui-value-/, '... and still no value on the page';
+    $r = api(GET => "/api/secrets?scope=$scope", user => 'alice', headers => { Accept => $browser });
+    unlike $r->{body}, qr{id="reveal-|class="revealed"|secret-value}, 'a viewer gets neither';
+};
+
 subtest 'the page follows ?profile= and paginates' => sub {
     my $q = "scope=$scope&profile=" . uri_escape($prod);
     my $r = api(GET => "/api/secrets?$q", user => 'alice', headers => { Accept => $browser });

@@ -151,7 +151,7 @@ std::string auditPanel(const Object::Ptr& audit)
 	std::string html = "<dl class=\"facts\">\n";
 	html += fact("head (last sealed seq)", text(audit, "head_seq"));
 	html += fact("head hash", audit && !audit->isNull("head_hash")
-	                              ? "<code class=\"secret-value\">" + text(audit, "head_hash") + "</code>"
+	                              ? "<code class=\"hash\">" + text(audit, "head_hash") + "</code>"
 	                              : "—");
 	html += fact("rows not yet sealed", text(audit, "unsealed"));
 	html += "</dl>\n<p><a href=\"/admin/audit-log\">Open the audit log</a></p>\n";

@@ -133,11 +133,9 @@ std::string newTokenRow(const std::string& slug)
 	const std::string id = escape(slug);
 	return "<tr class=\"new-token\" id=\"new-token-" + id + "\" hidden><td colspan=\"" + std::to_string(kColumns) +
 	       "\"><div class=\"notice reveal\"><strong>New token for <code>" + id +
-	       "</code>, shown only now:</strong> put it in the agent's configuration; Nexus keeps only its hash.<br>"
-	       "<code class=\"secret-value\" id=\"token-value-" +
-	       id + "\" data-field=\"token\"></code> <button type=\"button\" class=\"secondary\" data-copy=\"token-value-" +
-	       id +
-	       "\">Copy</button><br><small class=\"muted\">Hash <code data-field=\"token_hash\"></code>. Earlier "
+	       "</code>, shown only now:</strong> put it in the agent's configuration; Nexus keeps only its hash.\n" +
+	       Ui::secretValue("token-value-" + slug, "token") +
+	       "<small class=\"muted\">Hash <code class=\"token-hash\" data-field=\"token_hash\"></code>. Earlier "
 	       "tokens work until <span data-field=\"previous_tokens_expire_at\"></span> (blank: they stopped now). "
 	       "Reload the page to see the new one under Active tokens.</small></div></td></tr>\n";
 }

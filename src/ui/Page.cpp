@@ -194,6 +194,13 @@ std::string pager(const Http::Request& request, const std::string& nextUrl)
 	return html;
 }
 
+std::string secretValue(const std::string& id, const std::string& field)
+{
+	return "<div class=\"secret-box\"><code class=\"secret-value\" id=\"" + escape(id) + "\" data-field=\"" +
+	       escape(field) + "\"></code><button type=\"button\" class=\"secondary\" data-copy=\"" + escape(id) +
+	       "\">Copy</button></div>";
+}
+
 std::string when(const std::string& rfc3339)
 {
 	if (rfc3339.empty()) return "—";

@@ -103,6 +103,13 @@ std::string filterForm(const Http::Request& request, const std::string& action, 
 /// "Next page" (and "First page" when the request had a cursor) for a list.
 std::string pager(const Http::Request& request, const std::string& nextUrl);
 
+/// Where nexus.js puts a secret value or a new token from a form's answer
+/// (its member field): an empty monospace block with that id, which wraps
+/// a long value only where it must and is selected whole by a click, and a
+/// Copy button beside it. Put it in the (hidden) element the form's
+/// FormOptions::show names.
+std::string secretValue(const std::string& id, const std::string& field);
+
 /// A <time> element for an RFC 3339 timestamp ("" gives an em dash).
 std::string when(const std::string& rfc3339);
 

@@ -12,6 +12,8 @@ using Http::Html::escape;
 
 namespace {
 
+const int kAdminColumns = 7; ///< of the table, for an admin (the value row spans them)
+
 /// The admin's new-secret form.
 std::string createForm(const Http::Request& request)
 {
@@ -53,10 +55,19 @@ std::string rowActions(const Http::Request& request, const SecretMeta& s)
 	     "Delete secret " + id + " (" + s.scope + "/" + s.name + ") with every version? Agents lose it at once.", "",
 	     "", "", "inline"});
 	html += "<button type=\"submit\" class=\"danger\">Delete</button></form>";
-	html += "<div id=\"value-" + id +
-	        "\" class=\"notice reveal\" hidden>Value (this read is in the audit log): <code class=\"secret-value\" "
-	        "data-field=\"value\"></code></div>";
 	return html;
+}
+
+/// The hidden row under a secret that shows its value once an admin
+/// reveals it (nexus.js fills it with the reveal's answer), across the
+/// table so that a long value has room.
+std::string valueRow(const SecretMeta& s)
+{
+	const std::string id = std::to_string(s.id);
+	return "<tr class=\"revealed\" id=\"value-" + id + "\" hidden><td colspan=\"" + std::to_string(kAdminColumns) +
+	       "\"><div class=\"notice reveal\">Value of <code>" + escape(s.scope) + "</code> <code>" + escape(s.name) +
+	       "</code> <small class=\"muted\">(this read is in the audit log)</small>\n" +
+	       Ui::secretValue("value-text-" + id, "value") + "</div></td></tr>\n";
 }
 
 } // namespace
@@ -97,6 +108,7 @@ Http::Response secretsPage(const Http::Request& request, const Auth::Principal& 
 			        Ui::when(Time::sqlToRfc3339(s.updatedAt)) + "</td>";
 			if (admin) body += "<td>" + rowActions(request, s) + "</td>";
 			body += "</tr>\n";
+			if (admin) body += valueRow(s);
 		}
 		body += "</tbody>\n</table>\n";
 	}
