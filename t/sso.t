@@ -24,6 +24,14 @@ ok $issuer, 'the stack signs in at a provider' or BAIL_OUT('no NEXUS_SSO_ISSUER 
 my $browser = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
 my $start = $dbh->selectrow_array('SELECT UTC_TIMESTAMP(3)');
 
+# The Set-Cookie headers of an answer, in order.
+sub set_cookies {
+    my ($r) = @_;
+    my $set = $r->{headers}{'set-cookie'};
+    return () unless defined $set;
+    return ref $set ? @$set : ($set);
+}
+
 sub query_of { my %q = URI->new($_[0])->query_form; return \%q }
 sub audit_rows {
     my ($action, $principal) = @_;
@@ -157,6 +165,13 @@ subtest 'callback: the provider\'s error is shown, escaped' => sub {
         headers => { Accept => $browser });
     is $r->{status}, 401, 'a browser: 401';
     like $r->{body}, qr/access_denied \(The user said &lt;no&gt;\)/, '... the error on the page, escaped';
+    like $r->{body}, qr{<a id="nexus-back-to-sign-in" href="/api/auth/nexus-gate\?return_to=%2F">}, '... and a way back to sign in';
+    my $state = query_of(api(GET => '/api/auth/login?return_to=' . uri_escape('/api/agents'))->{headers}{location})->{state};
+    $r = api(GET => "/api/auth/callback?error=access_denied&state=$state", headers => { Accept => $browser });
+    is $r->{status}, 401, 'refused in a sign-in that Nexus started: 401';
+    like $r->{body}, qr{<a id="nexus-back-to-sign-in" href="/api/auth/nexus-gate\?return_to=%2Fapi%2Fagents">},
+        '... and the way back keeps where the browser was going';
+    ok !state_row($state), '... the state is used up';
 };
 
 subtest 'refused sign-ins are audited' => sub {
@@ -410,8 +425,26 @@ subtest 'the gate page' => sub {
     like $r->{body}, qr/Sign in with the test IdP/, 'Sign in with <provider>';
     like $r->{body}, qr{href="/api/auth/login\?return_to=%2Fapi%2Fsecrets%3Fq%3D%3Cb%3E%22x%22%3C%2Fb%3E"}, 'the link keeps return_to';
     like $r->{body}, qr{/api/secrets\?q=&lt;b&gt;&quot;x&quot;&lt;/b&gt;}, 'says where it goes back to';
+    unlike $r->{body}, qr/signed out/i, 'no "signed out" line without the sign-out mark';
+    ok !defined $r->{headers}{'set-cookie'}, '... and no cookie set';
     $r = api(GET => '/api/auth/nexus-gate?return_to=' . uri_escape('//evil.example'));
     like $r->{body}, qr{return_to=%2F"}, 'a foreign return_to becomes /';
+};
+
+subtest 'the gate page after a sign-out says so, once' => sub {
+    my $r = api(GET => '/api/auth/nexus-gate?return_to=' . uri_escape('/api/agents'), headers => { Cookie => 'nexus_signed_out=1' });
+    is $r->{status}, 200, 'status 200';
+    like $r->{body}, qr{<p class="notice done" id="nexus-gate-signed-out">You are signed out\.</p>}, 'You are signed out.';
+    like $r->{body}, qr{href="/api/auth/login\?return_to=%2Fapi%2Fagents"}, 'the sign-in link keeps return_to';
+    is_deeply [set_cookies($r)], ['nexus_signed_out=; Path=/api/auth/nexus-gate; HttpOnly; SameSite=Lax; Max-Age=0'],
+        '... and the mark is removed: a reload is the plain gate';
+    is $r->{headers}{'cache-control'}, 'no-store', '... not cached';
+    $r = api(GET => '/api/auth/nexus-gate?return_to=' . uri_escape('//evil.example'), headers => { Cookie => 'nexus_signed_out=1' });
+    like $r->{body}, qr{return_to=%2F"}, 'a foreign return_to still becomes /';
+    $r = api(GET => '/api/auth/nexus-gate', headers => { Cookie => 'nexus_signed_out=<b>' });
+    unlike $r->{body}, qr/signed out/i, 'a mark of another value is no mark';
+    $r = api(GET => '/api/auth/nexus-gate', headers => { Cookie => '__Secure-nexus_signed_out=1' });
+    unlike $r->{body}, qr/signed out/i, '... nor one of the https name over http';
 };
 
 # --- sign-out --------------------------------------------------------------------
@@ -420,7 +453,11 @@ subtest 'GET logout ends the session, clears the cookie and signs out at the pro
     my $cookie = $jar{bob}{$base_hostport}{nexus_session};
     my $r = api(GET => '/api/auth/logout', headers => { Cookie => "nexus_session=$cookie" });
     is $r->{status}, 302, 'status 302';
-    like $r->{headers}{'set-cookie'}, qr/^nexus_session=; Path=\/; HttpOnly; SameSite=Lax; Max-Age=0$/, 'the cookie is cleared';
+    my @set = set_cookies($r);
+    is scalar(@set), 2, 'two cookies set';
+    like $set[0], qr/^nexus_session=; Path=\/; HttpOnly; SameSite=Lax; Max-Age=0$/, 'the cookie is cleared';
+    like $set[1], qr{^nexus_signed_out=1; Path=/api/auth/nexus-gate; HttpOnly; SameSite=Lax; Max-Age=600$},
+        '... and the gate page is told the browser signed out';
     my $loc = $r->{headers}{location};
     like $loc, qr{^\Q$issuer\E/session/end\?}, 'to the provider\'s end_session_endpoint';
     my $q = query_of($loc);
@@ -453,7 +490,9 @@ subtest 'POST logout checks the Origin and the CSRF token' => sub {
     is $r->{status}, 200, 'with both: signed out';
     like $r->{headers}{refresh} // '', qr{^0; url=\S}, '... going on by Refresh, not a redirect (the CSP form-action would block it)';
     like $r->{body}, qr{id="nexus-signed-out"}, '... on a page that says so';
-    like $r->{headers}{'set-cookie'} // '', qr/Max-Age=0|Expires=/i, '... clearing the cookie';
+    my @set = set_cookies($r);
+    like $set[0] // '', qr/^nexus_session=;.*Max-Age=0/, '... clearing the cookie';
+    like $set[1] // '', qr{^nexus_signed_out=1; Path=/api/auth/nexus-gate;}, '... leaving the sign-out mark';
     ok !$live->(), 'the session is gone';
 };
 

@@ -17,10 +17,14 @@ std::string loginLink(const std::string& returnTo)
 
 } // namespace
 
-Http::Response SignInPages::gate(const std::string& providerName, const std::string& returnTo)
+Http::Response SignInPages::gate(const std::string& providerName, const std::string& returnTo, bool signedOut)
 {
-	std::string body = "<p>This part of Nexus is for signed-in people. Your browser has no session here (or it "
-	                   "has ended), so you need to sign in first.</p>\n";
+	std::string body =
+	    signedOut
+	        ? "<p class=\"notice done\" id=\"nexus-gate-signed-out\">You are signed out.</p>\n<p>Sign in again to "
+	          "go on using Nexus.</p>\n"
+	        : "<p>This part of Nexus is for signed-in people. Your browser has no session here (or it has "
+	          "ended), so you need to sign in first.</p>\n";
 	body += "<p><a id=\"nexus-sign-in\" href=\"" + escape(loginLink(returnTo)) + "\"><strong>Sign in with " +
 	        escape(providerName) + "</strong></a></p>\n";
 	body += "<p class=\"muted\">After signing in you go back to <code id=\"nexus-return-to\">" + escape(returnTo) +
@@ -30,7 +34,7 @@ Http::Response SignInPages::gate(const std::string& providerName, const std::str
 }
 
 Http::Response SignInPages::failure(const Http::Request& request, int status, const std::string& code,
-                                    const std::string& message)
+                                    const std::string& message, const std::string& returnTo)
 {
 	Http::Response response;
 	if (Http::Html::wanted(request))
@@ -38,7 +42,9 @@ Http::Response SignInPages::failure(const Http::Request& request, int status, co
 		std::string body = "<p id=\"nexus-sign-in-error\">" + escape(message) + "</p>\n";
 		body += "<p class=\"muted\">Error code: <code>" + escape(code) + "</code>; request id <code>" +
 		        escape(request.requestId()) + "</code>.</p>\n";
-		body += "<p><a href=\"/api/auth/nexus-gate\">Back to the sign-in page</a></p>\n";
+		body += "<p><a id=\"nexus-back-to-sign-in\" href=\"" +
+		        escape("/api/auth/nexus-gate?return_to=" + Http::Request::percentEncode(returnTo)) +
+		        "\">Back to the sign-in page</a></p>\n";
 		response = Http::Html::page(status, status == 503 ? "Sign-in is unavailable" : "Sign-in failed", body);
 	}
 	else

@@ -19,15 +19,18 @@ class SignInPages
 {
 public:
 	/// GET /api/auth/nexus-gate: "Sign in with <providerName>", why the
-	/// browser is here, and where it goes back to after signing in.
-	static Http::Response gate(const std::string& providerName, const std::string& returnTo);
+	/// browser is here, and where it goes back to after signing in; with
+	/// signedOut (the browser comes from signing out), "You are signed out."
+	/// first.
+	static Http::Response gate(const std::string& providerName, const std::string& returnTo, bool signedOut = false);
 
 	/// A failed sign-in or sign-out: status with {"error": code, "message"}
-	/// for a client, or a page saying message, with a way to try again, for a
-	/// browser (Http::Html::wanted). message is shown: never a token or code.
-	/// A 503 carries Retry-After, a 401 WWW-Authenticate (as the API's do).
+	/// for a client, or a page saying message, with a way to try again (the
+	/// gate page, going back to returnTo, a checked ReturnTo) for a browser
+	/// (Http::Html::wanted). message is shown: never a token or code. A 503
+	/// carries Retry-After, a 401 WWW-Authenticate (as the API's do).
 	static Http::Response failure(const Http::Request& request, int status, const std::string& code,
-	                              const std::string& message);
+	                              const std::string& message, const std::string& returnTo = "/");
 
 	/// A 302 to location, not to be cached.
 	static Http::Response redirect(const std::string& location);

@@ -233,7 +233,8 @@ Response SsoResource::callback(const Request& request)
 		if (auto detail = request.query("error_description"); detail && !detail->empty())
 			message += " (" + clip(*detail) + ")";
 		auditRefused(request, Principal::anonymous(), "provider_error");
-		return SignInPages::failure(request, 401, "sign_in_refused", message);
+		return SignInPages::failure(request, 401, "sign_in_refused", message,
+		                            login ? login->returnTo : std::string(ReturnTo::kDefault));
 	}
 	if (!login)
 	{
@@ -406,6 +407,8 @@ Response SsoResource::logout(const Request& request, bool form)
 	}
 	Response response = form ? SignInPages::signedOut(location) : SignInPages::redirect(location);
 	response.addHeader("Set-Cookie", SessionCookie::clear(request));
+	// The gate page, where the browser lands in the end, says it is signed out.
+	response.addHeader("Set-Cookie", SessionCookie::markSignedOut(request));
 	return response;
 }
 
@@ -415,7 +418,15 @@ Response SsoResource::gate(const Request& request) const
 	std::string returnTo = ReturnTo::kDefault;
 	if (auto asked = request.query("return_to"))
 		if (auto checked = ReturnTo::check(*asked)) returnTo = *checked;
-	return SignInPages::gate(providerName(), returnTo);
+	// Said once: a reload, or the next visit, is the plain gate again.
+	const bool signedOut = SessionCookie::signedOut(request);
+	Response response = SignInPages::gate(providerName(), returnTo, signedOut);
+	if (signedOut)
+	{
+		response.addHeader("Set-Cookie", SessionCookie::clearSignedOut(request));
+		response.addHeader("Cache-Control", "no-store");
+	}
+	return response;
 }
 
 Response SsoResource::verify(const Request& request) const

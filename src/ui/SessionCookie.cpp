@@ -24,6 +24,19 @@ std::string attributes(const Http::Request& request)
 	return std::string("; Path=/; HttpOnly; SameSite=Lax") + (secure(request) ? "; Secure" : "");
 }
 
+/// Where the sign-out mark goes: the gate page only.
+const char* const kGatePath = "/api/auth/nexus-gate";
+
+std::string signedOutName(const Http::Request& request)
+{
+	return secure(request) ? SessionCookie::kSignedOutSecureName : SessionCookie::kSignedOutPlainName;
+}
+
+std::string signedOutAttributes(const Http::Request& request)
+{
+	return std::string("; Path=") + kGatePath + "; HttpOnly; SameSite=Lax" + (secure(request) ? "; Secure" : "");
+}
+
 } // namespace
 
 std::string SessionCookie::newValue()
@@ -53,6 +66,22 @@ std::string SessionCookie::set(const Http::Request& request, const std::string& 
 std::string SessionCookie::clear(const Http::Request& request)
 {
 	return name(request) + "=" + attributes(request) + "; Max-Age=0";
+}
+
+std::string SessionCookie::markSignedOut(const Http::Request& request)
+{
+	return signedOutName(request) + "=1" + signedOutAttributes(request) +
+	       "; Max-Age=" + std::to_string(kSignedOutMaxAge);
+}
+
+bool SessionCookie::signedOut(const Http::Request& request)
+{
+	return request.cookie(signedOutName(request)) == "1";
+}
+
+std::string SessionCookie::clearSignedOut(const Http::Request& request)
+{
+	return signedOutName(request) + "=" + signedOutAttributes(request) + "; Max-Age=0";
 }
 
 std::string SessionCookie::hash(const std::string& value)

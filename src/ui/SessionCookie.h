@@ -46,6 +46,25 @@ public:
 	/// What the database keys a session by: SHA-256 hex of value.
 	static std::string hash(const std::string& value);
 
+	/// The mark a sign-out leaves for the gate page, so that the page a
+	/// browser lands on after signing out (here, or by way of the provider's
+	/// sign-out) can say so. It holds no secret and proves nothing: only
+	/// "1", for Path=/api/auth/nexus-gate, HttpOnly; SameSite=Lax, for
+	/// kSignedOutMaxAge seconds; over https "__Secure-nexus_signed_out"
+	/// with Secure, over http "nexus_signed_out".
+	static constexpr const char* kSignedOutSecureName = "__Secure-nexus_signed_out";
+	static constexpr const char* kSignedOutPlainName = "nexus_signed_out";
+	static constexpr int kSignedOutMaxAge = 600;
+
+	/// The Set-Cookie header value that leaves the sign-out mark.
+	static std::string markSignedOut(const Http::Request& request);
+
+	/// Whether request carries the sign-out mark (of its scheme's name).
+	static bool signedOut(const Http::Request& request);
+
+	/// The Set-Cookie header value that removes the sign-out mark.
+	static std::string clearSignedOut(const Http::Request& request);
+
 	/// The CSRF token of the session value holds, for the forms it posts:
 	/// base64url(SHA-256("nexus-csrf:" + value)). Only the browser holding
 	/// the cookie (HttpOnly) gets it, from a page Nexus rendered for it.

@@ -1,5 +1,6 @@
 // SessionCookie: __Host- with Secure over https, a plain name only over
-// http, a strict shape, and a CSRF token derived from the value.
+// http, a strict shape, a CSRF token derived from the value, and the
+// sign-out mark for the gate page.
 #include "ui/SessionCookie.h"
 #include "http/Request.h"
 
@@ -32,6 +33,8 @@ class SessionCookieTest : public CppUnit::TestFixture
 	CPPUNIT_TEST(testOnlyTheSchemesNameAndShapeCount);
 	CPPUNIT_TEST(testNewValuesAreRandom);
 	CPPUNIT_TEST(testCsrfTokenIsBoundToTheValue);
+	CPPUNIT_TEST(testTheSignedOutMarkIsForTheGatePageOnly);
+	CPPUNIT_TEST(testTheSignedOutMarkCountsOnlyUnderItsSchemesName);
 	CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -77,6 +80,28 @@ public:
 		CPPUNIT_ASSERT_EQUAL(token, SessionCookie::csrfToken(kValue));
 		CPPUNIT_ASSERT(token != SessionCookie::csrfToken(std::string(43, 'B')));
 		CPPUNIT_ASSERT(token != SessionCookie::hash(kValue));
+	}
+
+	void testTheSignedOutMarkIsForTheGatePageOnly()
+	{
+		CPPUNIT_ASSERT_EQUAL(std::string("__Secure-nexus_signed_out=1; Path=/api/auth/nexus-gate; HttpOnly; "
+		                                 "SameSite=Lax; Secure; Max-Age=600"),
+		                     SessionCookie::markSignedOut(over("https")));
+		CPPUNIT_ASSERT_EQUAL(
+		    std::string("nexus_signed_out=1; Path=/api/auth/nexus-gate; HttpOnly; SameSite=Lax; Max-Age=600"),
+		    SessionCookie::markSignedOut(over("http")));
+		CPPUNIT_ASSERT_EQUAL(
+		    std::string("nexus_signed_out=; Path=/api/auth/nexus-gate; HttpOnly; SameSite=Lax; Max-Age=0"),
+		    SessionCookie::clearSignedOut(over("http")));
+	}
+
+	void testTheSignedOutMarkCountsOnlyUnderItsSchemesName()
+	{
+		CPPUNIT_ASSERT(SessionCookie::signedOut(over("https", "__Secure-nexus_signed_out=1")));
+		CPPUNIT_ASSERT(!SessionCookie::signedOut(over("https", "nexus_signed_out=1")));
+		CPPUNIT_ASSERT(SessionCookie::signedOut(over("http", "a=b; nexus_signed_out=1")));
+		CPPUNIT_ASSERT(!SessionCookie::signedOut(over("http", "nexus_signed_out=yes")));
+		CPPUNIT_ASSERT(!SessionCookie::signedOut(over("http")));
 	}
 };
 
