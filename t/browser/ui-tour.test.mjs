@@ -1,7 +1,9 @@
 // The web UI as people use it: headless Chromium signs in at the local idp,
-// opens every page, changes things through the pages' forms, reveals a
-// secret (and finds the audit row on the audit log page), and signs out (the
-// old session no longer works). A viewer sees the pages without their forms
+// opens every page, changes things through the pages' forms (a profile, an
+// agent and its one-time token, a secret, a knowledge entry), reveals a
+// secret (and finds the audit row on the audit log page), looks at narrower
+// windows, and signs out (the gate says so; the old session no longer
+// works). A viewer sees the pages without their forms
 // and is refused the admin ones with a page that says why. A screenshot of
 // every page goes to outDir() (ui-*.png); look at them after a change.
 import assert from 'node:assert/strict';
@@ -42,7 +44,8 @@ async function api(method, urlPath, body) {
 }
 
 // Opens urlPath, checks the answer is a whole page of the UI with the
-// strict CSP, and saves a screenshot. Returns the response.
+// strict CSP, and saves a screenshot (unless shot is null: a page already
+// shot, opened again to use its forms). Returns the response.
 async function visit(page, urlPath, shot, { status = 200 } = {}) {
   const response = await page.goto(`${nexus.url}${urlPath}`);
   assert.equal(response.status(), status, `${urlPath}: HTTP ${response.status()}`);
@@ -51,7 +54,7 @@ async function visit(page, urlPath, shot, { status = 200 } = {}) {
   assert.match(csp, /default-src 'none'/, `${urlPath}: CSP`);
   assert.doesNotMatch(csp, /unsafe-inline/, `${urlPath}: nothing inline`);
   await page.waitForSelector('main h1');
-  await screenshot(page, shot);
+  if (shot) await screenshot(page, shot);
   return response;
 }
 
@@ -113,8 +116,11 @@ test('alice (admin) tours every page, changes things, reveals a secret and signs
   await visit(page, '/admin/audit-log', 'ui-11-audit-log');
   await visit(page, '/admin/status', 'ui-12-status');
 
-  // A change through a form: a new profile, then an edit.
-  await visit(page, '/api/profiles', 'ui-13-profiles-before-create');
+  await visit(page, `/api/registry/models/${tag}-model`, 'ui-13-registry-family');
+  assert.match(await text(page), /USD per 1M tokens/, 'a price says what it is per');
+
+  // A change through a form: a new profile.
+  await visit(page, '/api/profiles', null);
   await page.click('#new-profile summary');
   const profile = `Tour ${tag}`;
   await page.type('#create-profile input[name=name]', profile);
@@ -125,26 +131,104 @@ test('alice (admin) tours every page, changes things, reveals a secret and signs
   const stored = await api('GET', `/api/profiles/${encodeURIComponent(profile)}`);
   assert.equal(stored.json.model, `${tag}/model-1`, 'the profile is stored');
 
+  // An agent registered on the page, then its first token: shown once, in
+  // its row, and never again.
+  const newAgent = `${tag}-ui-agent`;
+  await visit(page, '/api/agents', null);
+  await page.click('#register-agent summary');
+  await page.type('#register-form input[name=slug]', newAgent);
+  await page.type('#register-form input[name=name]', 'Agent from the page');
+  await page.type('#register-form input[name=scope]', 'tour');
+  await submitAndWait(page, '#register-form');
+  await page.waitForSelector(`#agent-${newAgent}`);
+  await page.click(`#token-${newAgent} button[type=submit]`);
+  await page.waitForSelector(`#new-token-${newAgent}:not([hidden])`);
+  const token = await page.$eval(`#token-value-${newAgent}`, (el) => el.textContent);
+  assert.match(token, /^nxa_[A-Za-z0-9_-]{43}$/, 'the new token is on the page');
+  assert.equal((await page.content()).split(token).length - 1, 1, 'shown once, in one place');
+  await screenshot(page, 'ui-15-agents-new-token');
+  const beat = await fetch(`${nexus.url}/api/agents/${newAgent}/heartbeat`, {
+    method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: '{}',
+  });
+  assert.equal(beat.status, 200, 'the token shown works');
+  const hash = await page.$eval(`#new-token-${newAgent} [data-field=token_hash]`, (el) => el.textContent);
+  await page.reload();
+  await page.waitForSelector('main h1');
+  assert.doesNotMatch(await page.content(), new RegExp(token), 'not on the page after a reload');
+  assert.equal(await page.$eval(`#new-token-${newAgent}`, (el) => el.hidden), true, 'the token row is empty and hidden again');
+  assert.match(await page.$eval('#tokens', (el) => el.textContent), new RegExp(hash), 'only its hash, under Active tokens');
+
   // A secret: created, revealed (audited), found on the audit log page.
-  await visit(page, '/api/secrets', 'ui-15-vault-before-create');
+  await visit(page, '/api/secrets', null);
   await page.click('#new-secret summary');
   await page.type('#create-secret input[name=scope]', 'tour');
   await page.type('#create-secret input[name=name]', `${tag}/db-password`);
-  await page.type('#create-secret input[name=value]', `value-${tag}`);
+  const value = `value-${tag}-${'x7Qz'.repeat(16)}`;
+  await page.type('#create-secret input[name=value]', value);
   await submitAndWait(page, '#create-secret');
   const secrets = (await api('GET', '/api/vault/secrets?scope=tour')).json;
   const secret = secrets.find((s) => s.name === `${tag}/db-password`);
   assert.ok(secret, 'the secret is stored');
-  assert.doesNotMatch(await page.content(), new RegExp(`value-${tag}`), 'no value on the page before a reveal');
+  assert.doesNotMatch(await page.content(), new RegExp(value), 'no value on the page before a reveal');
   await page.click(`#reveal-${secret.id} button`);
   await page.waitForSelector(`#value-${secret.id}:not([hidden])`);
-  assert.equal(await page.$eval(`#value-${secret.id} [data-field=value]`, (el) => el.textContent), `value-${tag}`);
+  assert.equal(await page.$eval(`#value-${secret.id} [data-field=value]`, (el) => el.textContent), value);
   await screenshot(page, 'ui-16-vault-revealed');
 
   await visit(page, `/admin/audit-log?action=secret.reveal&target=secret:${secret.id}`, 'ui-17-audit-reveal');
   const audit = await text(page);
   assert.match(audit, /secret\.reveal/);
   assert.match(audit, new RegExp(`user:${users.alice.sub}`), 'the reveal is audited under alice');
+
+  // A knowledge entry written on its kind's page, opened, and found.
+  const entry = `${tag}-gpu`;
+  await visit(page, '/api/knowledge/server', null);
+  await page.click('#new-entity summary');
+  await page.type('#create-entity input[name=name]', entry);
+  await page.$eval('#create-entity textarea[name=yaml]', (el, yaml) => { el.value = yaml; }, [
+    'apiVersion: nexus/v1',
+    'kind: server',
+    'metadata:',
+    '  title: Tour GPU box',
+    '  tags: [tour, gpu]',
+    '  links:',
+    '    - {title: Runbook, url: "https://wiki.tour.example/gpu"}',
+    'spec:',
+    '  host: gpu-1.tour.example',
+    '  cores: 32',
+    'content: |',
+    `  The ${tag} render box. Reboot it from the <b>console</b> only.`,
+    '',
+  ].join('\n'));
+  await screenshot(page, 'ui-18-knowledge-new-entry');
+  await submitAndWait(page, '#create-entity');
+  assert.equal(new URL(page.url()).pathname, `/api/knowledge/server/${entry}`, 'on the new entry\'s page');
+  await page.waitForSelector('#entity-facts');
+  assert.equal(await page.$eval('#entity-title', (el) => el.textContent), 'Tour GPU box');
+  assert.match(await page.$eval('#entity-content', (el) => el.textContent), /from the <b>console<\/b> only/, 'content as text');
+  await screenshot(page, 'ui-19-knowledge-entry');
+  const kept = await api('GET', `/api/knowledge/server/${entry}`);
+  assert.equal(kept.status, 200, 'the entry is stored');
+  await visit(page, `/api/knowledge?query=${tag}%20render`, 'ui-20-knowledge-search');
+  assert.ok(await page.$(`#entities a[href="/api/knowledge/server/${entry}"]`), 'the search lists it');
+
+  // A page that does not exist, in the frame, with a way on.
+  await visit(page, `/api/profiles/${tag}-nothing`, 'ui-21-not-found', { status: 404 });
+  assert.match(await text(page), /Back to the overview/);
+
+  // Narrower windows: the sections get a row of their own, then scroll sideways.
+  await page.setViewport({ width: 1000, height: 760 });
+  await visit(page, '/api/registry/models', 'ui-22-registry-1000px');
+  const bar = await page.$eval('header.bar', (el) => el.getBoundingClientRect().height);
+  assert.ok(bar < 110, `the bar stays two rows high at 1000 px (${bar} px)`);
+  await page.setViewport({ width: 390, height: 844 });
+  await visit(page, '/api/secrets?scope=tour', null);
+  await page.click(`#reveal-${secret.id} button`);
+  await page.waitForSelector(`#value-${secret.id}:not([hidden])`);
+  await screenshot(page, 'ui-23-vault-revealed-390px');
+  const overflow = await page.$eval('header.bar', (el) => el.scrollWidth - el.clientWidth);
+  assert.equal(overflow, 0, 'nothing of the bar sticks out of a phone\'s width');
+  await page.setViewport({ width: 1280, height: 900 });
 
   assert.deepEqual(page.errors, [], 'no script errors on any page');
 
@@ -155,7 +239,11 @@ test('alice (admin) tours every page, changes things, reveals a secret and signs
   await page.waitForSelector('#idp-logout-confirm');
   await Promise.all([page.waitForNavigation(), page.click('#idp-logout-confirm')]);
   await page.waitForSelector('#nexus-sign-in');
-  await screenshot(page, 'ui-18-signed-out');
+  assert.equal(await page.$eval('#nexus-gate-signed-out', (el) => el.textContent), 'You are signed out.');
+  await screenshot(page, 'ui-24-signed-out');
+  await page.reload();
+  await page.waitForSelector('#nexus-sign-in');
+  assert.equal(await page.$('#nexus-gate-signed-out'), null, 'said once: a reload is the plain gate');
   const old = await fetch(`${nexus.url}/api/secrets`, {
     headers: { Cookie: `nexus_session=${session.value}`, Accept: 'text/html' }, redirect: 'manual',
   });
@@ -167,12 +255,12 @@ test('alice (admin) tours every page, changes things, reveals a secret and signs
 test('bob (viewer) reads the pages without their forms and is refused the admin ones', async () => {
   const page = await newPage(browser);
   await signInFrom(page, '/api/secrets', 'bob');
-  await screenshot(page, 'ui-20-viewer-vault');
+  await screenshot(page, 'ui-30-viewer-vault');
   assert.equal(await page.$('#create-secret'), null, 'no create form for a viewer');
   assert.equal(await page.$('form[id^=reveal-]'), null, 'no reveal for a viewer');
-  await visit(page, '/api/profiles', 'ui-21-viewer-profiles');
+  await visit(page, '/api/profiles', 'ui-31-viewer-profiles');
   assert.equal(await page.$('#create-profile'), null);
-  await visit(page, '/admin/audit-log', 'ui-22-viewer-refused', { status: 403 });
+  await visit(page, '/admin/audit-log', 'ui-32-viewer-refused', { status: 403 });
   assert.match(await text(page), /viewer/);
   const nav = await page.$$eval('header nav a', (links) => links.map((a) => a.textContent));
   assert.ok(!nav.includes('Audit log'), 'the bar offers no admin sections');
