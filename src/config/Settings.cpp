@@ -92,6 +92,7 @@ const std::vector<SettingInfo>& Settings::table()
 	    {"sso.session_idle_timeout_s", inSso(&SsoSettings::sessionIdleTimeoutS), Kind::Integer, 60, 31536000, "28800"},
 	    {"sso.session_lifetime_s", inSso(&SsoSettings::sessionLifetimeS), Kind::Integer, 60, 31536000, "86400"},
 	    {"sso.clock_leeway_s", inSso(&SsoSettings::clockLeewayS), Kind::Integer, 0, 600, "60"},
+	    {"sso.purge_interval_s", inSso(&SsoSettings::purgeIntervalS), Kind::Integer, 1, 86400, "60"},
 
 	    {"agents.offline_after_s", &Settings::agentsOfflineAfterS, Kind::Integer, 1, 31536000, "300"},
 	    {"agents.token_max_ttl_s", &Settings::agentsTokenMaxTtlS, Kind::Integer, 0, 315360000, "0"},

@@ -69,6 +69,9 @@ struct SsoSettings
 	int sessionIdleTimeoutS{};
 	int sessionLifetimeS{};
 	int clockLeewayS{};
+	/// How often a worker deletes expired login states and sessions (seconds):
+	/// on the first session lookup or login once this has passed.
+	int purgeIntervalS{};
 
 	bool enabled() const { return !issuer.empty(); }
 };

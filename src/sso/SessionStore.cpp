@@ -175,10 +175,12 @@ std::optional<Session> SessionStore::remove(const std::string& tokenHash)
 std::uint64_t SessionStore::purge(const Poco::Timestamp& now, int idleSeconds)
 {
 	return Database::run([&] {
-		auto& states = Database::prepare("DELETE FROM sso_login_states WHERE expires_at <= ?");
+		const std::string limit = " LIMIT " + std::to_string(kPurgeBatchRows);
+		auto& states = Database::prepare("DELETE FROM sso_login_states WHERE expires_at <= ?" + limit);
 		states.setString(1, Time::toSql(now));
 		std::uint64_t removed = states.executeUpdate();
-		auto& sessions = Database::prepare("DELETE FROM sso_sessions WHERE expires_at <= ? OR last_seen_at <= ?");
+		auto& sessions =
+		    Database::prepare("DELETE FROM sso_sessions WHERE expires_at <= ? OR last_seen_at <= ?" + limit);
 		sessions.setString(1, Time::toSql(now));
 		sessions.setString(2, Time::toSql(secondsBefore(now, idleSeconds)));
 		removed += sessions.executeUpdate();

@@ -78,8 +78,13 @@ public:
 	/// Deletes the session of tokenHash and returns it (nullopt: none).
 	static std::optional<Session> remove(const std::string& tokenHash);
 
+	/// A purge deletes at most this many rows of each table, so that the
+	/// request it rides on stays quick; the next purge takes the rest.
+	static constexpr int kPurgeBatchRows = 1000;
+
 	/// Deletes expired login states and sessions past their absolute expiry
-	/// or idle for idleSeconds; returns how many rows went.
+	/// or idle for idleSeconds, at most kPurgeBatchRows of each; returns how
+	/// many rows went.
 	static std::uint64_t purge(const Poco::Timestamp& now, int idleSeconds);
 };
 

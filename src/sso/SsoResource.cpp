@@ -88,14 +88,6 @@ void auditRefused(const Request& request, const Principal& principal, const std:
 	}
 }
 
-std::optional<Session> liveSession(const Request& request, const SsoSettings& settings)
-{
-	const auto cookie = SessionCookie::value(request);
-	if (!cookie) return std::nullopt;
-	return SessionStore::findLive(SessionCookie::hash(*cookie), Poco::Timestamp(), settings.sessionIdleTimeoutS,
-	                              SsoResource::kTouchSeconds);
-}
-
 Principal principalOf(const SessionUser& user)
 {
 	return Principal::user(user.userId, user.role == "admin" ? Principal::Role::Admin : Principal::Role::Viewer);
@@ -103,7 +95,7 @@ Principal principalOf(const SessionUser& user)
 
 } // namespace
 
-SsoResource::SsoResource(const Settings& settings): _settings(settings)
+SsoResource::SsoResource(const Settings& settings): _settings(settings), _purges(settings.sso.purgeIntervalS)
 {
 	if (settings.sso.enabled()) _provider = std::make_unique<Provider>(settings.sso);
 }
@@ -159,11 +151,19 @@ std::string SsoResource::providerName() const
 	}
 }
 
-void SsoResource::purgeNowAndThen()
+std::optional<Session> SsoResource::liveSession(const Request& request) const
 {
-	const long long now = Poco::Timestamp().epochTime();
-	long long last = _lastPurgeS.load();
-	if (now - last < kPurgeIntervalSeconds || !_lastPurgeS.compare_exchange_strong(last, now)) return;
+	const auto cookie = SessionCookie::value(request);
+	if (!cookie) return std::nullopt;
+	auto session = SessionStore::findLive(SessionCookie::hash(*cookie), Poco::Timestamp(),
+	                                      _settings.sso.sessionIdleTimeoutS, kTouchSeconds);
+	purgeNowAndThen();
+	return session;
+}
+
+void SsoResource::purgeNowAndThen() const
+{
+	if (!_purges.due(Poco::Timestamp().epochTime())) return;
 	try
 	{
 		const auto removed = SessionStore::purge(Poco::Timestamp(), _settings.sso.sessionIdleTimeoutS);
@@ -337,7 +337,7 @@ Response SsoResource::callback(const Request& request)
 Response SsoResource::me(const Request& request) const
 {
 	requireEnabled();
-	const auto session = liveSession(request, _settings.sso);
+	const auto session = liveSession(request);
 	if (!session) throw Http::Unauthorized("not signed in: no live session (sign in at /api/auth/login)");
 	auto o = Http::Json::object();
 	o->set("userId", session->user.userId);
@@ -436,7 +436,7 @@ Response SsoResource::verify(const Request& request) const
 	std::optional<Session> session;
 	try
 	{
-		session = liveSession(request, _settings.sso);
+		session = liveSession(request);
 	}
 	catch (const Http::Unavailable& e)
 	{

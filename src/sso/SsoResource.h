@@ -3,9 +3,11 @@
 #include "auth/Principal.h"
 #include "http/Request.h"
 #include "http/Response.h"
+#include "sso/SessionStore.h"
+#include "util/Periodic.h"
 
-#include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace Nexus {
@@ -34,13 +36,16 @@ class Provider;
 /// itself. With sso.issuer empty all but verify answer 404 and verify
 /// identifies nobody. Sign-ins (allowed and refused) and sign-outs are
 /// audited ("sso.sign_in", "sso.sign_out", principal user:<sub>).
+///
+/// Expired login states and sessions are purged by the requests that look
+/// up a session (verify, me) and by logins: by the first of them once
+/// sso.purge_interval_s has passed in this process (util/Periodic.h), so
+/// the others pay nothing for it.
 class SsoResource
 {
 public:
 	/// A login state is good for this long.
 	static constexpr int kLoginStateSeconds = 600;
-	/// Expired states and sessions are purged by a login at most this often (per process).
-	static constexpr int kPurgeIntervalSeconds = 60;
 	/// A session is marked seen at most this often (SessionStore::findLive).
 	static constexpr int kTouchSeconds = 60;
 
@@ -72,14 +77,19 @@ private:
 	std::string redirectUri(const Http::Request& request) const;
 	/// sso.provider_name, else the issuer's host.
 	std::string providerName() const;
-	/// Purges expired rows when the last purge of this process is old enough.
-	void purgeNowAndThen();
+	/// The live session of request's cookie (nullopt: no cookie, or none
+	/// live), then a purge when one is due. Throws Http::Unavailable when
+	/// the database is gone.
+	std::optional<Session> liveSession(const Http::Request& request) const;
+	/// Purges expired rows when sso.purge_interval_s has passed since this
+	/// process last did; a failure is logged, never thrown.
+	void purgeNowAndThen() const;
 	/// Throws NotFound when sign-in is off.
 	void requireEnabled() const;
 
 	const Settings& _settings;
 	std::unique_ptr<Provider> _provider; ///< null when sign-in is off
-	std::atomic<long long> _lastPurgeS{0};
+	mutable Periodic _purges;            ///< thread-safe: when purgeNowAndThen purges
 };
 
 } // namespace Sso

@@ -139,6 +139,7 @@ class SettingsTest : public CppUnit::TestFixture
 	CPPUNIT_TEST(testDefaults);
 	CPPUNIT_TEST(testListIsSplitAtCommasAndTrimmed);
 	CPPUNIT_TEST(testSsoIsOffByDefault);
+	CPPUNIT_TEST(testSsoPurgesAtMostOncePerSecond);
 	CPPUNIT_TEST(testFileValues);
 	CPPUNIT_TEST(testIntegerBoundsAccepted);
 	CPPUNIT_TEST(testIntegerRangeErrorsNameKey);
@@ -637,6 +638,16 @@ public:
 		CPPUNIT_ASSERT_EQUAL(std::string("groups"), s.sso.groupsClaim);
 		_env["NEXUS_SSO_ISSUER"] = "http://127.0.0.1:4280";
 		CPPUNIT_ASSERT(load().sso.enabled());
+	}
+
+	void testSsoPurgesAtMostOncePerSecond()
+	{
+		CPPUNIT_ASSERT_EQUAL(60, load().sso.purgeIntervalS);
+		_env["NEXUS_SSO_PURGE_INTERVAL_S"] = "1";
+		CPPUNIT_ASSERT_EQUAL(1, load().sso.purgeIntervalS);
+		_env["NEXUS_SSO_PURGE_INTERVAL_S"] = "0";
+		const auto e = thrown<ConfigError>([&] { load(); }, CPPUNIT_SOURCELINE());
+		CPPUNIT_ASSERT_MESSAGE(e.what(), contains(e.what(), "sso.purge_interval_s"));
 	}
 
 	void testBoolean()
