@@ -7,11 +7,13 @@
 # gate's validator, sign-out (GET, and POST with its CSRF token and Origin
 # check) and the audit rows. The test stack runs the local provider
 # (tools/devstack); a stack pointed at another provider cannot run the full
-# sign-ins, and this test says so and fails.
+# sign-ins, and this test says so and fails. The tiny browser and the
+# sign-ins are t/lib/NexusSignIn.pm's; sso.allowed_users and
+# sso.allowed_groups are t/sso-allowed.t's.
 use strict;
 use warnings;
 use Digest::SHA qw(sha256_hex sha256_base64);
-use HTTP::Tiny;
+use NexusSignIn;
 use NexusTest;
 use Test::More;
 use URI;
@@ -21,7 +23,7 @@ my $dbh = dbh();
 my $base = base_url();
 my $issuer = stack_env('NEXUS_SSO_ISSUER');
 ok $issuer, 'the stack signs in at a provider' or BAIL_OUT('no NEXUS_SSO_ISSUER in stack.env');
-my $browser = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
+my $browser = BROWSER_ACCEPT;
 my $start = $dbh->selectrow_array('SELECT UTC_TIMESTAMP(3)');
 
 # The Set-Cookie headers of an answer, in order.
@@ -32,7 +34,6 @@ sub set_cookies {
     return ref $set ? @$set : ($set);
 }
 
-sub query_of { my %q = URI->new($_[0])->query_form; return \%q }
 sub audit_rows {
     my ($action, $principal) = @_;
     return $dbh->selectall_arrayref('SELECT principal, target, outcome FROM audit_log WHERE action = ? AND principal = ? AND at >= ?',
@@ -40,62 +41,7 @@ sub audit_rows {
 }
 sub state_row { $dbh->selectrow_hashref('SELECT * FROM sso_login_states WHERE state_hash = ?', undef, sha256_hex($_[0])) }
 
-# --- a tiny browser: follows redirects, keeps cookies per host:port --------------
-my $http = HTTP::Tiny->new(timeout => 20, keep_alive => 0, max_redirect => 0);
-sub browse {
-    my ($jar, $method, $url, %opt) = @_;
-    my @visited;
-    for (1 .. 15) {
-        my $u = URI->new($url);
-        my $hostport = $u->host_port;
-        my %h = (Accept => $browser, %{ $opt{headers} || {} });
-        my $cookies = join '; ', map {"$_=$jar->{$hostport}{$_}"} sort keys %{ $jar->{$hostport} || {} };
-        $h{Cookie} = $cookies if length $cookies;
-        my $res = defined $opt{form}
-            ? $http->post_form($url, $opt{form}, { headers => \%h })
-            : $http->request($method, $url, { headers => \%h });
-        push @visited, [ $url, $res->{status} ];
-        my $set = $res->{headers}{'set-cookie'};
-        for my $c (ref $set ? @$set : defined $set ? ($set) : ()) {
-            my ($name, $value) = $c =~ /^([^=;\s]+)=([^;]*)/ or next;
-            if ($value eq '' || $c =~ /max-age=0|expires=Thu, 01 Jan 1970/i) { delete $jar->{$hostport}{$name} }
-            else { $jar->{$hostport}{$name} = $value }
-        }
-        return ($res, \@visited) unless $res->{status} =~ /^30[1237]$/ && !$opt{no_follow};
-        $url = URI->new_abs($res->{headers}{location}, $url)->as_string;
-        return ($res, \@visited, $url) if $opt{stop_at} && $url =~ $opt{stop_at};
-        ($method, %opt) = ('GET', headers => $opt{headers}, stop_at => $opt{stop_at});
-    }
-    die "too many redirects from $url\n";
-}
-
-# A whole sign-in of user at the provider, from /api/auth/login?return_to=;
-# returns (the last response, the jar, the visited URLs).
-sub sign_in {
-    my ($user, $password, $return_to) = @_;
-    my $jar = {};
-    my ($page) = browse($jar, GET => "$base/api/auth/login?return_to=" . uri_escape($return_to // '/api/secrets'));
-    my ($action) = ($page->{content} // '') =~ /<form id="idp-login" method="post" action="([^"]+)"/
-        or die "no login form at the provider: $page->{status}\n";
-    my ($res, $visited) = browse($jar, POST => URI->new_abs($action, $issuer)->as_string,
-        form => { username => $user, password => $password });
-    return ($res, $jar, $visited);
-}
 my $base_hostport = URI->new($base)->host_port;
-
-# A sign-in at the provider that stops before Nexus's callback: returns the
-# callback URL the provider sent the browser to (its code and state unused).
-sub provider_callback {
-    my ($user, $password) = @_;
-    my $jar = {};
-    my ($page) = browse($jar, GET => "$base/api/auth/login?return_to=%2Fapi%2Fsecrets");
-    my ($action) = ($page->{content} // '') =~ /<form id="idp-login" method="post" action="([^"]+)"/
-        or die "no login form at the provider: $page->{status}\n";
-    my (undef, undef, $callback) = browse($jar, POST => URI->new_abs($action, $issuer)->as_string,
-        form => { username => $user, password => $password }, stop_at => qr{^\Q$base\E/api/auth/callback\?});
-    die "the provider did not send the browser back to the callback\n" unless $callback;
-    return $callback;
-}
 
 # --- login -----------------------------------------------------------------------
 
