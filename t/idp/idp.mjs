@@ -32,7 +32,8 @@
 // ISSUER/pictures/USERNAME.svg, served here, unless users.json gives one.
 //
 // users.json: { "USERNAME": { "sub", "password", "name", "email",
-// "groups": [...], "picture" (optional) }, ... }; dev passwords only.
+// "groups": [...], "picture" (optional), "email_verified" (optional,
+// default true) }, ... }; dev passwords only.
 //
 // The login page (GET /interaction/UID): form#idp-login with
 // input#idp-username (name=username), input#idp-password (name=password),
@@ -161,6 +162,8 @@ function loadUsers(file) {
       if (typeof u[k] !== 'string' || u[k] === '') fail(`${file}: user ${username} needs a "${k}" string`);
     }
     if (!Array.isArray(u.groups)) fail(`${file}: user ${username} needs a "groups" list`);
+    if (u.email_verified !== undefined && typeof u.email_verified !== 'boolean')
+      fail(`${file}: user ${username}: "email_verified" must be true or false`);
     if (bySub.has(u.sub)) fail(`${file}: two users have the sub ${u.sub}`);
     const user = { ...u, username };
     byName.set(username, user);
@@ -466,7 +469,7 @@ function makeProvider() {
             preferred_username: user.username,
             picture: user.picture ?? `${issuer}/pictures/${user.username}.svg`,
             email: user.email,
-            email_verified: true,
+            email_verified: user.email_verified ?? true,
             groups: user.groups,
           };
         },
