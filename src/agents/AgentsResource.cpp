@@ -1,5 +1,6 @@
 #include "agents/AgentsResource.h"
 
+#include "agents/AgentInput.h"
 #include "agents/AgentStore.h"
 #include "agents/AgentsPage.h"
 #include "assignments/AssignmentStore.h"
@@ -31,9 +32,6 @@ using Http::Response;
 
 namespace {
 
-const std::size_t kMaxNameChars = 200;
-const std::size_t kMaxScopeChars = 64;
-const std::size_t kMaxHeartbeatField = 64;
 const int kMaxGraceSeconds = 7 * 24 * 3600;
 /// The longest ?ttl= without agents.token_max_ttl_s: ten years.
 const long long kMaxTtlSeconds = 10LL * 365 * 24 * 3600;
@@ -77,16 +75,8 @@ Poco::JSON::Object::Ptr toJson(const Agent& a, const Settings& settings)
 
 Response registerAgent(const Request& request, const Settings& settings)
 {
-	Http::Fields fields(Http::Json::parseObject(request), {"slug", "name", "scope"});
-	const std::string slug = fields.string("slug", 1, 63);
-	if (!Http::Validate::slug(slug))
-		throw Http::BadRequest("field 'slug' must be lower-case letters, digits and '-', starting with a letter or "
-		                       "digit, at most 63 characters");
-	const std::string name = fields.string("name", 1, kMaxNameChars);
-	const std::string scope = fields.string("scope", 1, kMaxScopeChars);
-	if (!Http::Validate::word(scope, kMaxScopeChars))
-		throw Http::BadRequest("field 'scope' must be a short word: letters, digits, '_', '.' and '-'");
-	return Response::json(201, *toJson(AgentStore::create(slug, name, scope), settings));
+	const Registration r = AgentInput::registration(request);
+	return Response::json(201, *toJson(AgentStore::create(r.slug, r.name, r.scope), settings));
 }
 
 /// The agents page for a browser: one page of agents with their profiles
@@ -131,15 +121,7 @@ Response listAgents(const Request& request, const Auth::Principal& principal, co
 /// The heartbeat body. Throws PayloadTooLarge, UnsupportedMediaType, BadRequest.
 HeartbeatReport readHeartbeat(const Request& request, const Settings& settings)
 {
-	if (request.body().size() > settings.agentsMaxHeartbeatBytes)
-		throw Http::PayloadTooLarge("a heartbeat body may be at most " +
-		                            std::to_string(settings.agentsMaxHeartbeatBytes) + " bytes");
-	Http::Fields fields(Http::Json::parseObject(request, true), {"status", "version", "meta"});
-	HeartbeatReport report;
-	report.status = fields.optionalString("status", kMaxHeartbeatField);
-	report.version = fields.optionalString("version", kMaxHeartbeatField);
-	if (auto object = fields.optionalObject("meta")) report.metaJson = Http::Json::stringify(*object);
-	return report;
+	return AgentInput::heartbeat(request, settings.agentsMaxHeartbeatBytes);
 }
 
 Response heartbeatDone(const std::string& slug, const Poco::Timestamp& at)

@@ -1,5 +1,6 @@
 #include "assignments/AssignmentsResource.h"
 
+#include "assignments/AssignmentInput.h"
 #include "assignments/AssignmentStore.h"
 #include "assignments/AssignmentsPage.h"
 #include "audit/AuditLog.h"
@@ -68,9 +69,7 @@ Response putAssignment(const Request& request, const Principal& principal)
 {
 	const std::string& slug = request.pathParam("slug");
 	if (!Http::Validate::slug(slug)) throw Http::NotFound("no agent '" + slug + "'");
-	Http::Fields fields(Http::Json::parseObject(request), {"profile_name"});
-	const std::string profile = fields.string("profile_name", 1, Profiles::ProfileJson::kMaxNameChars);
-	if (!Profiles::ProfileJson::validName(profile)) throw Http::NotFound("no profile '" + profile + "'");
+	const std::string profile = AssignmentInput::profileName(request);
 	Assignment stored;
 	switch (AssignmentStore::set(slug, profile, stored, Audit::Change(request, principal, "assignment.set")))
 	{

@@ -6,6 +6,7 @@
 #include "http/HttpError.h"
 #include "http/Json.h"
 #include "http/Pagination.h"
+#include "knowledge/KnowledgeInput.h"
 #include "knowledge/KnowledgePage.h"
 #include "knowledge/KnowledgeStore.h"
 #include "knowledge/KnowledgeYaml.h"
@@ -31,9 +32,6 @@ const char* const kYamlType = "application/yaml; charset=utf-8";
 const std::size_t kMaxQueryChars = 200;
 const std::size_t kMaxQueryWords = KnowledgeStore::kMaxSearchWords;
 
-/// The media types a YAML body may declare.
-const std::set<std::string> kYamlMediaTypes = {"application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"};
-
 enum class Format
 {
 	Json,
@@ -53,32 +51,6 @@ Limits limitsOf(const Settings& settings)
 	Limits limits;
 	limits.maxContentBytes = settings.knowledgeMaxContentBytes;
 	return limits;
-}
-
-/// ?kind=server,project: known kinds, without repeats.
-std::vector<std::string> kindsParameter(const Request& request)
-{
-	std::vector<std::string> kinds;
-	const auto value = request.query("kind");
-	if (!value) return kinds;
-	std::size_t start = 0;
-	while (start <= value->size())
-	{
-		auto end = value->find(',', start);
-		if (end == std::string::npos) end = value->size();
-		std::string kind = value->substr(start, end - start);
-		kind.erase(0, kind.find_first_not_of(' '));
-		kind.erase(kind.find_last_not_of(' ') + 1);
-		if (!kind.empty())
-		{
-			if (!Kinds::isKind(kind))
-				throw Http::BadRequest("query parameter 'kind': unknown kind '" + kind + "'; the kinds are " +
-				                       Kinds::list());
-			if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) kinds.push_back(kind);
-		}
-		start = end + 1;
-	}
-	return kinds;
 }
 
 std::optional<Db::FullTextQuery> searchParameter(const Request& request)
@@ -218,43 +190,11 @@ Response getEntity(const Request& request, const Principal& principal)
 	return response;
 }
 
-/// The body of a PUT, as JSON (the API's flat form) or YAML (the envelope).
-Entity readBody(const Request& request, const Key& key, const Limits& limits)
-{
-	if (request.body().empty())
-		throw Http::BadRequest("request body is empty; expected a knowledge entity as JSON or YAML");
-	const std::string mediaType = request.mediaType();
-	if (kYamlMediaTypes.count(mediaType))
-	{
-		try
-		{
-			return KnowledgeYaml::parseOne(request.body(), limits, key);
-		}
-		catch (const YamlError& e)
-		{
-			if (e.tooLarge()) throw Http::PayloadTooLarge(e.what());
-			throw Http::BadRequest(e.what());
-		}
-	}
-	if (mediaType != "application/json")
-		throw Http::UnsupportedMediaType("request body must be application/json or application/yaml");
-	const auto object = Http::Json::parseObject(request);
-	try
-	{
-		return entityFromJson(*object, limits, key);
-	}
-	catch (const InvalidEntity& e)
-	{
-		if (e.tooLarge()) throw Http::PayloadTooLarge(e.what());
-		throw Http::BadRequest(e.what());
-	}
-}
-
 Response putEntity(const Request& request, const Principal& principal, const Settings& settings)
 {
 	const Format format = formatOf(request);
 	const Key key = keyOf(request);
-	const Entity entity = readBody(request, key, limitsOf(settings));
+	const Entity entity = KnowledgeInput::entity(request, key, limitsOf(settings));
 	const auto result = KnowledgeStore::put(entity, Audit::Change(request, principal, "knowledge.put"));
 	const bool created = result.change == KnowledgeStore::Change::Created;
 	Response response = entityResponse(created ? 201 : 200, result.entity, format);
@@ -275,7 +215,7 @@ Response deleteEntity(const Request& request, const Principal& principal)
 void registerRoutes(Routing::Router& router, const Settings& settings)
 {
 	router.add("GET", "/api/knowledge", Access::Reader, [&settings](const Request& r, const Principal& p) {
-		return listEntities(r, p, settings, kindsParameter(r));
+		return listEntities(r, p, settings, KnowledgeInput::kinds(r));
 	});
 	router.add("GET", "/api/knowledge/:kind", Access::Reader,
 	           [&settings](const Request& r, const Principal& p) { return listOfKind(r, p, settings); });

@@ -10,6 +10,7 @@
 #include "http/Validate.h"
 #include "memories/MemoriesPage.h"
 #include "memories/MemoryDocument.h"
+#include "memories/MemoryInput.h"
 #include "memories/MemoryStore.h"
 #include "memories/Snippet.h"
 #include "routing/Router.h"
@@ -32,20 +33,10 @@ using Http::Response;
 
 namespace {
 
-/// The message of a 400 for a field or parameter (named by what, e.g.
-/// "field 'date'") that is not a valid day.
-std::string invalidDay(const std::string& what)
-{
-	return what + " must be a real calendar date written YYYY-MM-DD (UTC), e.g. 2026-07-01";
-}
-
 using Cursor = std::optional<std::pair<std::string, std::uint64_t>>;
 
 /// A search (?query=) holds at most this many characters.
 const std::size_t kMaxSearchChars = 200;
-
-const char* const kSlugRule = "lower-case letters, digits and '-', starting with a letter or digit, at most 63 "
-                              "characters";
 
 /// The one access rule of memories: an agent token acts on its own memories
 /// only (403 for another agent's); the admin, and on the routes that let one
@@ -73,13 +64,6 @@ std::optional<std::string> parameter(const Request& request, const std::string& 
 	return value;
 }
 
-std::optional<std::string> dayParameter(const Request& request, const std::string& name)
-{
-	auto value = parameter(request, name);
-	if (value && !Time::isDate(*value)) throw Http::BadRequest(invalidDay("query parameter '" + name + "'"));
-	return value;
-}
-
 /// What a list or a search covers: ?agent= (an agent token: only itself,
 /// and itself when absent), ?date= or the range ?from= .. ?to=.
 DayRange rangeOf(const Request& request, const Principal& principal)
@@ -87,23 +71,16 @@ DayRange rangeOf(const Request& request, const Principal& principal)
 	DayRange range;
 	auto agent = parameter(request, "agent");
 	if (agent && !Http::Validate::slug(*agent))
-		throw Http::BadRequest("query parameter 'agent' must be an agent slug: " + std::string(kSlugRule));
+		throw Http::BadRequest("query parameter 'agent' must be an agent slug: " + std::string(MemoryInput::kSlugRule));
 	if (!agent && principal.isAgent()) agent = principal.name;
 	if (agent)
 	{
 		requireOwn(request, principal, *agent);
 		range.agentId = agentIdOf(principal, *agent);
 	}
-	range.from = dayParameter(request, "from");
-	range.to = dayParameter(request, "to");
-	if (auto date = dayParameter(request, "date"))
-	{
-		if (range.from || range.to)
-			throw Http::BadRequest("query parameter 'date' cannot be combined with 'from' or 'to'");
-		range.from = range.to = date;
-	}
-	if (range.from && range.to && *range.from > *range.to)
-		throw Http::BadRequest("query parameter 'from' must not be later than 'to'");
+	const Days days = MemoryInput::days(request);
+	range.from = days.from;
+	range.to = days.to;
 	return range;
 }
 
@@ -115,12 +92,7 @@ std::string cursorOf(const DayFile& f)
 /// The (day, agent id) a list page starts after, from ?after=.
 Cursor cursorFrom(const Http::Page& page)
 {
-	if (page.after().empty()) return std::nullopt;
-	const std::string& key = page.after();
-	const auto id = key.size() > 11 && key[10] == '/' ? parseInteger(key.substr(11)) : std::nullopt;
-	if (!id || *id < 0 || !Time::isDate(key.substr(0, 10)))
-		throw Http::BadRequest("query parameter 'after' is not a cursor from a Link header");
-	return std::make_pair(key.substr(0, 10), static_cast<std::uint64_t>(*id));
+	return MemoryInput::cursor(page.after());
 }
 
 Poco::JSON::Object::Ptr toJson(const DayFile& f)
@@ -148,26 +120,10 @@ Poco::JSON::Object::Ptr toJson(const Entry& e)
 
 Response collect(const Request& request, const Principal& principal, const Settings& settings)
 {
-	Http::Fields fields(Http::Json::parseObject(request), {"agent", "content", "date"});
-	const std::string agent = fields.string("agent", 1, 63);
-	if (!Http::Validate::slug(agent))
-		throw Http::BadRequest("field 'agent' must be an agent slug: " + std::string(kSlugRule));
-	requireOwn(request, principal, agent);
-
-	// The limit is in bytes (413), not characters; NUL is refused (400).
-	const auto content = fields.optionalString("content", std::numeric_limits<std::size_t>::max());
-	if (!content || content->empty()) throw Http::BadRequest("field 'content' is required: a non-empty string");
-	if (content->size() > settings.memoriesMaxEntryBytes)
-		throw Http::PayloadTooLarge("field 'content' may be at most " + std::to_string(settings.memoriesMaxEntryBytes) +
-		                            " bytes (memories.max_entry_bytes)");
-	std::string day = Time::dateOf(Poco::Timestamp());
-	if (auto date = fields.optionalString("date", std::numeric_limits<std::size_t>::max()))
-	{
-		if (!Time::isDate(*date)) throw Http::BadRequest(invalidDay("field 'date'"));
-		day = *date;
-	}
-
-	const Entry entry = MemoryStore::collect(agentIdOf(principal, agent), agent, day, *content);
+	Collected c = MemoryInput::collect(request, settings.memoriesMaxEntryBytes);
+	requireOwn(request, principal, c.agent);
+	const std::string day = c.date ? *c.date : Time::dateOf(Poco::Timestamp());
+	const Entry entry = MemoryStore::collect(agentIdOf(principal, c.agent), c.agent, day, c.content);
 	return Response::json(201, *toJson(entry));
 }
 
@@ -202,7 +158,7 @@ Response download(const Request& request, const Principal& principal)
 	const std::string& agent = request.pathParam("slug");
 	if (!Http::Validate::slug(agent)) throw Http::NotFound("no agent '" + agent + "'");
 	const std::string& day = request.pathParam("date");
-	if (!Time::isDate(day)) throw Http::BadRequest(invalidDay("path parameter 'date'"));
+	if (!Time::isDate(day)) throw Http::BadRequest(MemoryInput::invalidDay("path parameter 'date'"));
 	const auto asked = parameter(request, "format");
 	const std::string format = asked.value_or(Http::Html::wanted(request) ? "html" : "markdown");
 	if (format != "markdown" && format != "json" && (asked || format != "html"))

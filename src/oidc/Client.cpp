@@ -153,10 +153,14 @@ TokenResponse Client::exchangeCode(const ProviderMetadata& metadata, const std::
 	}
 	request.setContentType("application/x-www-form-urlencoded");
 	const Answer answer = send(uri, request, formBody(fields), "the token endpoint");
+	return tokenResponse(answer.status, answer.body);
+}
 
-	if (answer.status == Poco::Net::HTTPResponse::HTTP_OK)
+TokenResponse Client::tokenResponse(int status, const std::string& body)
+{
+	if (status == Poco::Net::HTTPResponse::HTTP_OK)
 	{
-		const Document document = Document::parse(answer.body, "the token response");
+		const Document document = Document::parse(body, "the token response");
 		TokenResponse response;
 		response.idToken = document.optionalString("id_token").value_or("");
 		if (response.idToken.empty()) throw BadResponse("the token response has no id_token");
@@ -165,26 +169,23 @@ TokenResponse Client::exchangeCode(const ProviderMetadata& metadata, const std::
 		response.expiresIn = expiresIn(document);
 		return response;
 	}
-	if (answer.status == Poco::Net::HTTPResponse::HTTP_BAD_REQUEST ||
-	    answer.status == Poco::Net::HTTPResponse::HTTP_UNAUTHORIZED)
+	if (status == Poco::Net::HTTPResponse::HTTP_BAD_REQUEST || status == Poco::Net::HTTPResponse::HTTP_UNAUTHORIZED)
 	{
 		TokenResponse response;
 		try
 		{
-			const Document document = Document::parse(answer.body, "the token error response");
+			const Document document = Document::parse(body, "the token error response");
 			response.error = document.optionalString("error").value_or("");
 			response.errorDescription = document.optionalString("error_description").value_or("");
 		}
 		catch (const BadResponse&)
 		{}
 		if (response.error.empty())
-			throw BadResponse("the token endpoint answered " + std::to_string(answer.status) +
-			                  " without an error code");
+			throw BadResponse("the token endpoint answered " + std::to_string(status) + " without an error code");
 		return response;
 	}
-	if (isUnavailable(answer.status))
-		throw ProviderUnreachable("the token endpoint answered " + std::to_string(answer.status));
-	throw BadResponse("the token endpoint answered " + std::to_string(answer.status));
+	if (isUnavailable(status)) throw ProviderUnreachable("the token endpoint answered " + std::to_string(status));
+	throw BadResponse("the token endpoint answered " + std::to_string(status));
 }
 
 std::string Client::getDocument(const std::string& url, const std::string& what) const

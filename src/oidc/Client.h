@@ -85,6 +85,11 @@ public:
 	TokenResponse exchangeCode(const ProviderMetadata& metadata, const std::string& code,
 	                           const std::string& codeVerifier) const;
 
+	/// The token endpoint's answer (status and body) as exchangeCode()
+	/// returns it, or its exception (BadResponse, ProviderUnreachable): the
+	/// part of the exchange that involves no connection.
+	static TokenResponse tokenResponse(int status, const std::string& body);
+
 	/// GETs url (Accept: application/json) and returns the body of a 200.
 	/// what names the document in errors ("the key set").
 	std::string getDocument(const std::string& url, const std::string& what) const;

@@ -7,6 +7,7 @@
 #include "oidc/Error.h"
 #include "oidc/Pkce.h"
 #include "routing/Router.h"
+#include "sso/CallbackParams.h"
 #include "sso/Provider.h"
 #include "sso/ReturnTo.h"
 #include "sso/SessionStore.h"
@@ -38,8 +39,6 @@ namespace {
 const char* const kSignIn = "sso.sign_in";
 const char* const kSignOut = "sso.sign_out";
 const char* const kRoleChange = "sso.role_change";
-/// The longest state parameter looked up (ours are 43 characters).
-const std::size_t kMaxStateLength = 256;
 
 Poco::Logger& logger()
 {
@@ -49,19 +48,6 @@ Poco::Logger& logger()
 Poco::Timestamp secondsAfter(const Poco::Timestamp& t, int seconds)
 {
 	return t + Poco::Timestamp::TimeDiff(seconds) * Poco::Timestamp::resolution();
-}
-
-/// Text from the provider or the client, safe to show and to log: printable
-/// ASCII only, at most 200 characters.
-std::string clip(const std::string& text)
-{
-	std::string out;
-	for (unsigned char c : text)
-	{
-		if (out.size() >= 200) break;
-		out.push_back(c >= 0x20 && c < 0x7f ? static_cast<char>(c) : '?');
-	}
-	return out;
 }
 
 /// A sub usable as the principal's name and in the gate's header: printable
@@ -223,17 +209,14 @@ Response SsoResource::callback(const Request& request)
 {
 	requireEnabled();
 	const Poco::Timestamp now;
+	const CallbackParams params = CallbackParams::read(request);
 	std::optional<LoginState> login;
-	if (auto state = request.query("state"); state && !state->empty() && state->size() <= kMaxStateLength)
-		login = SessionStore::takeLoginState(Digest::sha256Hex(*state), now);
+	if (params.state) login = SessionStore::takeLoginState(Digest::sha256Hex(*params.state), now);
 
-	if (auto error = request.query("error"))
+	if (params.refusal)
 	{
-		std::string message = "the sign-in provider refused the sign-in: " + clip(*error);
-		if (auto detail = request.query("error_description"); detail && !detail->empty())
-			message += " (" + clip(*detail) + ")";
 		auditRefused(request, Principal::anonymous(), "provider_error");
-		return SignInPages::failure(request, 401, "sign_in_refused", message,
+		return SignInPages::failure(request, 401, "sign_in_refused", *params.refusal,
 		                            login ? login->returnTo : std::string(ReturnTo::kDefault));
 	}
 	if (!login)
@@ -242,8 +225,7 @@ Response SsoResource::callback(const Request& request)
 		return SignInPages::failure(request, 400, "invalid_state",
 		                            "this sign-in is unknown, has expired or was already completed; start again");
 	}
-	const auto code = request.query("code");
-	if (!code || code->empty())
+	if (!params.code)
 	{
 		auditRefused(request, Principal::anonymous(), "no_code");
 		return SignInPages::failure(request, 400, "bad_request", "the sign-in provider sent no authorization code");
@@ -255,12 +237,13 @@ Response SsoResource::callback(const Request& request)
 	{
 		const auto metadata = _provider->metadata();
 		const auto client = _provider->client(redirectUri(request), *metadata);
-		const Oidc::TokenResponse tokens = client->exchangeCode(*metadata, *code, login->codeVerifier);
+		const Oidc::TokenResponse tokens = client->exchangeCode(*metadata, *params.code, login->codeVerifier);
 		if (!tokens.ok())
 		{
 			auditRefused(request, Principal::anonymous(), "code_refused");
 			return SignInPages::failure(request, 401, "sign_in_failed",
-			                            "the sign-in provider did not accept the sign-in: " + clip(tokens.error));
+			                            "the sign-in provider did not accept the sign-in: " +
+			                                CallbackParams::clip(tokens.error));
 		}
 		idToken = tokens.idToken;
 		claims = _provider->verify(idToken, login->nonce);
@@ -303,7 +286,7 @@ Response SsoResource::callback(const Request& request)
 	{
 		auditRefused(request, Principal::user(user.userId), "not_allowed");
 		return SignInPages::failure(request, 403, "forbidden",
-		                            (user.name.empty() ? std::string("You") : clip(user.name)) +
+		                            (user.name.empty() ? std::string("You") : CallbackParams::clip(user.name)) +
 		                                " may not use this Nexus (sso.allowed_users, sso.allowed_groups); ask its "
 		                                "admin");
 	}

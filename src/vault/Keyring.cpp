@@ -236,7 +236,11 @@ Keyring Keyring::load(const std::string& path)
 	std::string content;
 	Wiper contentWiper(content);
 	readKeyringFile(path, content);
+	return parse(content, path);
+}
 
+Keyring Keyring::parse(const std::string& content, const std::string& path)
+{
 	Keyring keyring;
 	bool haveActive = false;
 	const std::string_view text(content);

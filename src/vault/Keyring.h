@@ -45,6 +45,11 @@ public:
 	/// that it lacks. The file format is documented in Keyring.cpp.
 	static Keyring load(const std::string& path);
 
+	/// The keyring that content, the text of a keyring file, holds; path
+	/// only names the file in messages. Throws KeyringError for anything
+	/// load() refuses in a file's content. content is the caller's to wipe.
+	static Keyring parse(const std::string& content, const std::string& path);
+
 	/// Writes the keyring to path atomically (a 0600 temporary file in the
 	/// same directory, fsynced, renamed over it; then the directory is
 	/// fsynced). A replaced file's owner and group are kept. Throws
