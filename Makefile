@@ -12,12 +12,13 @@
 #   make tidy         clang-tidy-14 (.clang-tidy) on src/ and t/unit/, on build/'s compile database (bear); fails on any finding
 #   make sanitize     the unit and integration tests under AddressSanitizer + UBSan (in build-sanitize/)
 #   make tsan         the unit and integration tests under ThreadSanitizer (in build-tsan/); fails on any report
+#   make fuzz         the libFuzzer targets of t/fuzz/ (clang, in build-fuzz/), each for FUZZ_SECONDS (60); fails on a crash
 #   make clean        remove build/ and the build-*/ directories above (run/ keeps the dev database; remove it by hand)
 #   make deb          the Debian package, in dist/ (dpkg-buildpackage, then lintian)
 #   make deb-test     install, use, remove and purge that package on this machine (root, CI)
 #   make browser-test headless Chromium against the local OpenID provider and a Nexus test stack (t/browser/)
 #
-# CONFIGURE_FLAGS is passed to every ./configure here (build/, build-sanitize/, build-tsan/);
+# CONFIGURE_FLAGS is passed to every ./configure here (build/, build-sanitize/, build-tsan/, build-fuzz/);
 # CI sets it to --enable-werror. A build directory is configured once: remove it to change them.
 
 BUILD   ?= build
@@ -25,7 +26,7 @@ RUN_DIR ?= run
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 CONFIGURE_FLAGS ?=
 
-.PHONY: all build deps run check unit integration lint bench bench-compare format format-check tidy sanitize tsan clean distclean deb deb-test browser-test
+.PHONY: all build deps run check unit integration lint bench bench-compare format format-check tidy sanitize tsan fuzz clean distclean deb deb-test browser-test
 
 all: build
 
@@ -129,6 +130,22 @@ tsan: .deps-checked configure
 	$(TSAN_ENV) NEXUS_BUILD=$(abspath $(TSAN_BUILD)) t/run-integration $(TSAN_TESTS); rc=$$?; tools/tsan-reports $(TSAN_LOGS) && exit $$rc
 	@echo "tsan: no ThreadSanitizer report"
 
+# The libFuzzer targets of t/fuzz/ (README.md, "Fuzzing"), built with
+# clang, -fsanitize=fuzzer,address,undefined in build-fuzz/ (configured
+# --enable-fuzz; `make fuzz-targets` there compiles only the parsers they
+# link, never main()), then each run for FUZZ_SECONDS from its seeds in
+# t/fuzz/corpus/<target>/ (tools/fuzz: JOBS targets at a time; what they
+# find goes to $(FUZZ_BUILD)/fuzz/<target>/). Any crash, leak, UB or
+# timeout fails it.
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_CXXFLAGS ?= -g -O1
+fuzz: .deps-checked configure
+	mkdir -p $(FUZZ_BUILD)
+	test -f $(FUZZ_BUILD)/Makefile || (cd $(FUZZ_BUILD) && ../configure -q --enable-fuzz CC=clang-14 CXX=clang++-14 CXXFLAGS='$(FUZZ_CXXFLAGS)' $(CONFIGURE_FLAGS))
+	$(MAKE) -C $(FUZZ_BUILD) -j$(JOBS) fuzz-targets
+	tools/fuzz $(FUZZ_BUILD) $(FUZZ_SECONDS) $(JOBS)
+
 # The Debian package (README.md, "Install on Debian"). dpkg-buildpackage
 # builds out of tree in debian/build (never build/), runs the unit tests
 # unless DEB_BUILD_OPTIONS has nocheck, and writes next to the source
@@ -163,7 +180,7 @@ browser-test: build
 	NEXUS_BUILD=$(abspath $(BUILD)) node --test --test-timeout=180000 t/browser/
 
 clean:
-	rm -rf $(BUILD) $(SANITIZE_BUILD) $(TSAN_BUILD)
+	rm -rf $(BUILD) $(SANITIZE_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD)
 
 distclean: clean
 	rm -rf configure Makefile.in aclocal.m4 autom4te.cache build-aux config.h.in
