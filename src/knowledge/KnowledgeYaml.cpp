@@ -7,11 +7,13 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cctype>
 #include <set>
+#include <sstream>
 
 namespace Nexus {
 namespace Knowledge {
@@ -111,10 +113,49 @@ Entity parseDocument(const YAML::Node& doc, const Limits& limits, const std::opt
 	}
 }
 
+/// yaml-cpp 0.7 never returns from LoadAll when a ',' stands outside any
+/// collection at a document's top level ("{a: 1},", "&a ,", ","): it takes
+/// the ',' for the start of one more empty document, again and again,
+/// without consuming it, until memory runs out. A first pass through the
+/// parser with this handler, which only watches where each document
+/// starts, finds that: a document that starts where the one before it did
+/// made no progress.
+class ProgressCheck : public YAML::EventHandler
+{
+public:
+	void OnDocumentStart(const YAML::Mark& mark) override
+	{
+		if (_started && mark.pos == _lastStart)
+			throw YamlError(mark.line + 1, "malformed YAML: unexpected ','", false, mark.column + 1);
+		_started = true;
+		_lastStart = mark.pos;
+	}
+	void OnDocumentEnd() override {}
+	void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+	void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+	void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+	void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+	void OnSequenceEnd() override {}
+	void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+	void OnMapEnd() override {}
+
+private:
+	bool _started = false;
+	int _lastStart = 0;
+};
+
 std::vector<YAML::Node> loadAll(const std::string& text)
 {
 	try
 	{
+		{
+			std::istringstream in(text);
+			YAML::Parser parser(in);
+			ProgressCheck check;
+			while (parser.HandleNextDocument(check))
+			{
+			}
+		}
 		std::vector<YAML::Node> docs;
 		for (auto& doc : YAML::LoadAll(text))
 			if (!doc.IsNull()) docs.push_back(std::move(doc));

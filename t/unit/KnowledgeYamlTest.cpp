@@ -193,6 +193,7 @@ class KnowledgeYamlTest : public CppUnit::TestFixture
 	CPPUNIT_TEST(testEmitStream);
 	CPPUNIT_TEST(testMultiDocumentStream);
 	CPPUNIT_TEST(testSyntaxErrorHasLineAndColumn);
+	CPPUNIT_TEST(testStrayCommaIsASyntaxError);
 	CPPUNIT_TEST(testErrorsNameTheirLine);
 	CPPUNIT_TEST(testDuplicateKeys);
 	CPPUNIT_TEST(testApiVersion);
@@ -409,6 +410,20 @@ public:
 		CPPUNIT_ASSERT_EQUAL(std::string("line 12: spec must be an object (a mapping of keys to values)"),
 		                     std::string(docs[1].error->what()));
 		CPPUNIT_ASSERT(docs[2].entity && docs[2].entity->kind == "project");
+	}
+
+	/// yaml-cpp alone loops for ever on these (t/fuzz, knowledge_yaml).
+	void testStrayCommaIsASyntaxError()
+	{
+		for (const std::string text : {",", "{a: 1},", "&a ,", "!t ,", "apiVersion: nexus/v1\n---\n[x],\n"})
+		{
+			const auto e =
+			    thrown<YamlError>([&] { KnowledgeYaml::parseStream(text, Limits()); }, CPPUNIT_SOURCELINE());
+			CPPUNIT_ASSERT_MESSAGE(e.what(), contains(e.what(), "malformed YAML"));
+		}
+		const auto e = thrown<YamlError>([] { KnowledgeYaml::parseOne("{a: 1},", Limits(), std::nullopt); },
+		                                 CPPUNIT_SOURCELINE());
+		CPPUNIT_ASSERT_EQUAL(1, e.line());
 	}
 
 	void testSyntaxErrorHasLineAndColumn()
