@@ -99,6 +99,7 @@ class OidcIdTokenVerifierTest : public CppUnit::TestFixture
 	CPPUNIT_TEST(testGoodEs256TokenPasses);
 	CPPUNIT_TEST(testSignatureByAnotherKeyIsRejected);
 	CPPUNIT_TEST(testTamperedPayloadIsRejected);
+	CPPUNIT_TEST(testEs256SignatureOfAnotherSizeIsRejected);
 	CPPUNIT_TEST(testAlgNoneIsRejected);
 	CPPUNIT_TEST(testHs256WithThePublicKeyAsSecretIsRejected);
 	CPPUNIT_TEST(testAlgorithmMustMatchTheKeyType);
@@ -166,6 +167,18 @@ public:
 		const std::size_t first = jwt.find('.'), second = jwt.rfind('.');
 		const std::string tampered = jwt.substr(0, first + 1) + base64Url(payloadJson(admin)) + jwt.substr(second);
 		expectRejected(tampered, "signature");
+	}
+
+	/// Poco would leak OpenSSL's signature object on these (t/fuzz/oidc).
+	void testEs256SignatureOfAnotherSizeIsRejected()
+	{
+		const std::string jwt = sign(goodToken(), ecKey(), "ES256", "ec-1");
+		const std::string head = jwt.substr(0, jwt.rfind('.') + 1);
+		expectRejected(head, "signature");
+		expectRejected(head + "c2ln", "signature");
+		expectRejected(head + base64Url(std::string(63, 'x')), "signature");
+		expectRejected(head + base64Url(std::string(65, 'x')), "signature");
+		expectRejected(head + "!!!!", "signature");
 	}
 
 	void testAlgNoneIsRejected()
