@@ -153,8 +153,7 @@ std::vector<YAML::Node> loadAll(const std::string& text)
 			YAML::Parser parser(in);
 			ProgressCheck check;
 			while (parser.HandleNextDocument(check))
-			{
-			}
+			{}
 		}
 		std::vector<YAML::Node> docs;
 		for (auto& doc : YAML::LoadAll(text))

@@ -417,12 +417,11 @@ public:
 	{
 		for (const std::string text : {",", "{a: 1},", "&a ,", "!t ,", "apiVersion: nexus/v1\n---\n[x],\n"})
 		{
-			const auto e =
-			    thrown<YamlError>([&] { KnowledgeYaml::parseStream(text, Limits()); }, CPPUNIT_SOURCELINE());
+			const auto e = thrown<YamlError>([&] { KnowledgeYaml::parseStream(text, Limits()); }, CPPUNIT_SOURCELINE());
 			CPPUNIT_ASSERT_MESSAGE(e.what(), contains(e.what(), "malformed YAML"));
 		}
-		const auto e = thrown<YamlError>([] { KnowledgeYaml::parseOne("{a: 1},", Limits(), std::nullopt); },
-		                                 CPPUNIT_SOURCELINE());
+		const auto e =
+		    thrown<YamlError>([] { KnowledgeYaml::parseOne("{a: 1},", Limits(), std::nullopt); }, CPPUNIT_SOURCELINE());
 		CPPUNIT_ASSERT_EQUAL(1, e.line());
 	}
 
