@@ -139,8 +139,9 @@ function done(summary, latency, requests)
   io.write(string.format("socket errors: connect %d, read %d, write %d, timeout %d\n",
                          e.connect, e.read, e.write, e.timeout))
   -- For bench/compare: microseconds, whole numbers.
-  io.write(string.format("bench-result: requests=%d duration_us=%d p50_us=%d p99_us=%d non2xx=%d socket_errors=%d\n",
+  io.write(string.format("bench-result: requests=%d duration_us=%d p50_us=%d p99_us=%d non2xx=%d socket_errors=%d"
+                         .. " status503=%d\n",
                          summary.requests, summary.duration,
                          latency:percentile(50), latency:percentile(99), bad,
-                         e.connect + e.read + e.write + e.timeout))
+                         e.connect + e.read + e.write + e.timeout, by_status["503"] or 0))
 end

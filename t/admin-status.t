@@ -83,6 +83,7 @@ subtest 'metrics: text format and access' => sub {
     like $r->{body}, qr/^# TYPE nexus_http_request_duration_seconds histogram$/m, 'a histogram';
     for my $name (qw(nexus_http_requests_in_flight nexus_workers nexus_worker_respawns_total nexus_worker_recycles_total
         nexus_database_errors_total nexus_audit_write_failures_total nexus_db_statement_evictions_total
+        nexus_http_requests_shed_total
         nexus_start_time_seconds)) {
         like $r->{metrics}{$name} // '', qr/^\d+$/, "$name";
     }

@@ -268,6 +268,10 @@ Response metrics(const Routing::Router& router)
 	       "Prepared statements closed to keep each connection's cache within db.statement_cache_size.");
 	out << "nexus_db_statement_evictions_total "
 	    << total(stats, [](const PoolStats::Slot& s) { return s.statementEvictions.load(); }) << '\n';
+	family(out, "nexus_http_requests_shed_total", "counter",
+	       "Requests answered 503 overloaded because they waited longer than server.queue_timeout_ms.");
+	out << "nexus_http_requests_shed_total "
+	    << total(stats, [](const PoolStats::Slot& s) { return s.requestsShed.load(); }) << '\n';
 	family(out, "nexus_start_time_seconds", "gauge", "When the master started (Unix time).");
 	out << "nexus_start_time_seconds " << h.startedMs.load() / 1000 << '\n';
 	return Response(200, "text/plain; version=0.0.4; charset=utf-8", out.str());

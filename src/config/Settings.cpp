@@ -52,10 +52,11 @@ const std::vector<SettingInfo>& Settings::table()
 	    {"server.socket_mode", &Settings::socketMode, Kind::OctalMode, 0, 0777, "0660"},
 	    {"server.workers", &Settings::workers, Kind::Integer, 1, 256, "2"},
 	    {"server.threads", &Settings::threads, Kind::Integer, 1, 256, "8"},
-	    {"server.backlog", &Settings::backlog, Kind::Integer, 1, 65535, "256"},
+	    {"server.backlog", &Settings::backlog, Kind::Integer, 1, 65535, "4096"},
 	    {"server.max_requests", &Settings::maxRequests, Kind::Integer, 0, 100000000, "100000"},
 	    {"server.max_requests_jitter", &Settings::maxRequestsJitter, Kind::Integer, 0, 100000000, "10000"},
 	    {"server.request_timeout_ms", &Settings::requestTimeoutMs, Kind::Integer, 100, 3600000, "30000"},
+	    {"server.queue_timeout_ms", &Settings::queueTimeoutMs, Kind::Integer, 0, 3600000, "1000"},
 	    {"server.drain_timeout_ms", &Settings::drainTimeoutMs, Kind::Integer, 0, 3600000, "10000"},
 	    {"server.max_body_bytes", &Settings::maxBodyBytes, Kind::Integer, 1024, 1073741824, "1048576"},
 

@@ -104,6 +104,9 @@ struct Settings
 	int maxRequests{};
 	int maxRequestsJitter{};
 	int requestTimeoutMs{};
+	/// A request that waited longer than this (ms) between nginx and a
+	/// worker thread is answered 503 overloaded at once; 0: never.
+	int queueTimeoutMs{};
 	int drainTimeoutMs{};
 	std::size_t maxBodyBytes{};
 

@@ -18,6 +18,21 @@ std::string CgiRequest::param(const char* const* params, const char* name)
 	return std::string();
 }
 
+std::optional<long long> CgiRequest::msec(const std::string& text)
+{
+	const std::size_t dot = text.find('.');
+	// Up to 12 digits of seconds (the year 33658), so the milliseconds cannot overflow.
+	if (dot == std::string::npos || dot == 0 || dot > 12 || text.size() != dot + 4) return std::nullopt;
+	long long ms = 0;
+	for (std::size_t i = 0; i < text.size(); ++i)
+	{
+		if (i == dot) continue;
+		if (!std::isdigit(static_cast<unsigned char>(text[i]))) return std::nullopt;
+		ms = ms * 10 + (text[i] - '0');
+	}
+	return ms;
+}
+
 Request CgiRequest::read(const char* const* params, std::size_t maxBodyBytes, std::size_t& bodyLength)
 {
 	std::string target = param(params, "REQUEST_URI");
@@ -29,6 +44,7 @@ Request CgiRequest::read(const char* const* params, std::size_t maxBodyBytes, st
 	request.setSsoName(param(params, "NEXUS_SSO_NAME"));
 	request.setScheme(param(params, "REQUEST_SCHEME"));
 	request.setServerPort(param(params, "SERVER_PORT"));
+	request.setQueuedAtMs(msec(param(params, "NEXUS_QUEUED_AT")));
 
 	for (const char* const* p = params; p && *p; ++p)
 	{

@@ -90,5 +90,12 @@ struct Unavailable : HttpError
 	{}
 };
 
+/// 503 with Retry-After: the request waited in the pool's queue longer than
+/// server.queue_timeout_ms, so it is turned away before any work is done.
+struct Overloaded : HttpError
+{
+	explicit Overloaded(const std::string& message): HttpError(503, "overloaded", message, {{"Retry-After", "1"}}) {}
+};
+
 } // namespace Http
 } // namespace Nexus

@@ -72,6 +72,12 @@ public:
 	const std::string& scheme() const { return _scheme; }
 	void setScheme(std::string scheme) { _scheme = std::move(scheme); }
 
+	/// When nginx passed the request on to the pool (NEXUS_QUEUED_AT, its
+	/// $msec: seconds since the epoch with milliseconds), in milliseconds
+	/// since the epoch; nullopt when nginx did not say.
+	std::optional<long long> queuedAtMs() const { return _queuedAtMs; }
+	void setQueuedAtMs(std::optional<long long> ms) { _queuedAtMs = ms; }
+
 	/// The port nginx accepted the request on (SERVER_PORT); "" when unknown.
 	const std::string& serverPort() const { return _serverPort; }
 	void setServerPort(std::string port) { _serverPort = std::move(port); }
@@ -120,6 +126,7 @@ private:
 	std::string _ssoName;
 	std::string _scheme;
 	std::string _serverPort;
+	std::optional<long long> _queuedAtMs;
 };
 
 } // namespace Http

@@ -59,6 +59,11 @@ void auditFailure()
 	if (gSlot) gSlot->auditFailures.fetch_add(1, kRelaxed);
 }
 
+void requestShed()
+{
+	if (gSlot) gSlot->requestsShed.fetch_add(1, kRelaxed);
+}
+
 void statementEvicted()
 {
 	if (gSlot) gSlot->statementEvictions.fetch_add(1, kRelaxed);

@@ -30,6 +30,9 @@ void auditFailure();
 /// A prepared statement was closed to make room in a connection's cache
 /// (db.statement_cache_size): many of them say the cache is too small.
 void statementEvicted();
+/// A request was turned away because it waited too long in the queue
+/// (server.queue_timeout_ms).
+void requestShed();
 
 } // namespace Metrics
 } // namespace Nexus

@@ -49,6 +49,7 @@ public:
 		std::atomic<std::uint64_t> databaseErrors;
 		std::atomic<std::uint64_t> auditFailures;
 		std::atomic<std::uint64_t> statementEvictions; ///< prepared statements the cache closed
+		std::atomic<std::uint64_t> requestsShed;       ///< answered 503 overloaded (server.queue_timeout_ms)
 		RouteCounters routes[kRoutes + 1];
 	};
 

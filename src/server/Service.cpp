@@ -24,6 +24,7 @@
 #include "vault/VaultResource.h"
 
 #include <Poco/Logger.h>
+#include <Poco/Timestamp.h>
 
 #include <cppconn/exception.h>
 #include <cppconn/resultset.h>
@@ -132,6 +133,7 @@ Response Service::dispatch(Request& request, Outcome& outcome) const
 		const auto match = _router.match(request.method(), request.segments());
 		outcome.route = static_cast<std::size_t>(match.route - _router.routes().data());
 		request.setPathParams(match.params);
+		shedIfQueuedTooLong(request);
 		if (match.route->verifiedFastPath)
 		{
 			if (auto hash = _authenticator.agentTokenHash(request))
@@ -221,6 +223,18 @@ void Service::logRequest(const Request& request, const Outcome& outcome, int sta
 	std::string text = Http::Json::stringify(line) + "\n";
 	// One write per line: lines from the threads and workers never interleave.
 	[[maybe_unused]] const auto written = ::write(STDERR_FILENO, text.data(), text.size());
+}
+
+void Service::shedIfQueuedTooLong(const Request& request) const
+{
+	const auto queuedAt = request.queuedAtMs();
+	if (_settings.queueTimeoutMs <= 0 || !queuedAt) return;
+	const long long waited = Poco::Timestamp().epochMicroseconds() / 1000 - *queuedAt;
+	if (waited <= _settings.queueTimeoutMs) return;
+	Metrics::requestShed();
+	throw Http::Overloaded("Nexus is busy: this request waited " + std::to_string(waited) +
+	                       " ms for a worker (server.queue_timeout_ms " + std::to_string(_settings.queueTimeoutMs) +
+	                       "); try again");
 }
 
 bool Service::isLoopback(const std::string& address)

@@ -54,6 +54,11 @@ public:
 	static bool isLoopback(const std::string& address);
 
 private:
+	/// Throws Http::Overloaded when request waited between nginx and this
+	/// thread for longer than server.queue_timeout_ms (nginx's clock against
+	/// ours: the pool and nginx need clocks in step, as NTP keeps them).
+	void shedIfQueuedTooLong(const Http::Request& request) const;
+
 	/// What dispatch learned about a request, for the metrics and the request log.
 	struct Outcome
 	{

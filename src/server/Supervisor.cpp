@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <fstream>
 #include <stdexcept>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -222,6 +223,17 @@ void Supervisor::publishSettings()
 	h.threads.store(static_cast<std::uint64_t>(_settings.threads));
 }
 
+void Supervisor::warnIfBacklogCapped(int backlog)
+{
+	// listen() silently takes min(backlog, net.core.somaxconn).
+	std::ifstream in("/proc/sys/net/core/somaxconn");
+	long somaxconn = 0;
+	if (in >> somaxconn && somaxconn < backlog)
+		log().warning("server.backlog is %d but net.core.somaxconn is %ld, so the socket's queue holds %ld: raise "
+		              "net.core.somaxconn (sysctl) or lower server.backlog",
+		              backlog, somaxconn, somaxconn);
+}
+
 int Supervisor::run()
 {
 	sigset_t signals = masterSignals();
@@ -229,6 +241,7 @@ int Supervisor::run()
 	try
 	{
 		_listenFd = openSocket(_settings.socketPath, _settings.socketMode, _settings.backlog);
+		warnIfBacklogCapped(_settings.backlog);
 	}
 	catch (const std::exception& e)
 	{

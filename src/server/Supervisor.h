@@ -34,6 +34,8 @@ public:
 	/// Creates, binds and listens on a unix socket at path with mode.
 	/// Refuses (std::runtime_error) when another process is listening there.
 	static int openSocket(const std::string& path, int mode, int backlog);
+	/// Logs a warning when net.core.somaxconn caps backlog.
+	static void warnIfBacklogCapped(int backlog);
 
 private:
 	struct Child

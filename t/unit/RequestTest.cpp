@@ -1,5 +1,6 @@
 // Request: path segments, query parameters, headers and percent-encoding.
 #include "http/Request.h"
+#include "http/CgiRequest.h"
 #include "http/HttpError.h"
 
 #include "TestSupport.h"
@@ -10,6 +11,7 @@
 #include <vector>
 
 using Nexus::Http::BadRequest;
+using Nexus::Http::CgiRequest;
 using Nexus::Http::Request;
 
 using NexusTest::thrown;
@@ -49,6 +51,7 @@ class RequestTest : public CppUnit::TestFixture
 	CPPUNIT_TEST(testPercentEncode);
 	CPPUNIT_TEST(testPercentEncodeRoundTrip);
 	CPPUNIT_TEST(testPercentDecode);
+	CPPUNIT_TEST(testQueuedAt);
 	CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -278,6 +281,21 @@ public:
 		const auto e =
 		    thrown<BadRequest>([] { Request::percentDecode("%x1", false, "the thing"); }, CPPUNIT_SOURCELINE());
 		CPPUNIT_ASSERT(std::string(e.what()).find("the thing") != std::string::npos);
+	}
+
+	void testQueuedAt()
+	{
+		CPPUNIT_ASSERT_EQUAL(1764000000123LL, CgiRequest::msec("1764000000.123").value());
+		CPPUNIT_ASSERT_EQUAL(0LL, CgiRequest::msec("0.000").value());
+		for (const char* bad : {"", "1764000000", "1764000000.12", "1764000000.1234", ".123", "-1.000", "1e9.000",
+		                        "17640000 0.123", "1764000000,123", "1234567890123.000", "1.2.3"})
+			CPPUNIT_ASSERT_MESSAGE(bad, !CgiRequest::msec(bad));
+		const char* params[] = {"REQUEST_METHOD=GET", "REQUEST_URI=/healthz", "NEXUS_QUEUED_AT=1764000000.500",
+		                        nullptr};
+		std::size_t length = 0;
+		CPPUNIT_ASSERT_EQUAL(1764000000500LL, CgiRequest::read(params, 1024, length).queuedAtMs().value());
+		const char* without[] = {"REQUEST_METHOD=GET", "REQUEST_URI=/healthz", nullptr};
+		CPPUNIT_ASSERT(!CgiRequest::read(without, 1024, length).queuedAtMs());
 	}
 };
 

@@ -69,6 +69,7 @@ const std::vector<IntegerKey>& integerKeys()
 	    {"server.max_requests", 0, 100000000, [](const Settings& s) { return s.maxRequests; }},
 	    {"server.max_requests_jitter", 0, 100000000, [](const Settings& s) { return s.maxRequestsJitter; }},
 	    {"server.request_timeout_ms", 100, 3600000, [](const Settings& s) { return s.requestTimeoutMs; }},
+	    {"server.queue_timeout_ms", 0, 3600000, [](const Settings& s) { return s.queueTimeoutMs; }},
 	    {"server.drain_timeout_ms", 0, 3600000, [](const Settings& s) { return s.drainTimeoutMs; }},
 	    {"server.max_body_bytes", 1024, 1073741824,
 	     [](const Settings& s) { return static_cast<long long>(s.maxBodyBytes); }},
@@ -204,7 +205,8 @@ public:
 		CPPUNIT_ASSERT_EQUAL(0660, s.socketMode);
 		CPPUNIT_ASSERT_EQUAL(2, s.workers);
 		CPPUNIT_ASSERT_EQUAL(8, s.threads);
-		CPPUNIT_ASSERT_EQUAL(256, s.backlog);
+		CPPUNIT_ASSERT_EQUAL(4096, s.backlog);
+		CPPUNIT_ASSERT_EQUAL(1000, s.queueTimeoutMs);
 		CPPUNIT_ASSERT_EQUAL(100000, s.maxRequests);
 		CPPUNIT_ASSERT_EQUAL(10000, s.maxRequestsJitter);
 		CPPUNIT_ASSERT_EQUAL(1000, s.tokenCacheMs);
