@@ -71,6 +71,11 @@ subtest 'a version pointer moved back' => sub {
     $dbh->do('UPDATE secrets SET version = 1 WHERE id = ?', undef, $id);
     refused_ok(agent_read(ops => $id), $id, "the agent's read of a rolled-back secret is refused");
     refused_ok(admin_read($id), $id, "... the admin's too");
+    my $reveal = api(POST => "/api/secrets/$id/reveal", token => $admin);
+    error_is($reveal, 500, 'integrity', "... and the UI's reveal", qr/fails its integrity check/);
+    unlike($reveal->{body}, qr/value-\d/, '... which shows no value');
+    is(scalar $dbh->selectrow_array('SELECT outcome FROM audit_log WHERE action = ? AND target = ? ORDER BY id DESC LIMIT 1',
+        undef, 'secret.reveal', "secret:$id"), 'error', '... audited as an error');
     error_is(api(PUT => "/api/vault/secrets/$id", token => $admin, json => { allowed_profiles => [$ops] }),
         409, 'conflict', 'a PUT of the list alone does not bless it', qr/integrity check.*both/);
     error_is(api(PUT => "/api/vault/secrets/$id", token => $admin, json => { value => 'value-x' }),
