@@ -328,17 +328,16 @@ std::vector<std::uint64_t> VaultStore::stampUnauthenticated(const Keyring& keyri
 std::vector<std::uint64_t> VaultStore::failingIntegrity(const Keyring& keyring)
 {
 	if (!keyring.hasMac()) return {};
-	return Database::run([&] {
-		std::vector<std::uint64_t> failing;
-		for (std::uint64_t after = 0;;)
-		{
-			const auto page = list(std::nullopt, Viewer(), 1000, after);
-			for (const auto& meta : page)
-				if (!SecretMac::holds(keyring, meta)) failing.push_back(meta.id);
-			if (page.size() < 1000) return failing;
-			after = page.back().id;
-		}
-	});
+	// Page by page, each its own Database::run (list's): a retry repeats one page, not the walk.
+	std::vector<std::uint64_t> failing;
+	for (std::uint64_t after = 0;;)
+	{
+		const auto page = list(std::nullopt, Viewer(), 1000, after);
+		for (const auto& meta : page)
+			if (!SecretMac::holds(keyring, meta)) failing.push_back(meta.id);
+		if (page.size() < 1000) return failing;
+		after = page.back().id;
+	}
 }
 
 bool VaultStore::remove(std::uint64_t id, const Audit::Change& audit)
