@@ -13,6 +13,8 @@
 #include "http/Json.h"
 #include "http/Pagination.h"
 #include "http/Validate.h"
+#include "idempotency/Idempotency.h"
+#include "metrics/Invalidation.h"
 #include "profiles/ProfilesResource.h"
 #include "routing/Router.h"
 #include "ui/Page.h"
@@ -73,10 +75,14 @@ Poco::JSON::Object::Ptr toJson(const Agent& a, const Settings& settings)
 	return o;
 }
 
-Response registerAgent(const Request& request, const Settings& settings)
+Response registerAgent(const Request& request, const Auth::Principal& principal, const Settings& settings)
 {
 	const Registration r = AgentInput::registration(request);
-	return Response::json(201, *toJson(AgentStore::create(r.slug, r.name, r.scope), settings));
+	// Public: every caller without a token is the one principal "anonymous"
+	// for Idempotency-Key, which reveals nothing: a replay needs the same body.
+	return Idempotency::Idempotency::once(request, principal, [&] {
+		return Response::json(201, *toJson(AgentStore::create(r.slug, r.name, r.scope), settings));
+	});
 }
 
 /// The agents page for a browser: one page of agents with their profiles
@@ -224,19 +230,27 @@ Response issueToken(const Request& request, const Auth::Principal& principal, co
 	}
 	const long long ttl = tokenLifetime(request, settings);
 	const std::string& slug = agentSlug(request);
-	// The token and its audit row are committed together, or neither is.
-	auto issued =
-	    AgentStore::issueToken(slug, static_cast<int>(grace), ttl, Audit::Change(request, principal, "token.create"));
-	if (!issued) throw Http::NotFound("no agent '" + slug + "'");
-	auto o = Http::Json::object();
-	o->set("slug", slug);
-	o->set("token", issued->token);
-	o->set("token_hash", issued->hash);
-	o->set("created_at", Time::toRfc3339(issued->createdAt));
-	o->set("expires_at", optionalTime(issued->expiresAt));
-	o->set("previous_tokens_expire_at", optionalTime(issued->previousExpireAt));
-	Response response = Response::json(201, *o);
-	response.addHeader("Cache-Control", "no-store");
+	const bool keyed = request.header("idempotency-key").has_value();
+	Response response = Idempotency::Idempotency::once(request, principal, [&] {
+		// The token and its audit row are committed together, or neither is
+		// (and with an Idempotency-Key, the key's row and sealed answer too).
+		auto issued = AgentStore::issueToken(slug, static_cast<int>(grace), ttl,
+		                                     Audit::Change(request, principal, "token.create"));
+		if (!issued) throw Http::NotFound("no agent '" + slug + "'");
+		auto o = Http::Json::object();
+		o->set("slug", slug);
+		o->set("token", issued->token);
+		o->set("token_hash", issued->hash);
+		o->set("created_at", Time::toRfc3339(issued->createdAt));
+		o->set("expires_at", optionalTime(issued->expiresAt));
+		o->set("previous_tokens_expire_at", optionalTime(issued->previousExpireAt));
+		Response issuedResponse = Response::json(201, *o);
+		issuedResponse.addHeader("Cache-Control", "no-store");
+		return issuedResponse;
+	});
+	// issueToken bumped inside the keyed transaction, before its commit: a
+	// worker may have reloaded the old tokens meanwhile, so bump once more.
+	if (keyed) Invalidation::bump(Invalidation::Topic::Tokens);
 	return response;
 }
 
@@ -381,7 +395,7 @@ void registerRoutes(Routing::Router& router, const Settings& settings)
 	router.add("GET", "/api/agents", Access::SignedIn,
 	           [&settings](const Request& r, const Auth::Principal& p) { return listAgents(r, p, settings); });
 	router.add("POST", "/api/agents/register", Access::Public,
-	           [&settings](const Request& r, const Auth::Principal&) { return registerAgent(r, settings); });
+	           [&settings](const Request& r, const Auth::Principal& p) { return registerAgent(r, p, settings); });
 	router.add("GET", "/api/agents/:slug/profile", Access::Open,
 	           [&settings](const Request& r, const Auth::Principal& p) { return agentProfile(r, p, settings); });
 	router.add("GET", "/api/agents/:slug/tokens", Access::Admin,

@@ -60,6 +60,8 @@ const std::vector<SettingInfo>& Settings::table()
 	    {"server.drain_timeout_ms", &Settings::drainTimeoutMs, Kind::Integer, 0, 3600000, "10000"},
 	    {"server.max_body_bytes", &Settings::maxBodyBytes, Kind::Integer, 1024, 1073741824, "1048576"},
 
+	    {"http.idempotency_retention_s", &Settings::idempotencyRetentionS, Kind::Integer, 60, 31536000, "86400"},
+
 	    {"db.host", inDb(&DbSettings::host), Kind::String, 0, 0, "localhost"},
 	    {"db.port", inDb(&DbSettings::port), Kind::Integer, 1, 65535, "3306"},
 	    {"db.socket", inDb(&DbSettings::socket), Kind::String, 0, 0, ""},

@@ -109,6 +109,9 @@ struct Settings
 	int queueTimeoutMs{};
 	int drainTimeoutMs{};
 	std::size_t maxBodyBytes{};
+	/// How long (seconds) the first answer to a request with an
+	/// Idempotency-Key is kept for its retries (src/idempotency).
+	int idempotencyRetentionS{};
 
 	DbSettings db;
 	SsoSettings sso;

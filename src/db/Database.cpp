@@ -269,14 +269,45 @@ void Database::handleFailure(const sql::SQLException& e, int attempt)
 	throw;
 }
 
+namespace {
+/// Whether the thread has an open (outermost) Transaction, and whether a
+/// transaction joined to it ended without commit().
+thread_local bool tOpen = false;
+thread_local bool tRollbackOnly = false;
+} // namespace
+
+bool Database::inTransaction()
+{
+	return tOpen;
+}
+
+bool Transaction::open()
+{
+	return tOpen;
+}
+
 Transaction::Transaction(): _connection(Database::connection())
 {
+	if (tOpen)
+	{
+		_joined = true;
+		return;
+	}
 	_connection.setAutoCommit(false);
+	tOpen = true;
+	tRollbackOnly = false;
 }
 
 Transaction::~Transaction()
 {
+	if (_joined)
+	{
+		if (!_done) tRollbackOnly = true;
+		return;
+	}
 	if (_done) return;
+	tOpen = false;
+	tRollbackOnly = false;
 	try
 	{
 		_connection.rollback();
@@ -299,6 +330,12 @@ void Transaction::setGate(CommitGate* gate)
 
 void Transaction::commit()
 {
+	if (_joined)
+	{
+		_done = true;
+		return;
+	}
+	if (tRollbackOnly) throw std::logic_error("a transaction joined to this one ended without committing");
 	CommitGate* const gate = tGate;
 	if (gate && !gate->enter())
 		throw Http::Unavailable("the request passed its deadline and was answered; nothing was changed");
@@ -313,6 +350,7 @@ void Transaction::commit()
 	}
 	if (gate) gate->leave();
 	_done = true;
+	tOpen = false;
 	_connection.setAutoCommit(true);
 }
 

@@ -61,6 +61,11 @@ public:
 	/// work may run more than once, so it must do all its writes in one
 	/// transaction (or be idempotent); what it throws other than an
 	/// sql::SQLException propagates at once.
+	///
+	/// Inside an open Transaction (a run within the work of an outer run that
+	/// holds one, see Transaction) it neither retries nor reconnects: a
+	/// deadlock or a lost connection has ended the outer transaction too, so
+	/// the error propagates to the outer run, which runs its whole work again.
 	template <typename Work> static auto run(Work&& work) -> decltype(work())
 	{
 		for (int attempt = 1;; ++attempt)
@@ -71,10 +76,14 @@ public:
 			}
 			catch (const sql::SQLException& e)
 			{
+				if (inTransaction()) throw;
 				handleFailure(e, attempt);
 			}
 		}
 	}
+
+	/// Whether a Transaction is open on the thread (Transaction::open()).
+	static bool inTransaction();
 
 	/// True for the errors that mean the connection is gone.
 	static bool isConnectionError(const sql::SQLException& e);
@@ -137,6 +146,15 @@ public:
 
 /// A transaction on the thread's connection: begun by the constructor,
 /// rolled back by the destructor unless commit() was called.
+///
+/// Transactions nest by joining: one begun while another is open on the
+/// thread (say a store's, inside the transaction that an Idempotency-Key
+/// request wraps around its handler's write) is part of the outer one. Its
+/// commit() only marks it done, and every statement until the outer commit
+/// (autocommit ones included: autocommit is off) belongs to the outer
+/// transaction. A joined transaction that ends without commit() (its work
+/// threw) makes the outer one roll back: the outer commit() then throws
+/// std::logic_error instead of committing half of the work.
 class Transaction
 {
 public:
@@ -146,15 +164,20 @@ public:
 	Transaction& operator=(const Transaction&) = delete;
 
 	/// Commits, unless the thread's CommitGate refuses: then it throws
-	/// Http::Unavailable and the destructor rolls back.
+	/// Http::Unavailable and the destructor rolls back. Joined: marks this
+	/// part done; the outer transaction commits.
 	void commit();
 
 	/// The gate the thread's commits pass (nullptr: none, e.g. nexusctl).
 	static void setGate(CommitGate* gate);
 
+	/// Whether a transaction is open on the thread.
+	static bool open();
+
 private:
 	sql::Connection& _connection;
 	bool _done = false;
+	bool _joined = false; ///< begun inside another transaction of the thread
 };
 
 } // namespace Db

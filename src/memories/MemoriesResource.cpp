@@ -8,6 +8,7 @@
 #include "http/Json.h"
 #include "http/Pagination.h"
 #include "http/Validate.h"
+#include "idempotency/Idempotency.h"
 #include "memories/MemoriesPage.h"
 #include "memories/MemoryDocument.h"
 #include "memories/MemoryInput.h"
@@ -123,8 +124,10 @@ Response collect(const Request& request, const Principal& principal, const Setti
 	Collected c = MemoryInput::collect(request, settings.memoriesMaxEntryBytes);
 	requireOwn(request, principal, c.agent);
 	const std::string day = c.date ? *c.date : Time::dateOf(Poco::Timestamp());
-	const Entry entry = MemoryStore::collect(agentIdOf(principal, c.agent), c.agent, day, c.content);
-	return Response::json(201, *toJson(entry));
+	const std::uint64_t agentId = agentIdOf(principal, c.agent);
+	return Idempotency::Idempotency::once(request, principal, [&] {
+		return Response::json(201, *toJson(MemoryStore::collect(agentId, c.agent, day, c.content)));
+	});
 }
 
 /// The memory files as JSON or, for a browser, as an HTML page.

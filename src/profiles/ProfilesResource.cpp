@@ -6,6 +6,7 @@
 #include "http/HttpError.h"
 #include "http/Json.h"
 #include "http/Pagination.h"
+#include "idempotency/Idempotency.h"
 #include "metrics/Invalidation.h"
 #include "profiles/ProfileStore.h"
 #include "profiles/ProfilesPage.h"
@@ -194,9 +195,14 @@ Response createProfile(const Request& request, const Principal& principal, const
 	Profile profile;
 	patch.applyTo(profile);
 	check(profile, settings);
-	const Profile stored = ProfileStore::create(profile, Audit::Change(request, principal, "profile.create"));
-	Response response = Response::json(201, *toJson(stored, registryFor({stored})));
-	response.addHeader("Location", "/api/profiles/" + Request::percentEncode(stored.name));
+	Response response = Idempotency::Idempotency::once(request, principal, [&] {
+		const Profile stored = ProfileStore::create(profile, Audit::Change(request, principal, "profile.create"));
+		Response created = Response::json(201, *toJson(stored, registryFor({stored})));
+		created.addHeader("Location", "/api/profiles/" + Request::percentEncode(stored.name));
+		return created;
+	});
+	// create bumped inside a keyed transaction, before its commit: once more now.
+	if (request.header("idempotency-key")) Invalidation::bump(Invalidation::Topic::Profiles);
 	return response;
 }
 

@@ -224,13 +224,27 @@ std::pair<ModelEntry, bool> ModelStore::upsert(const ModelEntry& entry, const Au
 		// winner's commit and fails with a duplicate key: its transaction is
 		// rolled back at once (dropping the shared lock that failure leaves)
 		// and the next round finds the winner's row and replaces it.
+		// Inside another transaction (an Idempotency-Key write, which this
+		// one joins) a lost round can neither roll back alone nor see the
+		// winner's row through the outer snapshot: it ends the whole outer
+		// transaction as a deadlock would, and the outer Database::run runs
+		// it all again, from a fresh snapshot that shows the winner.
+		const bool joined = Db::Transaction::open();
+		const auto lost = [&] {
+			if (joined)
+				throw sql::SQLException("model " + entry.modelId + ": lost to a concurrent writer", "40001", 1213);
+		};
 		for (int round = 1; round <= 3; ++round)
 		{
 			Db::Transaction tx;
 			if (idByModelId(entry.modelId, false))
 			{
 				const auto id = idByModelId(entry.modelId, true);
-				if (!id) continue; // deleted meanwhile: insert it again
+				if (!id)
+				{
+					lost();
+					continue; // deleted meanwhile: insert it again
+				}
 				replace(*id, entry, now);
 				auto stored = findById(*id);
 				audit.write(auditTarget(entry.modelId));
@@ -244,6 +258,7 @@ std::pair<ModelEntry, bool> ModelStore::upsert(const ModelEntry& entry, const Au
 				tx.commit();
 				return std::make_pair(*stored, true);
 			}
+			lost();
 		}
 		throw std::runtime_error("model " + entry.modelId + ": insert and replace kept losing to other writers");
 	});

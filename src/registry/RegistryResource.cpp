@@ -5,6 +5,8 @@
 #include "http/HttpError.h"
 #include "http/Json.h"
 #include "http/Pagination.h"
+#include "idempotency/Idempotency.h"
+#include "metrics/Invalidation.h"
 #include "registry/ModelInput.h"
 #include "registry/RegistryPage.h"
 #include "routing/Router.h"
@@ -64,8 +66,13 @@ Response getFamily(const Request& request, const Principal& principal)
 Response upsertModel(const Request& request, const Principal& principal)
 {
 	const ModelEntry entry = ModelInput::parse(Http::Json::parseObject(request));
-	const auto [stored, created] = ModelStore::upsert(entry, Audit::Change(request, principal, "model.upsert"));
-	return Response::json(created ? 201 : 200, *toJson(stored));
+	Response response = Idempotency::Idempotency::once(request, principal, [&] {
+		const auto [stored, created] = ModelStore::upsert(entry, Audit::Change(request, principal, "model.upsert"));
+		return Response::json(created ? 201 : 200, *toJson(stored));
+	});
+	// upsert bumped inside a keyed transaction, before its commit: once more now.
+	if (request.header("idempotency-key")) Invalidation::bump(Invalidation::Topic::Registry);
+	return response;
 }
 
 Response deleteModel(const Request& request, const Principal& principal)

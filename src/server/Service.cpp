@@ -12,6 +12,7 @@
 #include "db/Database.h"
 #include "http/Html.h"
 #include "http/Json.h"
+#include "idempotency/Idempotency.h"
 #include "knowledge/KnowledgeResource.h"
 #include "memories/MemoriesResource.h"
 #include "metrics/Metrics.h"
@@ -21,6 +22,8 @@
 #include "ui/Csrf.h"
 #include "ui/Page.h"
 #include "util/Time.h"
+#include "vault/Envelope.h"
+#include "vault/KeyringCache.h"
 #include "vault/VaultResource.h"
 
 #include <Poco/Logger.h>
@@ -81,6 +84,23 @@ Auth::Principal authenticate(const Auth::Authenticator& authenticator, Audit::Fa
 	}
 }
 
+/// Idempotency-Key's stored answers are sealed as secret values are: the
+/// vault's envelope under the keyring's active key (a fresh data key each),
+/// with the principal and the key as the record's identity, so no answer
+/// (a token issue's carries the new token) is at rest in clear, and one
+/// copied to another principal's or key's row does not open. A record under
+/// a key since removed from the keyring no longer opens (its retry gets a
+/// 500 saying so): retire a key only a retention window after rotating.
+Idempotency::Sealing vaultSealing(const std::string& keyringFile)
+{
+	return {[keyringFile](const std::string& identity, const std::string& plaintext) {
+		        return Vault::Envelope::seal(*Vault::KeyringCache::current(keyringFile), identity, plaintext);
+	        },
+	        [keyringFile](const std::string& identity, const std::string& record) {
+		        return Vault::Envelope::open(*Vault::KeyringCache::current(keyringFile), identity, record);
+	        }};
+}
+
 } // namespace
 
 Service::Service(const Settings& settings):
@@ -93,6 +113,7 @@ Service::Service(const Settings& settings):
     _sso(std::make_unique<Sso::SsoResource>(settings))
 {
 	Audit::AccessAudit::configure(static_cast<std::size_t>(settings.auditAuthFailedPerMinute));
+	Idempotency::Idempotency::configure(vaultSealing(settings.vaultKeyringFile), settings.idempotencyRetentionS);
 	_router.add("GET", "/healthz", Auth::Access::Public, healthz);
 	_router.add("GET", "/readyz", Auth::Access::Public, readyz);
 	_sso->registerRoutes(_router);

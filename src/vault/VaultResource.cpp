@@ -7,6 +7,7 @@
 #include "http/Json.h"
 #include "http/Pagination.h"
 #include "http/Validate.h"
+#include "idempotency/Idempotency.h"
 #include "metrics/Invalidation.h"
 #include "routing/Router.h"
 #include "util/ExpiringCache.h"
@@ -123,9 +124,15 @@ Response createSecret(const Request& request, const Principal& principal, const 
 	const auto profiles = readProfiles(fields).value_or(std::vector<std::string>());
 
 	const auto keyring = KeyringCache::current(settings.vaultKeyringFile);
-	const SecretMeta meta = VaultStore::create(scope, name, profiles, sealerFor(scope, name, value, *keyring), *keyring,
-	                                           Audit::Change(request, principal, "secret.create"));
-	return Response::json(201, *toJson(meta));
+	// The stored answer of a keyed create is the metadata below, never the value.
+	Response response = Idempotency::Idempotency::once(request, principal, [&] {
+		const SecretMeta meta = VaultStore::create(scope, name, profiles, sealerFor(scope, name, value, *keyring),
+		                                           *keyring, Audit::Change(request, principal, "secret.create"));
+		return Response::json(201, *toJson(meta));
+	});
+	// create bumped inside a keyed transaction, before its commit: once more now.
+	if (request.header("idempotency-key")) Invalidation::bump(Invalidation::Topic::Secrets);
+	return response;
 }
 
 /// A page of secret metadata (?scope=, ?limit=, ?after=) as JSON, or as

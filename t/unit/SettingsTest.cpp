@@ -73,6 +73,7 @@ const std::vector<IntegerKey>& integerKeys()
 	    {"server.drain_timeout_ms", 0, 3600000, [](const Settings& s) { return s.drainTimeoutMs; }},
 	    {"server.max_body_bytes", 1024, 1073741824,
 	     [](const Settings& s) { return static_cast<long long>(s.maxBodyBytes); }},
+	    {"http.idempotency_retention_s", 60, 31536000, [](const Settings& s) { return s.idempotencyRetentionS; }},
 	    {"db.port", 1, 65535, [](const Settings& s) { return s.db.port; }},
 	    {"db.connect_timeout_s", 1, 300, [](const Settings& s) { return s.db.connectTimeoutS; }},
 	    {"db.read_timeout_s", 1, 3600, [](const Settings& s) { return s.db.readTimeoutS; }},
@@ -222,6 +223,7 @@ public:
 		CPPUNIT_ASSERT_EQUAL(30000, s.requestTimeoutMs);
 		CPPUNIT_ASSERT_EQUAL(10000, s.drainTimeoutMs);
 		CPPUNIT_ASSERT_EQUAL(std::size_t(1048576), s.maxBodyBytes);
+		CPPUNIT_ASSERT_EQUAL(86400, s.idempotencyRetentionS);
 		CPPUNIT_ASSERT_EQUAL(std::string("localhost"), s.db.host);
 		CPPUNIT_ASSERT_EQUAL(3306, s.db.port);
 		CPPUNIT_ASSERT_EQUAL(std::string(), s.db.socket);
