@@ -193,6 +193,7 @@ CREATE TABLE audit_log (
   seq        BIGINT UNSIGNED NULL COMMENT 'position in the hash chain; NULL until sealed',
   prev_hash  CHAR(64) CHARACTER SET ascii COLLATE ascii_bin NULL,
   hash       CHAR(64) CHARACTER SET ascii COLLATE ascii_bin NULL,
+  seal_epoch BIGINT UNSIGNED NULL COMMENT 'the audit_seal lease epoch of the seal (fencing token)',
   UNIQUE KEY audit_log_seq (seq),
   KEY audit_log_at (at),
   KEY audit_log_principal (principal, id),
@@ -270,4 +271,19 @@ CREATE TABLE idempotency_keys (
   KEY idempotency_keys_expiry (expires_at)
 ) ENGINE=InnoDB;
 
-INSERT INTO schema_version (version, applied_at) VALUES (12, UTC_TIMESTAMP(3));
+
+-- Replicated leases (src/db/Lease.h), not named locks: GET_LOCK is per
+-- server, so on a Galera cluster two hosts could both hold it. IF NOT
+-- EXISTS: the Migrator creates the table before it takes the 'migrate'
+-- lease. epoch grows when the owner changes: the fencing token each seal
+-- carries (audit_log.seal_epoch).
+CREATE TABLE IF NOT EXISTS leases (
+  name       VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY,
+  owner      VARCHAR(128) CHARACTER SET ascii COLLATE ascii_bin NOT NULL DEFAULT '',
+  epoch      BIGINT UNSIGNED NOT NULL DEFAULT 0,
+  expires_at DATETIME(6) NOT NULL DEFAULT '1970-01-01 00:00:01'
+) ENGINE=InnoDB DEFAULT CHARSET=ascii COLLATE=ascii_bin;
+
+INSERT IGNORE INTO leases (name) VALUES ('audit_seal'), ('migrate');
+
+INSERT INTO schema_version (version, applied_at) VALUES (13, UTC_TIMESTAMP(3));

@@ -2,6 +2,7 @@
 
 #include "audit/AuditKey.h"
 #include "db/Database.h"
+#include "db/LeaseStore.h"
 #include "db/Row.h"
 #include "util/Utf8.h"
 
@@ -10,7 +11,9 @@
 #include <cppconn/resultset.h>
 #include <cppconn/statement.h>
 
+#include <chrono>
 #include <memory>
+#include <thread>
 
 namespace Nexus {
 namespace Audit {
@@ -23,11 +26,6 @@ namespace {
 const std::string kColumns =
     "SELECT id, at, request_id, principal, action, target, outcome, client, seq, prev_hash, hash, row_mac "
     "FROM audit_log ";
-
-const char* const kLockName = "nexus_audit_seal";
-
-/// MySQL's "not supported" error: what Galera answers to GET_LOCK.
-const int kNotSupported = 1235;
 
 /// U+FFFD, the replacement character, and U+2026, the ellipsis.
 const char* const kReplacement = "\xEF\xBF\xBD";
@@ -55,7 +53,7 @@ std::string sealStatement(std::size_t n)
 	std::string ids = "?";
 	for (std::size_t i = 1; i < n; ++i) ids += ", ?";
 	return "UPDATE audit_log SET seq = CASE id" + whenThen + " END, prev_hash = CASE id" + whenThen +
-	       " END, hash = CASE id" + whenThen + " END WHERE seq IS NULL AND id IN (" + ids + ")";
+	       " END, hash = CASE id" + whenThen + " END, seal_epoch = ? WHERE seq IS NULL AND id IN (" + ids + ")";
 }
 
 Entry readEntry(sql::ResultSet& rs)
@@ -162,37 +160,25 @@ std::string AuditStore::fitAscii(const std::string& s, std::size_t maxBytes)
 	return out;
 }
 
-AuditStore::SealLock::SealLock(int waitSeconds)
+AuditStore::SealLock::SealLock(int waitSeconds, int holdMs): _owner(Db::LeaseStore::ownerName()), _holdMs(holdMs)
 {
-	try
+	const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(waitSeconds);
+	for (;;)
 	{
-		auto& st = Database::prepare("SELECT GET_LOCK(?, ?)");
-		st.setString(1, kLockName);
-		st.setInt(2, waitSeconds);
-		std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
-		_held = rs->next() && !rs->isNull(1) && rs->getInt(1) == 1;
-		_acquired = _held;
-	}
-	catch (const sql::SQLException& e)
-	{
-		if (e.getErrorCode() != kNotSupported) throw;
-		_acquired = true; // the unique seq still guards the chain
+		_epoch = Db::LeaseStore::acquire(Db::LeaseStore::kAuditSeal, _owner, _holdMs);
+		if (_epoch || std::chrono::steady_clock::now() >= deadline) return;
+		std::this_thread::sleep_for(std::chrono::milliseconds(200));
 	}
 }
 
 AuditStore::SealLock::~SealLock()
 {
-	if (!_held) return;
-	try
-	{
-		auto& st = Database::prepare("SELECT RELEASE_LOCK(?)");
-		st.setString(1, kLockName);
-		std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
-	}
-	catch (const std::exception&)
-	{
-		// A lost connection has released it already.
-	}
+	if (_epoch) Db::LeaseStore::release(Db::LeaseStore::kAuditSeal, _owner);
+}
+
+bool AuditStore::SealLock::confirm() const
+{
+	return _epoch && Db::LeaseStore::confirm(Db::LeaseStore::kAuditSeal, _owner, *_epoch, kLeaseMs);
 }
 
 void AuditStore::useReadCommitted()
@@ -240,7 +226,7 @@ std::vector<Entry> AuditStore::unsealed(std::uint64_t fromId, const std::string&
 	return readEntries(st);
 }
 
-bool AuditStore::seal(const std::vector<Entry>& entries)
+bool AuditStore::seal(const std::vector<Entry>& entries, std::uint64_t epoch)
 {
 	// One UPDATE per chunk of 64, 32, ..., 1 rows: few round trips, and at
 	// most seven statement shapes in the connection's cache.
@@ -266,6 +252,7 @@ bool AuditStore::seal(const std::vector<Entry>& entries)
 				st.setUInt64(++i, entries[k].id);
 				st.setString(++i, entries[k].hash.value());
 			}
+			st.setUInt64(++i, epoch);
 			for (std::size_t k = done; k < done + chunk; ++k) st.setUInt64(++i, entries[k].id);
 			// Matched rows (CLIENT_FOUND_ROWS): each must still have been unsealed.
 			if (st.executeUpdate() != static_cast<int>(chunk)) return false;

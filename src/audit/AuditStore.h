@@ -47,27 +47,38 @@ public:
 
 	// --- sealing ---------------------------------------------------------------
 
-	/// The named lock (GET_LOCK('nexus_audit_seal'), held by the connection)
-	/// that lets one sealer at a time advance the chain. Released by the
-	/// destructor, which never throws. Named locks are per server: in a
-	/// cluster the unique seq is what keeps two sealers from forking the
-	/// chain (the second one's batch fails and is rolled back).
+	/// The audit_seal lease (Db::LeaseStore, table leases) that lets one
+	/// sealer at a time, cluster-wide, advance the chain; released by the
+	/// destructor, which never throws. Its epoch is the fencing token: each
+	/// seal's transaction calls confirm() first and stamps the rows it seals
+	/// with the epoch (audit_log.seal_epoch), so a sealer whose lease expired
+	/// and was taken cannot commit a seal (on Galera: it sees the new owner,
+	/// or its commit fails certification against the taker's write).
 	class SealLock
 	{
 	public:
-		/// Waits up to waitSeconds (0: not at all); acquired() tells the result.
-		/// A server without named locks (Galera refuses GET_LOCK) counts as
-		/// acquired.
-		explicit SealLock(int waitSeconds);
+		/// How long a hold lasts unless confirm() renews it.
+		static constexpr int kLeaseMs = 15000;
+
+		/// Waits up to waitSeconds (0: one try) for the lease, held for holdMs;
+		/// acquired() tells the result. Throws sql::SQLException or
+		/// Http::Unavailable.
+		explicit SealLock(int waitSeconds, int holdMs = kLeaseMs);
 		~SealLock();
 		SealLock(const SealLock&) = delete;
 		SealLock& operator=(const SealLock&) = delete;
 
-		bool acquired() const { return _acquired; }
+		bool acquired() const { return _epoch.has_value(); }
+		/// The epoch it is held at (acquired() only).
+		std::uint64_t epoch() const { return _epoch.value(); }
+		/// Inside the seal's transaction: still held at epoch(), renewed for
+		/// kLeaseMs; false when it was lost (the caller rolls back).
+		bool confirm() const;
 
 	private:
-		bool _acquired = false;
-		bool _held = false;
+		std::string _owner;
+		int _holdMs;
+		std::optional<std::uint64_t> _epoch;
 	};
 
 	/// Makes this connection's transactions READ COMMITTED, so the sealer's
@@ -97,9 +108,10 @@ public:
 
 	/// Sets seq, prev_hash and hash of each still unsealed row of entries
 	/// (by id), several rows per UPDATE; false when a row is gone or already
-	/// sealed (the caller then rolls back). Throws sql::SQLException
-	/// (duplicate key) when a seq is taken. Inside a transaction.
-	static bool seal(const std::vector<Entry>& entries);
+	/// sealed (the caller then rolls back), and stamps them with epoch, the
+	/// seal lease's (SealLock::epoch). Throws sql::SQLException (duplicate
+	/// key) when a seq is taken. Inside a transaction.
+	static bool seal(const std::vector<Entry>& entries, std::uint64_t epoch);
 
 	// --- verifying ----------------------------------------------------------------
 

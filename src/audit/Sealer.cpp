@@ -32,6 +32,12 @@ struct LostRace : std::runtime_error
 	LostRace(): std::runtime_error("another sealer sealed the same rows") {}
 };
 
+/// Thrown when the seal lease was taken by another sealer meanwhile.
+struct LostLease : std::runtime_error
+{
+	LostLease(): std::runtime_error("the seal lease expired and another sealer took it") {}
+};
+
 /// The head must not be behind what this sealer saw before, nor behind the
 /// seq the keyring keys the chain from; throws Sealer::ChainRegressed.
 void checkHead(std::uint64_t seq, const std::string& hash, const AuditKey* key, const Sealer::Memory* memory)
@@ -63,10 +69,12 @@ std::string refusal(const Entry& row, const AuditKey* key)
 /// One batch in one transaction, of the rows from id fromId on; returns how
 /// many rows it looked at, counts what it sealed and refused in pass, and
 /// moves fromId past the batch.
-std::size_t sealBatch(const std::string& cutoff, std::uint64_t& fromId, const AuditKey* key, Sealer::Memory* memory,
-                      Sealer::Pass& pass)
+std::size_t sealBatch(const AuditStore::SealLock& lock, const std::string& cutoff, std::uint64_t& fromId,
+                      const AuditKey* key, Sealer::Memory* memory, Sealer::Pass& pass)
 {
 	Db::Transaction tx;
+	// The fence first: a sealer whose lease was taken seals nothing.
+	if (!lock.confirm()) throw LostLease();
 	const auto head = AuditStore::lockHead();
 	std::uint64_t seq = head ? head->seq.value_or(0) : 0;
 	std::string prev = head && head->hash ? *head->hash : Chain::kGenesis;
@@ -93,7 +101,7 @@ std::size_t sealBatch(const std::string& cutoff, std::uint64_t& fromId, const Au
 	}
 	fromId = rows.back().id + 1;
 	if (chained.empty()) return rows.size();
-	if (!AuditStore::seal(chained)) throw LostRace();
+	if (!AuditStore::seal(chained, lock.epoch())) throw LostRace();
 	tx.commit();
 	if (memory) memory->head = std::make_pair(seq, prev);
 	pass.headSeq = seq;
@@ -153,13 +161,17 @@ Sealer::Pass Sealer::sealNow(int delayMs, int lockWaitSeconds, const std::atomic
 		{
 			for (;;)
 			{
-				const std::size_t n = sealBatch(cutoffText, fromId, key.get(), memory, pass);
+				const std::size_t n = sealBatch(lock, cutoffText, fromId, key.get(), memory, pass);
 				if (n < kBatch || (stop && *stop)) break;
 			}
 		}
 		catch (const LostRace&)
 		{
 			log().information("audit sealer: %s; leaving this pass to it", std::string(LostRace().what()));
+		}
+		catch (const LostLease&)
+		{
+			log().warning("audit sealer: %s; leaving this pass to it", std::string(LostLease().what()));
 		}
 		catch (const sql::SQLException& e)
 		{

@@ -20,9 +20,10 @@ namespace Audit {
 
 /// Chains audit rows (see Chain.h) after AuditLog::record has written them.
 ///
-/// A pass takes the named seal lock (AuditStore::SealLock), finds the
+/// A pass takes the seal lease (AuditStore::SealLock), finds the
 /// smallest unsealed id, then, batch by batch, in one READ COMMITTED
-/// transaction each: locks the chain's head, reads up to kBatch unsealed rows
+/// transaction each: confirms the lease (the fencing token; the rows are
+/// stamped with its epoch), locks the chain's head, reads up to kBatch unsealed rows
 /// older than the seal delay in id order from there on, gives them the next
 /// seq numbers, prev_hash and hash, and commits. Seal order is chain order: a
 /// row that commits late (a smaller id than rows already sealed) is sealed by
@@ -40,10 +41,12 @@ namespace Audit {
 /// ChainRegressed, and nothing is sealed while it stays behind (after a
 /// backup is restored, restart the pool: a new sealer remembers nothing).
 ///
-/// Every worker runs one Sealer thread; the lock makes all but one of them
-/// skip their pass. Should two sealers still meet (a cluster, where named
-/// locks are per server), the unique seq and the "still unsealed" check
-/// make the later batch fail and roll back, so the chain never forks.
+/// Every worker runs one Sealer thread; the lease makes all but one of them
+/// skip their pass, on every host of a cluster (a lease is a replicated
+/// row, unlike a named lock). Should two sealers still meet (one whose
+/// lease expired while it was stalled), the lease check in each batch's
+/// transaction, the unique seq and the "still unsealed" check make the
+/// later batch fail and roll back, so the chain never forks.
 class Sealer
 {
 public:

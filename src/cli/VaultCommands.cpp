@@ -115,7 +115,9 @@ int macKey(const Context& context, const std::string& path)
 		return 0;
 	}
 	context.connect();
-	Audit::AuditStore::SealLock sealLock(kMacKeyLockWaitSeconds);
+	// Held for the whole wait and then some: no worker seals meanwhile.
+	Audit::AuditStore::SealLock sealLock(kMacKeyLockWaitSeconds,
+	                                     static_cast<int>(kMacKeyWait.count()) + Audit::AuditStore::SealLock::kLeaseMs);
 	if (!sealLock.acquired())
 	{
 		std::cerr << "nexusctl: a sealer held the audit seal lock for " << kMacKeyLockWaitSeconds << " s; nothing done"

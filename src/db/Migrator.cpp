@@ -1,6 +1,7 @@
 #include "db/Migrator.h"
 
 #include "db/Database.h"
+#include "db/LeaseStore.h"
 #include "util/Integer.h"
 
 #include <Poco/DirectoryIterator.h>
@@ -12,18 +13,56 @@
 #include <cppconn/statement.h>
 
 #include <algorithm>
+#include <chrono>
 #include <fstream>
 #include <memory>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 namespace Nexus {
 namespace Db {
 
 namespace {
 
-const char* const kLockName = "nexus_migrate";
-const int kLockTimeoutS = 60;
+/// How long to wait for another migration's lease.
+const int kLeaseWaitS = 60;
+/// How long the lease lasts unless renewed (before each migration): a
+/// migration that crashed holds it that long.
+const int kLeaseTtlMs = 300 * 1000;
+
+/// The 'migrate' lease (LeaseStore), cluster-wide, unlike GET_LOCK, which is
+/// per server: two hosts migrating through two Galera nodes would both get
+/// a named lock. Released by the destructor.
+class MigrateLease
+{
+public:
+	MigrateLease(): _owner(LeaseStore::ownerName())
+	{
+		LeaseStore::ensure(LeaseStore::kMigrate);
+		const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(kLeaseWaitS);
+		while (!LeaseStore::acquire(LeaseStore::kMigrate, _owner, kLeaseTtlMs))
+		{
+			if (std::chrono::steady_clock::now() >= deadline)
+				throw std::runtime_error("another migration is running (lease 'migrate' in table leases)");
+			std::this_thread::sleep_for(std::chrono::milliseconds(250));
+		}
+	}
+	~MigrateLease() { LeaseStore::release(LeaseStore::kMigrate, _owner); }
+	MigrateLease(const MigrateLease&) = delete;
+	MigrateLease& operator=(const MigrateLease&) = delete;
+
+	/// Before each migration: still ours, for another TTL.
+	void renew() const
+	{
+		if (!LeaseStore::acquire(LeaseStore::kMigrate, _owner, kLeaseTtlMs))
+			throw std::runtime_error("lost the 'migrate' lease (a migration took longer than " +
+			                         std::to_string(kLeaseTtlMs / 1000) + " s and another one started)");
+	}
+
+private:
+	std::string _owner;
+};
 
 std::string readFile(const std::string& path)
 {
@@ -120,11 +159,7 @@ void Migrator::runScript(const std::string& path)
 int Migrator::migrate(std::ostream& progress) const
 {
 	auto& connection = Database::connection();
-	std::unique_ptr<sql::Statement> st(connection.createStatement());
-	std::unique_ptr<sql::ResultSet> lock(
-	    st->executeQuery("SELECT GET_LOCK('" + std::string(kLockName) + "', " + std::to_string(kLockTimeoutS) + ")"));
-	if (!lock->next() || lock->getInt(1) != 1)
-		throw std::runtime_error("another migration is running (lock nexus_migrate)");
+	const MigrateLease lease;
 
 	int version = currentVersion();
 	const int latest = latestVersion();
@@ -143,6 +178,7 @@ int Migrator::migrate(std::ostream& progress) const
 	for (const auto& m : migrations())
 	{
 		if (m.version <= version) continue;
+		lease.renew();
 		progress << "migrating " << version << " -> " << m.version << ": " << m.path << std::endl;
 		runScript(m.path);
 		std::unique_ptr<sql::PreparedStatement> record(connection.prepareStatement(
@@ -152,7 +188,6 @@ int Migrator::migrate(std::ostream& progress) const
 		version = m.version;
 	}
 	progress << "database is at version " << version << std::endl;
-	std::unique_ptr<sql::ResultSet> release(st->executeQuery("SELECT RELEASE_LOCK('" + std::string(kLockName) + "')"));
 	return version;
 }
 
