@@ -65,6 +65,7 @@ const std::vector<SettingInfo>& Settings::table()
 	    {"db.host", inDb(&DbSettings::host), Kind::String, 0, 0, "localhost"},
 	    {"db.port", inDb(&DbSettings::port), Kind::Integer, 1, 65535, "3306"},
 	    {"db.socket", inDb(&DbSettings::socket), Kind::String, 0, 0, ""},
+	    {"db.hosts", inDb(&DbSettings::hosts), Kind::List, 0, 0, ""},
 	    {"db.name", inDb(&DbSettings::name), Kind::String, 1, 0, "nexus"},
 	    {"db.user", inDb(&DbSettings::user), Kind::String, 1, 0, "nexus"},
 	    {"db.password", inDb(&DbSettings::password), Kind::Secret, 0, 0, ""},
@@ -470,6 +471,13 @@ Settings Settings::from(const Poco::Util::AbstractConfiguration& config, const E
 	Settings s;
 	const Source source(config, env, readAdminToken);
 	for (const auto& row : table()) read(row, s, source);
+	for (const auto& server : s.db.hosts)
+	{
+		const auto colon = server.rfind(':');
+		const auto port = colon == std::string::npos ? std::nullopt : parseInteger(server.substr(colon + 1));
+		if (colon == 0 || !port || *port < 1 || *port > 65535)
+			throw ConfigError("db.hosts: '" + server + "' is not host:port (port 1 to 65535)");
+	}
 	return s;
 }
 

@@ -31,7 +31,10 @@ struct DbSettings
 {
 	std::string host;
 	int port{};
-	std::string socket; ///< unix socket path; when set, host and port are not used
+	std::string socket; ///< unix socket path; when set, host, port and hosts are not used
+	/// "host:port" of each server of a cluster, in the order a connection
+	/// tries them (db.hosts); empty: host and port, the one server.
+	std::vector<std::string> hosts;
 	std::string name;
 	std::string user;
 	std::string password;

@@ -2,6 +2,7 @@
 
 #include "http/HttpError.h"
 #include "metrics/Metrics.h"
+#include "util/Integer.h"
 
 #include <Poco/Logger.h>
 
@@ -114,11 +115,27 @@ void Database::threadEnd()
 	if (gDriver) gDriver->threadEnd();
 }
 
-sql::Connection& Database::connection()
+std::vector<std::pair<std::string, int>> Database::servers(const DbSettings& settings)
 {
-	if (tState.connection) return *tState.connection;
-	if (!gDriver) throw std::logic_error("Database::init was not called");
+	std::vector<std::pair<std::string, int>> out;
+	for (const auto& server : settings.hosts)
+	{
+		const auto colon = server.rfind(':');
+		if (colon == std::string::npos) continue; // Settings refused it already
+		const auto port = parseInteger(server.substr(colon + 1));
+		out.emplace_back(server.substr(0, colon), static_cast<int>(port.value_or(3306)));
+	}
+	if (out.empty()) out.emplace_back(settings.host, settings.port);
+	return out;
+}
 
+namespace {
+
+/// Opens a connection to one server (host and port, or the socket) and sets
+/// the session up; throws sql::SQLException when it cannot, or when it is a
+/// Galera node that is not ready.
+std::unique_ptr<sql::Connection> open(const std::string& host, int port)
+{
 	sql::ConnectOptionsMap options;
 	if (!gSettings.socket.empty())
 	{
@@ -127,8 +144,8 @@ sql::Connection& Database::connection()
 	}
 	else
 	{
-		options["hostName"] = sql::SQLString(gSettings.host);
-		options["port"] = gSettings.port;
+		options["hostName"] = sql::SQLString(host);
+		options["port"] = port;
 	}
 	options["userName"] = sql::SQLString(gSettings.user);
 	options["password"] = sql::SQLString(gSettings.password);
@@ -140,24 +157,62 @@ sql::Connection& Database::connection()
 	// UPDATE reports matched rows, so "0 rows" always means "no such row".
 	options["CLIENT_FOUND_ROWS"] = true;
 	options["OPT_CHARSET_NAME"] = sql::SQLString("utf8mb4");
+	std::unique_ptr<sql::Connection> connection(gDriver->connect(options));
+	std::unique_ptr<sql::Statement> st(connection->createStatement());
+	// group_concat_max_len: MySQL's default (1 KiB) would cut lists such as a
+	// secret's allowed profiles short.
+	st->execute("SET time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,NO_ZERO_DATE', "
+	            "group_concat_max_len = 1048576");
+	// A Galera node: only one that is ready, and causal reads (README
+	// "Scaling out"). A server without wsrep answers 0 (MariaDB) or has no
+	// such variable (MySQL, 1193).
+	bool galera = false;
 	try
 	{
-		tState.connection.reset(gDriver->connect(options));
-		std::unique_ptr<sql::Statement> st(tState.connection->createStatement());
-		// group_concat_max_len: MySQL's default (1 KiB) would cut lists such as a
-		// secret's allowed profiles short.
-		st->execute("SET time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,NO_ZERO_DATE', "
-		            "group_concat_max_len = 1048576");
+		std::unique_ptr<sql::ResultSet> rs(st->executeQuery("SELECT @@wsrep_on"));
+		galera = rs->next() && rs->getInt(1) == 1;
 	}
 	catch (const sql::SQLException& e)
 	{
-		Metrics::databaseError();
-		tState.reset();
-		Poco::Logger::get("db").warning("cannot connect to the database: %s (error %d)", std::string(e.what()),
-		                                e.getErrorCode());
-		throw Http::Unavailable("the database is unavailable");
+		if (e.getErrorCode() != 1193) throw; // ER_UNKNOWN_SYSTEM_VARIABLE
 	}
-	return *tState.connection;
+	if (galera)
+	{
+		std::unique_ptr<sql::ResultSet> rs(st->executeQuery("SHOW STATUS LIKE 'wsrep_ready'"));
+		if (!rs->next() || rs->getString(2) != "ON")
+			throw sql::SQLException("the Galera node is not ready (wsrep_ready is not ON)", "08S01", 1047);
+		st->execute("SET SESSION wsrep_sync_wait = 1");
+	}
+	return connection;
+}
+
+} // namespace
+
+sql::Connection& Database::connection()
+{
+	if (tState.connection) return *tState.connection;
+	if (!gDriver) throw std::logic_error("Database::init was not called");
+
+	// Over the socket, the one server; else each in order until one answers.
+	const auto all = gSettings.socket.empty() ? servers(gSettings) : std::vector<std::pair<std::string, int>>{{"", 0}};
+	for (std::size_t i = 0; i < all.size(); ++i)
+	{
+		try
+		{
+			tState.connection = open(all[i].first, all[i].second);
+			return *tState.connection;
+		}
+		catch (const sql::SQLException& e)
+		{
+			Metrics::databaseError();
+			tState.reset();
+			const std::string where =
+			    gSettings.socket.empty() ? all[i].first + ":" + std::to_string(all[i].second) : gSettings.socket;
+			Poco::Logger::get("db").warning("cannot connect to the database at %s: %s (error %d)", where,
+			                                std::string(e.what()), e.getErrorCode());
+		}
+	}
+	throw Http::Unavailable("the database is unavailable");
 }
 
 sql::PreparedStatement& Database::prepare(const std::string& sql)
@@ -192,6 +247,8 @@ bool Database::isConnectionError(const sql::SQLException& e)
 {
 	switch (e.getErrorCode())
 	{
+	case 1047: // ER_UNKNOWN_COM_ERROR: a Galera node without quorum (WSREP has not yet prepared node for application
+	           // use)
 	case 1053: // ER_SERVER_SHUTDOWN
 	case 1927: // ER_CONNECTION_KILLED
 	case 2002: // CR_CONNECTION_ERROR
@@ -201,7 +258,9 @@ bool Database::isConnectionError(const sql::SQLException& e)
 	case 2055: // CR_SERVER_LOST_EXTENDED
 	case 4031: // ER_CLIENT_INTERACTION_TIMEOUT
 		return true;
-	default: return false;
+	default:
+		// 08S01: communication link failure, also how Galera says 1047.
+		return e.getSQLState() == "08S01";
 	}
 }
 

@@ -9,6 +9,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace Nexus {
 namespace Db {
@@ -31,9 +33,18 @@ public:
 	static void threadInit();
 	static void threadEnd();
 
-	/// The thread's connection, connecting if needed.
-	/// Throws Http::Unavailable when the server cannot be reached.
+	/// The thread's connection, connecting if needed: over db.socket, else
+	/// to the first of servers() that answers and, when it is a Galera node,
+	/// is ready (wsrep_ready ON: Synced in the primary component); a Galera
+	/// session reads with wsrep_sync_wait = 1, so it sees every write the
+	/// cluster committed before the read began, whichever node took it
+	/// (read-your-writes across hosts; README "Scaling out").
+	/// Throws Http::Unavailable when no server can be reached.
 	static sql::Connection& connection();
+
+	/// The servers a connection tries, in order (host, port): db.hosts when
+	/// set, else db.host and db.port. Settings checked each entry.
+	static std::vector<std::pair<std::string, int>> servers(const DbSettings& settings);
 
 	/// A prepared statement for sql on the thread's connection (cached,
 	/// parameters cleared). Valid until the connection is discarded, or
@@ -85,7 +96,10 @@ public:
 	/// Whether a Transaction is open on the thread (Transaction::open()).
 	static bool inTransaction();
 
-	/// True for the errors that mean the connection is gone.
+	/// True for the errors that mean the connection is gone, or its server
+	/// no longer serves: a Galera node without quorum answers 1047 (SQLSTATE
+	/// 08S01) to everything, so the connection goes and the next one tries
+	/// the other servers.
 	static bool isConnectionError(const sql::SQLException& e);
 	/// True when e says so, or the thread's connection no longer answers
 	/// (Connector/C++ reports some failures on a dead connection with no

@@ -63,6 +63,9 @@ class DatabaseTest : public CppUnit::TestFixture
 	CPPUNIT_TEST(testRecoveryReconnectsOnlyOnTheFirstAttempt);
 	CPPUNIT_TEST(testRecoveryTakesALostConnectionOverADeadlock);
 	CPPUNIT_TEST(testRecoveryRethrowsEverythingElse);
+	CPPUNIT_TEST(testGaleraWithoutQuorumIsALostConnection);
+	CPPUNIT_TEST(testCertificationConflictIsRetried);
+	CPPUNIT_TEST(testServersAreHostsElseHostAndPort);
 	CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -162,6 +165,51 @@ public:
 		for (int code : {kSyntaxError, Database::kDuplicateKey, kLockWaitTimeout, 0})
 			for (int attempt = 1; attempt <= Database::kMaxAttempts; ++attempt)
 				CPPUNIT_ASSERT(Recovery::Rethrow == Database::recovery(error(code), attempt, false));
+	}
+
+	void testGaleraWithoutQuorumIsALostConnection()
+	{
+		// "WSREP has not yet prepared node for application use": the node
+		// serves nobody until it rejoins the primary component.
+		CPPUNIT_ASSERT(
+		    Database::isConnectionError(sql::SQLException("WSREP has not yet prepared node", "08S01", 1047)));
+		CPPUNIT_ASSERT(Database::isConnectionError(error(1047)));
+		CPPUNIT_ASSERT(Database::isConnectionError(sql::SQLException("link failure", "08S01", 0)));
+		CPPUNIT_ASSERT(!Database::isConnectionError(error(kDeadlock)));
+	}
+
+	void testCertificationConflictIsRetried()
+	{
+		// Galera reports a failed certification at COMMIT as 1213, like a
+		// deadlock: the whole work (its transaction, commit included) runs again.
+		int calls = 0;
+		const int got = Database::run([&] {
+			++calls;
+			if (calls == 1) throw sql::SQLException("Deadlock found when trying to get lock", "40001", kDeadlock);
+			return 7;
+		});
+		CPPUNIT_ASSERT_EQUAL(7, got);
+		CPPUNIT_ASSERT_EQUAL(2, calls);
+	}
+
+	void testServersAreHostsElseHostAndPort()
+	{
+		Nexus::DbSettings settings;
+		settings.host = "db.example";
+		settings.port = 3307;
+		auto servers = Database::servers(settings);
+		CPPUNIT_ASSERT_EQUAL(std::size_t(1), servers.size());
+		CPPUNIT_ASSERT_EQUAL(std::string("db.example"), servers[0].first);
+		CPPUNIT_ASSERT_EQUAL(3307, servers[0].second);
+		settings.hosts = {"127.0.0.1:4001", "node2.example:4002", "[::1]:4003"};
+		servers = Database::servers(settings);
+		CPPUNIT_ASSERT_EQUAL(std::size_t(3), servers.size());
+		CPPUNIT_ASSERT_EQUAL(std::string("127.0.0.1"), servers[0].first);
+		CPPUNIT_ASSERT_EQUAL(4001, servers[0].second);
+		CPPUNIT_ASSERT_EQUAL(std::string("node2.example"), servers[1].first);
+		CPPUNIT_ASSERT_EQUAL(4002, servers[1].second);
+		CPPUNIT_ASSERT_EQUAL(std::string("[::1]"), servers[2].first);
+		CPPUNIT_ASSERT_EQUAL(4003, servers[2].second);
 	}
 
 private:

@@ -172,6 +172,7 @@ class SettingsTest : public CppUnit::TestFixture
 	CPPUNIT_TEST(testAdminTokenBothFilesRefused);
 	CPPUNIT_TEST(testAdminTokenHashFilePathWithoutReading);
 	CPPUNIT_TEST(testDbPasswordFile);
+	CPPUNIT_TEST(testDbHosts);
 	CPPUNIT_TEST(testDbPasswordBeatsFile);
 	CPPUNIT_TEST(testLogLevel);
 	CPPUNIT_TEST(testBoolean);
@@ -586,6 +587,22 @@ public:
 		_config->setString("auth.admin_token_file", file.path());
 		const auto e = thrown<ConfigError>([&] { load(); }, CPPUNIT_SOURCELINE());
 		CPPUNIT_ASSERT_MESSAGE(e.what(), contains(e.what(), "auth.admin_token_file"));
+	}
+
+	void testDbHosts()
+	{
+		CPPUNIT_ASSERT(load().db.hosts.empty());
+		_config->setString("db.hosts", "10.0.0.1:3306, db2.example:3307");
+		const auto hosts = load().db.hosts;
+		CPPUNIT_ASSERT_EQUAL(std::size_t(2), hosts.size());
+		CPPUNIT_ASSERT_EQUAL(std::string("db2.example:3307"), hosts[1]);
+		for (const char* bad : {"db1.example", "db1.example:0", "db1.example:65536", ":3306", "db1:x"})
+		{
+			setUp();
+			_config->setString("db.hosts", bad);
+			const auto e = thrown<ConfigError>([&] { load(); }, CPPUNIT_SOURCELINE());
+			CPPUNIT_ASSERT_MESSAGE(e.what(), contains(e.what(), "db.hosts"));
+		}
 	}
 
 	void testDbPasswordFile()
