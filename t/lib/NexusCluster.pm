@@ -40,7 +40,9 @@ sub _ports_free {
 # A base port with base+1 .. base+49 free on 127.0.0.1.
 sub _base_port {
     for (1 .. 50) {
-        my $base = 20000 + 50 * int(rand(400));
+        # Below the ephemeral range (32768 on), where the nodes' own outgoing
+        # connections would take ports of ours.
+        my $base = 10000 + 50 * int(rand(440));
         return $base if _ports_free(map { $base + $_ } 1 .. 49);
     }
     die "no free range of ports found\n";
