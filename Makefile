@@ -26,7 +26,7 @@ RUN_DIR ?= run
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 CONFIGURE_FLAGS ?=
 
-.PHONY: all build deps run check unit integration lint bench bench-compare format format-check tidy sanitize tsan fuzz clean distclean deb deb-test browser-test
+.PHONY: cluster-test all build deps run check unit integration lint bench bench-compare format format-check tidy sanitize tsan fuzz clean distclean deb deb-test browser-test
 
 all: build
 
@@ -60,6 +60,11 @@ lint: .deps-checked
 
 integration: build
 	NEXUS_BUILD=$(abspath $(BUILD)) t/run-integration
+
+# Three MariaDB Galera nodes, two pools and nginx on loopback under load,
+# losing a node and a host (t/cluster/cluster.t, README "Scaling out").
+cluster-test: build
+	NEXUS_BUILD=$(abspath $(BUILD)) prove -It/lib t/cluster/cluster.t
 
 check: unit lint integration browser-test
 

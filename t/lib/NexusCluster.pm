@@ -206,6 +206,16 @@ sub start_node {
     }
     my @args = $self->_node_args($i);
     push @args, '--wsrep-new-cluster' if $opt{bootstrap};
+    # A node killed with -9 left seqno -1 in grastate.dat: recover its
+    # position from InnoDB first (what galera_recovery does for systemd), or
+    # it would ask for a whole SST instead of the IST of what it missed.
+    if (-f "$d/data/grastate.dat" && _slurp("$d/data/grastate.dat") =~ /^seqno:\s+-1/m) {
+        my $log = "$d/recover.log";
+        unlink $log;
+        system(join(' ', map { "'$_'" } grep { !/^--log-error=/ } @args) . " --log-error='$log' --wsrep-recover >/dev/null 2>&1");
+        my ($position) = _slurp($log) =~ /WSREP: Recovered position: (\S+)/;
+        push @args, "--wsrep-start-position=$position" if $position;
+    }
     $self->{node_pid}{$i} = _spawn("$d/stdout.log", {}, @args);
     _wait_for($opt{wait} // 120, sub { _reap(); die "node $i exited:\n" . _tail("$d/error.log") unless _alive($self->{node_pid}{$i}); $self->node_ready($i) })
         or die "node $i did not become ready:\n" . _tail("$d/error.log");
@@ -228,8 +238,8 @@ sub last_join {
     my $log = _slurp("$self->{dir}/db$i/error.log");
     my $last = rindex($log, 'Starting MariaDB');
     my $tail = substr($log, $last < 0 ? 0 : $last);
-    return 'IST' if $tail =~ /IST received/ && $tail !~ /SST (?:request|started)/i;
-    return 'SST' if $tail =~ /SST/;
+    return 'IST' if $tail =~ /rsync IST completed on joiner/;
+    return 'SST' if $tail =~ /rsync SST completed on joiner/;
     return '';
 }
 
