@@ -181,7 +181,11 @@ std::unique_ptr<sql::Connection> open(const std::string& host, int port)
 		std::unique_ptr<sql::ResultSet> rs(st->executeQuery("SHOW STATUS LIKE 'wsrep_ready'"));
 		if (!rs->next() || rs->getString(2) != "ON")
 			throw sql::SQLException("the Galera node is not ready (wsrep_ready is not ON)", "08S01", 1047);
-		st->execute("SET SESSION wsrep_sync_wait = 1");
+		// 7: reads, UPDATE/DELETE and INSERT/REPLACE wait until the node has
+		// applied what the cluster committed before them. Not only reads: a
+		// client's next write through another node would otherwise meet its
+		// own last one still unapplied there and fail certification.
+		st->execute("SET SESSION wsrep_sync_wait = 7");
 	}
 	return connection;
 }

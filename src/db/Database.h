@@ -36,7 +36,7 @@ public:
 	/// The thread's connection, connecting if needed: over db.socket, else
 	/// to the first of servers() that answers and, when it is a Galera node,
 	/// is ready (wsrep_ready ON: Synced in the primary component); a Galera
-	/// session reads with wsrep_sync_wait = 1, so it sees every write the
+	/// session runs with wsrep_sync_wait = 7, so it sees every write the
 	/// cluster committed before the read began, whichever node took it
 	/// (read-your-writes across hosts; README "Scaling out").
 	/// Throws Http::Unavailable when no server can be reached.

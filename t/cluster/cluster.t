@@ -174,7 +174,7 @@ is(scalar @unread, 0, 'a secret written through one host could be read at once t
 ok(scalar(grep { ok_status($_->{status}) } @rotations_used) > 0, '... tried ' . scalar(@rotations_used) . ' times');
 
 my $dbh = dbh();
-$dbh->do('SET SESSION wsrep_sync_wait = 1');
+$dbh->do('SET SESSION wsrep_sync_wait = 7');
 my (%memories, %secrets);
 for my $row (@{ $dbh->selectall_arrayref("SELECT content, COUNT(*) FROM memory_entries WHERE content LIKE 'load %' GROUP BY content") }) {
     (my $key = $row->[0]) =~ tr/ /_/;
