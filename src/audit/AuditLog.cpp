@@ -45,6 +45,9 @@ Entry entryOf(const std::string& requestId, const std::string& principal, const 
 	Poco::Logger::get("audit").error(
 	    "audit row not written: request %s, %s %s %s -> %s: %s", entry.requestId, entry.principal, entry.action,
 	    AuditStore::fitText(entry.target, AuditStore::kMaxTargetChars), entry.outcome, std::string(e.what()));
+	// A read-only database (read_only on) refuses every write, not only this row.
+	const auto* sqlError = dynamic_cast<const sql::SQLException*>(&e);
+	if (sqlError && Db::Database::isReadOnly(*sqlError)) throw Http::ReadOnly();
 	throw Http::Unavailable("the audit log is unavailable");
 }
 

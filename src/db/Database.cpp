@@ -286,6 +286,13 @@ bool Database::isDataError(const sql::SQLException& e)
 	}
 }
 
+bool Database::isReadOnly(const sql::SQLException& e)
+{
+	// 1290 is also what --skip-grant-tables and other options answer; the
+	// pool meets it only for read_only (and super_read_only on MySQL).
+	return e.getErrorCode() == 1290 || e.getErrorCode() == 1836;
+}
+
 bool Database::isRetryable(const sql::SQLException& e)
 {
 	// 1213: deadlock, also how Galera reports a certification conflict.

@@ -113,6 +113,13 @@ public:
 	/// statement changed nothing and its transaction rolls back.
 	static bool isDataError(const sql::SQLException& e);
 
+	/// True for the errors of a server that refuses writes: read_only is on
+	/// (a replica, a failover in progress, an operator's maintenance; 1290,
+	/// ER_OPTION_PREVENTS_STATEMENT) or InnoDB is read-only (1836,
+	/// ER_READ_ONLY_MODE). The statement changed nothing and its transaction
+	/// rolls back; the same request may work once the server takes writes.
+	static bool isReadOnly(const sql::SQLException& e);
+
 	/// MySQL's error for a duplicate key (unique constraint).
 	static constexpr int kDuplicateKey = 1062;
 	/// How many times run() tries work that keeps hitting a retryable error.

@@ -97,5 +97,16 @@ struct Overloaded : HttpError
 	explicit Overloaded(const std::string& message): HttpError(503, "overloaded", message, {{"Retry-After", "1"}}) {}
 };
 
+/// The database takes no writes at the moment (MariaDB's read_only: a
+/// failover in progress, a full disk, maintenance); reads still work.
+struct ReadOnly : HttpError
+{
+	explicit ReadOnly(int retryAfterSeconds = 5):
+	    HttpError(503, "read_only",
+	              "the database accepts no writes at the moment (read-only); nothing was changed, retry later",
+	              {{"Retry-After", std::to_string(retryAfterSeconds)}})
+	{}
+};
+
 } // namespace Http
 } // namespace Nexus

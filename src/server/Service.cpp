@@ -209,6 +209,16 @@ Response Service::dispatch(Request& request, Outcome& outcome) const
 			                       "segments and query parameters are what the route expects (slugs, scopes "
 			                       "and names are ASCII) and that fields fit their limits");
 		}
+		if (Db::Database::isReadOnly(e))
+		{
+			// SET GLOBAL read_only = 1 (a failover, a full disk, maintenance):
+			// the write was refused by its first statement and rolled back;
+			// reads keep working. The database user must not have SUPER or
+			// READ ONLY ADMIN, which ignore read_only (README.md).
+			Poco::Logger::get("http").warning("request %s %s %s: the database is read-only (error %d)",
+			                                  request.requestId(), request.method(), request.path(), e.getErrorCode());
+			return Response::error(Http::ReadOnly());
+		}
 		if (Db::Database::isRetryable(e))
 		{
 			// Deadlocked (or lost a cluster certification) on every attempt
