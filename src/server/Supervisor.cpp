@@ -42,6 +42,19 @@ sigset_t masterSignals()
 	return set;
 }
 
+/// Whether pid has ended: no such process, or a zombie its parent has not
+/// reaped yet (kill() still finds those).
+bool processGone(pid_t pid)
+{
+	if (::kill(pid, 0) != 0) return errno == ESRCH;
+	std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+	std::string line;
+	if (!std::getline(stat, line)) return false;
+	// "pid (comm) S ...": comm may hold spaces and parentheses; the state follows the last ')'.
+	const auto close = line.rfind(')');
+	return close != std::string::npos && close + 2 < line.size() && (line[close + 2] == 'Z' || line[close + 2] == 'X');
+}
+
 } // namespace
 
 Supervisor::Supervisor(Settings settings, std::string configPath, std::string program):
@@ -60,7 +73,24 @@ int Supervisor::openSocket(const std::string& path, int mode, int backlog)
 		if (!probe.valid()) throw std::runtime_error(std::string("socket(): ") + std::strerror(errno));
 		// A socket file nobody listens on is left over from a crash: replace it.
 		if (::connect(probe.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) == 0)
-			throw std::runtime_error("server.socket: another process is already listening on " + path);
+		{
+			// Someone listens. The socket's credentials are those of the
+			// process that called listen(): a master. When that master is
+			// dead (SIGKILLed, crashed), its orphaned workers hold the socket
+			// while they drain their last requests (PR_SET_PDEATHSIG sent
+			// them SIGTERM); a restart takes the path over from them rather
+			// than refusing, which a service manager's restart would take
+			// for a configuration error (exit code 78: no further restart).
+			ucred peer = {};
+			socklen_t size = sizeof peer;
+			const bool known = ::getsockopt(probe.get(), SOL_SOCKET, SO_PEERCRED, &peer, &size) == 0 && peer.pid > 0;
+			if (!known || !processGone(peer.pid))
+				throw std::runtime_error("server.socket: another process is already listening on " + path +
+				                         (known ? " (pid " + std::to_string(peer.pid) + ")" : std::string()));
+			log().warning("server.socket %s is still held by the workers of a master that died (pid %d); taking "
+			              "it over while they drain",
+			              path, static_cast<int>(peer.pid));
+		}
 	}
 	::unlink(path.c_str());
 

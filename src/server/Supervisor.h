@@ -32,7 +32,9 @@ public:
 	int run();
 
 	/// Creates, binds and listens on a unix socket at path with mode.
-	/// Refuses (std::runtime_error) when another process is listening there.
+	/// Refuses (std::runtime_error) when another process is listening there,
+	/// unless the master that listened is dead: then its orphaned workers,
+	/// still draining, hold the old socket, and a new one replaces the path.
 	static int openSocket(const std::string& path, int mode, int backlog);
 	/// Logs a warning when net.core.somaxconn caps backlog.
 	static void warnIfBacklogCapped(int backlog);
