@@ -12,6 +12,7 @@
 #   make tidy         clang-tidy-14 (.clang-tidy) on src/ and t/unit/, on build/'s compile database (bear); fails on any finding
 #   make sanitize     the unit and integration tests under AddressSanitizer + UBSan (in build-sanitize/)
 #   make tsan         the unit and integration tests under ThreadSanitizer (in build-tsan/); fails on any report
+#   make chaos        t/chaos/chaos.t: concurrent writes while workers, the master and MariaDB are killed (~2 min)
 #   make fuzz         the libFuzzer targets of t/fuzz/ (clang, in build-fuzz/), each for FUZZ_SECONDS (60); fails on a crash
 #   make clean        remove build/ and the build-*/ directories above (run/ keeps the dev database; remove it by hand)
 #   make deb          the Debian package, in dist/ (dpkg-buildpackage, then lintian)
@@ -26,7 +27,7 @@ RUN_DIR ?= run
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 CONFIGURE_FLAGS ?=
 
-.PHONY: cluster-test all build deps run check unit integration lint bench bench-compare format format-check tidy sanitize tsan fuzz clean distclean deb deb-test browser-test
+.PHONY: cluster-test all build deps run check unit integration lint bench bench-compare format format-check tidy sanitize tsan fuzz chaos clean distclean deb deb-test browser-test
 
 all: build
 
@@ -67,6 +68,15 @@ cluster-test: build
 	NEXUS_BUILD=$(abspath $(BUILD)) prove -It/lib t/cluster/cluster.t
 
 check: unit lint integration browser-test
+
+# Nothing acknowledged is lost (README.md, "Chaos test"): t/chaos/chaos.t on
+# a stack of its own (t/run-integration), CHAOS_SECONDS (60) of concurrent
+# clients while it kills workers, the master and MariaDB and holds locks past
+# the request deadline; prints the acknowledged / lost / duplicated / 5xx
+# counts and the longest outage. Not part of `make integration` (t/*.t).
+CHAOS_SECONDS ?= 60
+chaos: build
+	CHAOS_SECONDS=$(CHAOS_SECONDS) NEXUS_BUILD=$(abspath $(BUILD)) PROVE_FLAGS=-v t/run-integration t/chaos/chaos.t
 
 bench:
 	bench/run

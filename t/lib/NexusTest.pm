@@ -22,7 +22,7 @@ use Test::More;
 our @EXPORT = qw(api api_patient admin_token base_url new_agent issue_token unique_slug dbh stack_env
   devstack json_of wait_until master_pid worker_pids top_dir error_is epoch_of listed_agent next_link
   nexusctl db_password uri_escape kill_worker built session_cookie new_session audit_keys audit_chain_hash
-  audit_row_mac secret_mac);
+  audit_row_mac secret_mac pool_start);
 
 my $TOP = File::Spec->rel2abs(File::Spec->catdir(dirname(__FILE__), '..', '..'));
 my $OWN_STACK;
@@ -151,6 +151,15 @@ sub kill_worker {
 sub devstack {
     my ($command) = @_;
     system("$TOP/tools/devstack", $command, stack_env('NEXUS_RUN_DIR')) == 0 or die "devstack $command failed\n";
+}
+
+# Starts the pool again after its master died (tools/devstack pool-start, as
+# a service manager's restart would) and rereads stack.env: master_pid()
+# then names the new master.
+sub pool_start {
+    devstack('pool-start');
+    %ENVV = ();
+    _load_stack();
 }
 
 # No redirects followed: tests see Nexus's own 302s (sign-in, the gate).
