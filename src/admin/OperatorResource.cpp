@@ -122,17 +122,26 @@ Poco::JSON::Object::Ptr databaseStatus(const Settings& settings, Poco::JSON::Obj
 Poco::JSON::Object::Ptr vaultStatus(const Settings& settings)
 {
 	auto vault = Http::Json::object();
-	try
+	const Vault::KeyringCache::State state = Vault::KeyringCache::state(settings.vaultKeyringFile);
+	// keyring.state: "ok" (the file's keys), "stale" (the file does not load
+	// any more: the keys loaded before stay in use) or "unavailable" (no
+	// keys at all). The error names the file and why, never key material.
+	auto keyring = Http::Json::object();
+	keyring->set("file", settings.vaultKeyringFile);
+	keyring->set("state", state.error.empty() ? "ok" : state.keyring ? "stale" : "unavailable");
+	keyring->set("error", Http::Json::nullable(state.error.empty() ? std::optional<std::string>()
+	                                                               : std::optional<std::string>(state.error)));
+	if (state.keyring)
 	{
-		const auto keyring = Vault::KeyringCache::current(settings.vaultKeyringFile);
-		vault->set("active_key_id", keyring->activeId());
-		vault->set("keys", keyring->size());
+		vault->set("active_key_id", state.keyring->activeId());
+		vault->set("keys", state.keyring->size());
 	}
-	catch (const std::exception& e)
+	else
 	{
 		vault->set("error", "the keyring cannot be read");
-		Poco::Logger::get("admin").warning("status: %s", std::string(e.what()));
+		Poco::Logger::get("admin").warning("status: %s", state.error);
 	}
+	vault->set("keyring", keyring);
 	return vault;
 }
 

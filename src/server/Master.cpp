@@ -12,7 +12,9 @@
 #include "server/Worker.h"
 #include "sso/Provider.h"
 #include "util/Integer.h"
+#include "util/Wiper.h"
 #include "vault/Keyring.h"
+#include "vault/KeyringCache.h"
 
 #include <Poco/Logger.h>
 #include <Poco/Util/HelpFormatter.h>
@@ -22,7 +24,10 @@
 
 #include <iostream>
 
+#include <cerrno>
+
 #include <sys/prctl.h>
+#include <unistd.h>
 
 namespace Nexus {
 
@@ -70,8 +75,12 @@ protected:
 		}
 		try
 		{
-			// Refuse to start with a keyring that is missing, malformed or readable by others.
-			Vault::Keyring::load(settings.vaultKeyringFile);
+			// Refuse to start with a keyring that is missing, malformed or
+			// readable by others. Only the master: a worker started while the
+			// file is broken (replaced by a bad one) serves with the keys its
+			// master last loaded (seedKeyring()); exiting would make the pool
+			// respawn workers that never start, and serve nothing at all.
+			if (!_worker) Vault::Keyring::load(settings.vaultKeyringFile);
 		}
 		catch (const Vault::KeyringError& e)
 		{
@@ -105,6 +114,7 @@ protected:
 
 		if (_worker)
 		{
+			seedKeyring(settings.vaultKeyringFile);
 			Db::Database::init(settings.db);
 			attachStats();
 			Worker worker(settings, 0);
@@ -115,6 +125,31 @@ protected:
 	}
 
 private:
+	/// A worker's keyring as its master last loaded it (Supervisor::kKeyringFd):
+	/// what it uses should the file not load (replaced by a broken one).
+	static void seedKeyring(const std::string& path)
+	{
+		if (!std::getenv(Supervisor::kKeyringEnv)) return;
+		::unsetenv(Supervisor::kKeyringEnv);
+		std::string content;
+		Wiper wiper(content);
+		char buffer[4096];
+		ssize_t n;
+		while ((n = ::read(Supervisor::kKeyringFd, buffer, sizeof buffer)) > 0 || (n < 0 && errno == EINTR))
+			if (n > 0) content.append(buffer, static_cast<std::size_t>(n));
+		Wiper::wipe(buffer, sizeof buffer);
+		::close(Supervisor::kKeyringFd);
+		try
+		{
+			Vault::KeyringCache::seed(path, Vault::Keyring::parse(content, path + " (as the master loaded it)"));
+		}
+		catch (const Vault::KeyringError& e)
+		{
+			Poco::Logger::get("worker").warning("the keyring passed by the master is unusable: %s",
+			                                    std::string(e.what()));
+		}
+	}
+
 	/// A worker's view of the master's shared statistics (see PoolStats), or
 	/// none (requests go uncounted) when the master passed none.
 	static void attachStats()

@@ -2,6 +2,8 @@
 
 #include "server/Worker.h"
 #include "util/FileDescriptor.h"
+#include "util/Wiper.h"
+#include "vault/Keyring.h"
 
 #include <Poco/Logger.h>
 #include <Poco/Timestamp.h>
@@ -10,6 +12,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <fcntl.h>
 #include <fstream>
 #include <stdexcept>
 #include <sys/prctl.h>
@@ -61,6 +64,51 @@ Supervisor::Supervisor(Settings settings, std::string configPath, std::string pr
     _settings(std::move(settings)), _configPath(std::move(configPath)), _program(std::move(program))
 {}
 
+Supervisor::~Supervisor()
+{
+	Wiper::wipe(_keyringText.data(), _keyringText.size());
+}
+
+void Supervisor::refreshKeyring()
+{
+	std::string content;
+	Wiper wiper(content);
+	try
+	{
+		content = Vault::Keyring::read(_settings.vaultKeyringFile);
+		if (!_keyringError.empty())
+			log().information("keyring file %s loads again; new workers get its keys", _settings.vaultKeyringFile);
+		_keyringError.clear();
+		_keyringText.swap(content); // the old text is wiped with content
+	}
+	catch (const Vault::KeyringError& e)
+	{
+		// The message names the file and why, never key material.
+		if (_keyringError != e.what())
+			log().error("cannot load the keyring file %s: %s; new workers get the keys last loaded until it is fixed",
+			            _settings.vaultKeyringFile, std::string(e.what()));
+		_keyringError = e.what();
+	}
+}
+
+int Supervisor::keyringPipe() const
+{
+	if (_keyringText.empty()) return -1;
+	int fds[2];
+	if (::pipe2(fds, O_CLOEXEC) != 0) return -1;
+	// Never blocks: the file is far smaller than a pipe's buffer (64 KiB);
+	// a text that does not fit whole is not passed at all.
+	::fcntl(fds[1], F_SETFL, O_NONBLOCK);
+	const ssize_t written = ::write(fds[1], _keyringText.data(), _keyringText.size());
+	::close(fds[1]);
+	if (written != static_cast<ssize_t>(_keyringText.size()))
+	{
+		::close(fds[0]);
+		return -1;
+	}
+	return fds[0];
+}
+
 int Supervisor::openSocket(const std::string& path, int mode, int backlog)
 {
 	sockaddr_un address = {};
@@ -108,7 +156,10 @@ int Supervisor::openSocket(const std::string& path, int mode, int backlog)
 void Supervisor::spawn()
 {
 	const std::size_t slot = _stats.acquire(-1); // the pid is known after the fork
+	refreshKeyring();
+	const int keyring = keyringPipe();
 	const pid_t pid = ::fork();
+	if (keyring >= 0 && pid != 0) ::close(keyring);
 	if (pid < 0)
 	{
 		_stats.release(slot);
@@ -127,6 +178,11 @@ void Supervisor::spawn()
 			::setenv(PoolStats::kSlotEnv, std::to_string(slot).c_str(), 1);
 		else
 			::unsetenv(PoolStats::kSlotEnv);
+		// (dup2 onto itself would keep close-on-exec.)
+		if (keyring >= 0 && (keyring == kKeyringFd ? ::fcntl(keyring, F_SETFD, 0) : ::dup2(keyring, kKeyringFd)) >= 0)
+			::setenv(kKeyringEnv, std::to_string(kKeyringFd).c_str(), 1);
+		else
+			::unsetenv(kKeyringEnv);
 		sigset_t none;
 		sigemptyset(&none);
 		::sigprocmask(SIG_SETMASK, &none, nullptr);

@@ -26,7 +26,13 @@ public:
 	Supervisor(Settings settings, std::string configPath, std::string program);
 	Supervisor(const Supervisor&) = delete;
 	Supervisor& operator=(const Supervisor&) = delete;
-	~Supervisor() = default;
+	~Supervisor(); ///< wipes the keyring text
+
+	/// A worker finds the keyring its master last loaded at this fd (a pipe
+	/// to read to its end) when kKeyringEnv is set: the keys it uses should
+	/// the keyring file not load when it starts (Vault::KeyringCache::seed).
+	static constexpr int kKeyringFd = 4;
+	static constexpr const char* kKeyringEnv = "NEXUS_KEYRING_FD";
 
 	/// Runs until stopped. Returns the process exit code.
 	int run();
@@ -55,6 +61,12 @@ private:
 	void stopAll();
 	/// Puts the generation and the configured pool size where workers read them.
 	void publishSettings();
+	/// Reads the keyring file again: a good one becomes what new workers
+	/// are given (kKeyringFd); a broken one is logged, the last good stays.
+	void refreshKeyring();
+	/// A pipe holding the last good keyring's text for a new worker (its
+	/// read end, or -1 when there is none).
+	int keyringPipe() const;
 
 	Settings _settings;
 	std::string _configPath;
@@ -67,6 +79,8 @@ private:
 	long _respawns = 0;
 	long _recycles = 0;
 	PoolStats _stats;
+	std::string _keyringText;  ///< the last good keyring file's content (wiped when replaced)
+	std::string _keyringError; ///< why the file did not load at the last look (empty: it did)
 };
 
 } // namespace Nexus

@@ -239,6 +239,17 @@ Keyring Keyring::load(const std::string& path)
 	return parse(content, path);
 }
 
+std::string Keyring::read(const std::string& path)
+{
+	std::string content;
+	Wiper contentWiper(content);
+	readKeyringFile(path, content);
+	parse(content, path); // refuses what load() refuses
+	std::string text;
+	text.swap(content); // content, now empty, has nothing left to wipe
+	return text;
+}
+
 Keyring Keyring::parse(const std::string& content, const std::string& path)
 {
 	Keyring keyring;

@@ -45,6 +45,10 @@ public:
 	/// that it lacks. The file format is documented in Keyring.cpp.
 	static Keyring load(const std::string& path);
 
+	/// The text of the keyring file at path, once load() would accept it
+	/// (the same checks). The caller wipes it.
+	static std::string read(const std::string& path);
+
 	/// The keyring that content, the text of a keyring file, holds; path
 	/// only names the file in messages. Throws KeyringError for anything
 	/// load() refuses in a file's content. content is the caller's to wipe.

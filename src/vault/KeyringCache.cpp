@@ -10,18 +10,33 @@
 namespace Nexus {
 namespace Vault {
 
-std::shared_ptr<const Keyring> KeyringCache::current(const std::string& path)
+KeyringCache& KeyringCache::of(const std::string& path)
 {
 	static std::mutex mutex;
 	static std::map<std::string, std::unique_ptr<KeyringCache>> caches;
-	KeyringCache* cache = nullptr;
-	{
-		std::lock_guard<std::mutex> lock(mutex);
-		std::unique_ptr<KeyringCache>& slot = caches[path];
-		if (!slot) slot.reset(new KeyringCache(path));
-		cache = slot.get();
-	}
-	return cache->get();
+	std::lock_guard<std::mutex> lock(mutex);
+	std::unique_ptr<KeyringCache>& slot = caches[path];
+	if (!slot) slot.reset(new KeyringCache(path));
+	return *slot;
+}
+
+std::shared_ptr<const Keyring> KeyringCache::current(const std::string& path)
+{
+	return of(path).get();
+}
+
+KeyringCache::State KeyringCache::state(const std::string& path)
+{
+	return of(path).check();
+}
+
+void KeyringCache::seed(const std::string& path, Keyring keyring)
+{
+	KeyringCache& cache = of(path);
+	std::lock_guard<std::mutex> lock(cache._mutex);
+	if (cache._checked) return; // the file was read already
+	cache._keyring = std::make_shared<const Keyring>(std::move(keyring));
+	cache._seeded = true;
 }
 
 KeyringCache::KeyringCache(std::string path, std::chrono::milliseconds checkInterval):
@@ -53,43 +68,56 @@ KeyringCache::FileStamp KeyringCache::stamp() const
 std::shared_ptr<const Keyring> KeyringCache::get()
 {
 	std::lock_guard<std::mutex> lock(_mutex);
+	refresh();
+	if (!_keyring) throw KeyringError(_lastError);
+	return _keyring;
+}
+
+KeyringCache::State KeyringCache::check()
+{
+	std::lock_guard<std::mutex> lock(_mutex);
+	refresh();
+	return State{_keyring, _lastError};
+}
+
+void KeyringCache::refresh()
+{
 	const auto now = std::chrono::steady_clock::now();
-	if (_checked && now - _lastCheck < _checkInterval)
-	{
-		if (!_keyring) throw KeyringError(_lastError);
-		return _keyring;
-	}
+	if (_checked && now - _lastCheck < _checkInterval) return;
 	_lastCheck = now;
 
 	// The stamp is taken before loading: should the file change in between,
 	// the next check sees a new stamp and loads it again. After a failure
-	// every check tries again, but warns only about something new.
+	// every check tries again, but logs only something new.
 	const FileStamp current = stamp();
-	if (_checked && current == _stamp && _lastError.empty()) return _keyring;
+	if (_checked && current == _stamp && _lastError.empty()) return;
 	const bool changed = !_checked || current != _stamp;
 	_checked = true;
 	_stamp = current;
 	try
 	{
 		std::shared_ptr<const Keyring> loaded = std::make_shared<const Keyring>(Keyring::load(_path));
-		if (_keyring)
-			Poco::Logger::get("vault").information("reloaded keyring " + _path + ": active key " +
-			                                       std::to_string(loaded->activeId()) + ", " +
-			                                       std::to_string(loaded->size()) + " keys");
+		const std::string what =
+		    "active key " + std::to_string(loaded->activeId()) + ", " + std::to_string(loaded->size()) + " keys";
+		if (!_lastError.empty() && _keyring)
+			Poco::Logger::get("vault").information("keyring file " + _path + " loads again: " + what);
+		else if (_keyring && !_seeded)
+			Poco::Logger::get("vault").information("reloaded keyring " + _path + ": " + what);
 		_keyring = std::move(loaded);
+		_seeded = false;
 		_lastError.clear();
 	}
 	catch (const KeyringError& e)
 	{
-		// KeyringError messages hold no key material.
+		// KeyringError messages name the file and the line, never key material.
 		const bool repeated = !changed && _lastError == e.what();
 		_lastError = e.what();
 		if (_keyring && !repeated)
-			Poco::Logger::get("vault").warning("cannot reload the keyring, keeping active key " +
-			                                   std::to_string(_keyring->activeId()) + ": " + _lastError);
+			Poco::Logger::get("vault").error("cannot load the keyring file " + _path + ": " + _lastError +
+			                                 "; still using the keys loaded " + (_seeded ? "by the master" : "before") +
+			                                 " (active key " + std::to_string(_keyring->activeId()) + ", " +
+			                                 std::to_string(_keyring->size()) + " keys) until the file is fixed");
 	}
-	if (!_keyring) throw KeyringError(_lastError);
-	return _keyring;
 }
 
 } // namespace Vault
