@@ -411,7 +411,14 @@ void Transaction::commit()
 		throw Http::Unavailable("the request passed its deadline and was answered; nothing was changed");
 	try
 	{
-		_connection.commit();
+		// COMMIT as a statement, not _connection.commit(): Connector/C++'s
+		// commit() returns normally when the server goes away during the
+		// COMMIT (or, on Galera, refuses it with 1213 at certification), and
+		// only the next call reports 2006. Measured: with commit(), kill -9 of
+		// mariadbd under 6 committing threads lost 1-3 acknowledged
+		// transactions in 2 of 4 runs; with this, none in 6.
+		std::unique_ptr<sql::Statement> statement(_connection.createStatement());
+		statement->execute("COMMIT");
 	}
 	catch (...)
 	{

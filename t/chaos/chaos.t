@@ -256,6 +256,15 @@ for my $row (@{ $dbh->selectall_arrayref('SELECT request_id, action, outcome FRO
     $audit{ $row->[0] }{all}++;
     $audit{ $row->[0] }{"$row->[1] $row->[2]"}++;
 }
+# The audit rows of a write: those of all its attempts, since an answer
+# replayed for its Idempotency-Key carries the retry's request id while the
+# row carries that of the attempt that did the write.
+sub audit_rows {
+    my ($op, $what) = @_;
+    my $n = 0;
+    $n += $audit{$_}{$what} // 0 for grep { defined } map { $_->{request_id} } @{ $op->{attempts} };
+    return $n;
+}
 for my $op (@acked) {
     my $count;
     if    ($op->{kind} eq 'memory')  { $count = $memories{ $op->{content} } // 0 }
@@ -263,15 +272,15 @@ for my $op (@acked) {
     elsif ($op->{kind} eq 'profile') { $count = $profiles{"$op->{name} $op->{model}"} // 0 }
     # A rotation is stored when its token.create row is (the token itself
     # may have been replaced by a later rotation and its grace ended).
-    elsif ($op->{kind} eq 'rotate')  { $count = $audit{ $op->{request_id} }{'token.create ok'} // 0 }
+    elsif ($op->{kind} eq 'rotate')  { $count = audit_rows($op, 'token.create ok') }
     else                             { next }    # heartbeats: below
     if ($count == 0) { $lost++; push @problems, "lost: $op->{kind} " . ($op->{content} // $op->{name} // $op->{request_id}) . ' ' . story($op) }
     if ($count > 1) { $duplicated += $count - 1; push @problems, "duplicated ${count}x: $op->{kind} " . ($op->{content} // $op->{name}) . ' ' . story($op) }
 }
-# An acknowledged create is audited exactly once, by the request that was acknowledged.
+# An acknowledged create is audited exactly once, by the attempt that did it.
 for my $op (grep { $_->{kind} eq 'secret' || $_->{kind} eq 'profile' } @acked) {
-    my $rows = $audit{ $op->{request_id} }{all} // 0;
-    push @problems, "$op->{kind} $op->{name}: $rows audit rows for its request" if $rows != 1;
+    my $rows = audit_rows($op, 'all');
+    push @problems, "$op->{kind} $op->{name}: $rows audit rows for its attempts" if $rows != 1;
 }
 # Secrets: the value stored is the value sent (decrypted by the pool), for
 # 100 of them (every read during the run was compared too).
