@@ -327,6 +327,7 @@ sub start_nginx {
     $conf =~ s/^\s*server unix:\@SOCKET\@;\n/$servers\n/m;
     $conf =~ s/\@LISTEN\@/127.0.0.1:@{[ $self->port ]}/g;
     $conf =~ s/\@STATICDIR\@/$TOP\/static/g;
+    $conf =~ s/\@LIMIT_CONN\@/256/g;
     _spurt("$d/nginx.conf", $conf);
     $self->{nginx_pid} = _spawn("$d/stderr.log", {}, 'nginx', '-p', $d, '-c', "$d/nginx.conf", '-e', "$d/error.log");
     _wait_for(20, sub {
