@@ -179,6 +179,10 @@ Poco::Dynamic::Var convert(const YAML::Node& node, int depth, YamlJson::Budget& 
 			if (!entry.first.IsScalar()) throw YamlError(YamlJson::lineOf(entry.first), "a key must be a plain value");
 			const std::string& key = entry.first.Scalar();
 			if (!Http::Json::utf8Length(key)) throw YamlError(YamlJson::lineOf(entry.first), "key is not valid UTF-8");
+			// The rule of JSON bodies (Http::Json::parseObject): the stored
+			// spec is JSON, whose parser (Poco) cuts a key at a NUL.
+			if (key.find('\0') != std::string::npos)
+				throw YamlError(YamlJson::lineOf(entry.first), "a key must not contain NUL (\\0)");
 			if (object->has(key)) throw YamlError(YamlJson::lineOf(entry.first), "duplicate key '" + key + "'");
 			object->set(key, convert(entry.second, depth + 1, budget));
 		}

@@ -6,7 +6,6 @@
 #include "http/HttpError.h"
 #include "http/Json.h"
 #include "http/Pagination.h"
-#include "http/Validate.h"
 #include "idempotency/Idempotency.h"
 #include "metrics/Invalidation.h"
 #include "routing/Router.h"
@@ -18,6 +17,7 @@
 #include "vault/KeyringCache.h"
 #include "vault/SecretMac.h"
 #include "vault/SecretsPage.h"
+#include "vault/VaultInput.h"
 #include "vault/VaultStore.h"
 
 #include <Poco/Logger.h>
@@ -35,11 +35,6 @@ using Http::Request;
 using Http::Response;
 
 namespace {
-
-const std::size_t kMaxScopeChars = 64;
-const std::size_t kMaxNameChars = 128;
-const std::size_t kMaxProfiles = 100;
-const std::size_t kMaxProfileChars = 100;
 
 Poco::JSON::Object::Ptr toJson(const SecretMeta& m)
 {
@@ -61,23 +56,7 @@ std::string target(std::uint64_t id)
 
 std::uint64_t secretId(const Request& request)
 {
-	const auto id = parseInteger(request.pathParam("id"));
-	if (!id || *id < 1) throw Http::NotFound("no secret '" + request.pathParam("id") + "'");
-	return static_cast<std::uint64_t>(*id);
-}
-
-/// The field 'value', taken out of the parse tree (which is wiped: the one
-/// copy left is the result, for the caller to wipe).
-std::string readValue(const Http::Fields& fields, const Settings& settings)
-{
-	auto value = fields.takeSecret("value");
-	if (!value || value->empty()) throw Http::BadRequest("field 'value' is required: a non-empty string");
-	Wiper wiper(*value); // wiped on the way out; the result is moved out of it first
-	// The limit is in bytes (413), not characters.
-	if (value->size() > settings.vaultMaxValueBytes)
-		throw Http::PayloadTooLarge("field 'value' may be at most " + std::to_string(settings.vaultMaxValueBytes) +
-		                            " bytes");
-	return std::move(*value);
+	return VaultInput::secretId(request);
 }
 
 /// Overwrites a vault write's request body when its handler is done (the
@@ -89,16 +68,6 @@ struct BodyWiper
 	BodyWiper& operator=(const BodyWiper&) = delete;
 	~BodyWiper() { request.wipeBody(); }
 };
-
-std::optional<std::vector<std::string>> readProfiles(const Http::Fields& fields)
-{
-	auto profiles = fields.optionalStringArray("allowed_profiles", kMaxProfiles, kMaxProfileChars);
-	// MySQL compares names ignoring trailing spaces: refuse them rather than merge two names.
-	for (const auto& p : profiles.value_or(std::vector<std::string>()))
-		if (p.front() == ' ' || p.back() == ' ')
-			throw Http::BadRequest("field 'allowed_profiles': '" + p + "' must not start or end with a space");
-	return profiles;
-}
 
 /// Seals value for a new version under keyring's active key.
 Sealer sealerFor(const std::string& scope, const std::string& name, const std::string& value, const Keyring& keyring)
@@ -112,16 +81,11 @@ Sealer sealerFor(const std::string& scope, const std::string& name, const std::s
 Response createSecret(const Request& request, const Principal& principal, const Settings& settings)
 {
 	const BodyWiper bodyWiper{request};
-	Http::Fields fields(Http::Json::parseObject(request), {"scope", "name", "value", "allowed_profiles"});
-	const std::string scope = fields.string("scope", 1, kMaxScopeChars);
-	if (!Http::Validate::word(scope, kMaxScopeChars))
-		throw Http::BadRequest("field 'scope' must be a short word: letters, digits, '_', '.' and '-'");
-	const std::string name = fields.string("name", 1, kMaxNameChars);
-	if (!Http::Validate::path(name, kMaxNameChars))
-		throw Http::BadRequest("field 'name' must be words of letters, digits, '_', '.' and '-' separated by '/'");
-	std::string value = readValue(fields, settings);
-	Wiper wiper(value);
-	const auto profiles = readProfiles(fields).value_or(std::vector<std::string>());
+	const NewSecret secret = VaultInput::create(request, settings.vaultMaxValueBytes);
+	const std::string& scope = secret.scope;
+	const std::string& name = secret.name;
+	const std::string& value = secret.value;
+	const auto& profiles = secret.allowedProfiles;
 
 	const auto keyring = KeyringCache::current(settings.vaultKeyringFile);
 	// The stored answer of a keyed create is the metadata below, never the value.
@@ -329,13 +293,9 @@ Response updateSecret(const Request& request, const Principal& principal, const 
 {
 	const std::uint64_t id = secretId(request);
 	const BodyWiper bodyWiper{request};
-	Http::Fields fields(Http::Json::parseObject(request), {"value", "allowed_profiles"});
-	if (!fields.has("value") && !fields.has("allowed_profiles"))
-		throw Http::BadRequest("give 'value', 'allowed_profiles' or both");
-	const auto profiles = readProfiles(fields);
-	std::string value;
-	Wiper wiper(value);
-	if (fields.has("value")) value = readValue(fields, settings);
+	const SecretChange change = VaultInput::update(request, settings.vaultMaxValueBytes);
+	const std::string& value = change.value;
+	const auto& profiles = change.allowedProfiles;
 
 	auto current = VaultStore::read(id, std::nullopt);
 	if (!current) throw Http::NotFound("no secret " + std::to_string(id));

@@ -15,6 +15,7 @@
 #include "profiles/Profile.h"
 #include "registry/ModelInput.h"
 #include "registry/ModelStore.h"
+#include "vault/VaultInput.h"
 
 #include <functional>
 #include <vector>
@@ -46,6 +47,10 @@ const std::vector<Parse>& parsers()
 	    [](const Http::Request& r) {
 		    (void)Knowledge::KnowledgeInput::entity(r, {"server", "gpu-box-1"}, Knowledge::Limits());
 	    },
+	    // 8: POST /api/vault/secrets (vault.max_value_bytes' default)
+	    [](const Http::Request& r) { (void)Vault::VaultInput::create(r, 65536); },
+	    // 9: PUT /api/vault/secrets/:id
+	    [](const Http::Request& r) { (void)Vault::VaultInput::update(r, 65536); },
 	};
 	return all;
 }

@@ -42,7 +42,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 		}
 		if (again.kind != entity.kind || again.name != entity.name || !again.sameContent(entity))
 		{
-			std::fprintf(stderr, "an emitted entity reads back different:\n%s\n", emitted.c_str());
+			std::fprintf(stderr, "an emitted entity reads back different:\n");
+			std::fwrite(emitted.data(), 1, emitted.size(), stderr); // may hold NUL bytes
+			std::fprintf(stderr, "\nspec before: %s\nspec after:  %s\ncontent before: %zu bytes, after: %zu\n",
+			             entity.spec.c_str(), again.spec.c_str(), entity.content.size(), again.content.size());
 			std::abort();
 		}
 	}

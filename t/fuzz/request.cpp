@@ -1,7 +1,9 @@
 // FastCGI params and body -> Http::Request (CgiRequest::read, what the
 // FastCGI adapter calls), then every accessor a handler reads: path
 // segments, query, headers, cookies, form fields, media type, origin,
-// pagination, the session cookie, the OIDC callback parameters, return_to.
+// pagination, the session cookie, the OIDC callback parameters, return_to,
+// the Idempotency-Key (t/fuzz/session.cpp fuzzes the cookie, the callback
+// parameters and the key alone).
 // Input: t/fuzz/FuzzInput.h, CgiInput.
 
 #include "FuzzInput.h"
@@ -11,6 +13,7 @@
 #include "http/HttpError.h"
 #include "http/Pagination.h"
 #include "http/Request.h"
+#include "idempotency/IdempotencyKey.h"
 #include "sso/CallbackParams.h"
 #include "sso/ReturnTo.h"
 #include "ui/SessionCookie.h"
@@ -49,6 +52,13 @@ void use(Http::Request& request, const std::string& body)
 	(void)Ui::SessionCookie::name(request);
 	(void)Sso::CallbackParams::read(request);
 	if (auto target = request.query("return_to")) (void)Sso::ReturnTo::check(*target);
+	try
+	{
+		if (auto key = Idempotency::IdempotencyKey::of(request)) check(Idempotency::IdempotencyKey::valid(*key));
+		(void)Idempotency::IdempotencyKey::fingerprint(request);
+	}
+	catch (const Http::HttpError&)
+	{}
 	try
 	{
 		(void)request.formField("csrf");

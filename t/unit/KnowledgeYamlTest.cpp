@@ -196,6 +196,7 @@ class KnowledgeYamlTest : public CppUnit::TestFixture
 	CPPUNIT_TEST(testStrayCommaIsASyntaxError);
 	CPPUNIT_TEST(testErrorsNameTheirLine);
 	CPPUNIT_TEST(testDuplicateKeys);
+	CPPUNIT_TEST(testNulInKeyRefused);
 	CPPUNIT_TEST(testApiVersion);
 	CPPUNIT_TEST(testParseOne);
 	CPPUNIT_TEST(testAliasBombRefused);
@@ -484,6 +485,26 @@ public:
 		    refused("apiVersion: nexus/v1\nkind: server\nmetadata: {name: x}\nspec:\n  a: 1\n  b: 2\n  a: 3\n");
 		CPPUNIT_ASSERT_EQUAL(7, inner.line());
 		CPPUNIT_ASSERT_MESSAGE(inner.what(), contains(inner.what(), "duplicate key 'a'"));
+	}
+
+	// Found by t/fuzz/knowledge_yaml: a spec key with a NUL (raw, or the
+	// escape "\0") was stored, then exported cut at the NUL (the stored JSON's
+	// parser, Poco's, cuts keys there), so the entity changed on export.
+	// JSON bodies refuse such keys (Http::Json::parseObject); YAML does too.
+	void testNulInKeyRefused()
+	{
+		const std::string head = "apiVersion: nexus/v1\nkind: server\nmetadata: {name: x}\nspec:\n  ok: 1\n";
+		const YamlError escaped = refused(head + "  \"a\\0b\": 1\n");
+		CPPUNIT_ASSERT_EQUAL(6, escaped.line());
+		CPPUNIT_ASSERT_MESSAGE(escaped.what(), contains(escaped.what(), "a key must not contain NUL"));
+		const YamlError raw = refused(head + "  nested:\n    \"k" + std::string(1, '\0') + "ey\": 1\n");
+		CPPUNIT_ASSERT_EQUAL(7, raw.line());
+		CPPUNIT_ASSERT_MESSAGE(raw.what(), contains(raw.what(), "a key must not contain NUL"));
+		// A NUL in a value is kept, and survives export.
+		const Entity value = KnowledgeYaml::parseOne(head + "  v: \"a\\0b\"\n", Limits(), Key{"server", "x"});
+		const Entity again = KnowledgeYaml::parseOne(KnowledgeYaml::emit(value, false), Limits(), Key{"server", "x"});
+		CPPUNIT_ASSERT(again.sameContent(value));
+		CPPUNIT_ASSERT(value.spec.find("\\u0000") != std::string::npos);
 	}
 
 	void testApiVersion()
