@@ -194,7 +194,9 @@ CREATE TABLE audit_log (
   prev_hash  CHAR(64) CHARACTER SET ascii COLLATE ascii_bin NULL,
   hash       CHAR(64) CHARACTER SET ascii COLLATE ascii_bin NULL,
   seal_epoch BIGINT UNSIGNED NULL COMMENT 'the audit_seal lease epoch of the seal (fencing token)',
+  write_key  CHAR(32) CHARACTER SET ascii COLLATE ascii_bin NULL COMMENT 'random per row, so a retried write cannot store it twice',
   UNIQUE KEY audit_log_seq (seq),
+  UNIQUE KEY audit_log_write_key (write_key),
   KEY audit_log_at (at),
   KEY audit_log_principal (principal, id),
   KEY audit_log_action (action, id),
@@ -286,4 +288,4 @@ CREATE TABLE IF NOT EXISTS leases (
 
 INSERT IGNORE INTO leases (name) VALUES ('audit_seal'), ('migrate');
 
-INSERT INTO schema_version (version, applied_at) VALUES (13, UTC_TIMESTAMP(3));
+INSERT INTO schema_version (version, applied_at) VALUES (14, UTC_TIMESTAMP(3));

@@ -266,6 +266,26 @@ my $mine = audit_log('?target=' . uri_escape($target))->{json};
     is_deeply [ map { [ $_->{seq}, $_->{hash} ] } reverse @$listed ], [ map { [ $_->{seq}, $_->{hash} ] } @$rows ],
         'the API shows seq and hash';
 
+    # Each row carries its own random write key (migration 0014), so a write
+    # run again after a lost connection skips a row that is already there.
+    my $write_keys = dbh()->selectcol_arrayref("SELECT write_key FROM audit_log WHERE id IN ($in)", undef, @ids);
+    is scalar(grep { defined && /^[A-Za-z0-9_-]{32}$/ } @$write_keys), scalar @ids,
+        'every row has a write key of 32 base64url characters';
+    my %distinct = map { ($_ // '') => 1 } @$write_keys;
+    is scalar(keys %distinct), scalar @ids, '... each its own';
+    {
+        # The statement the pool runs, run again with a row's key: nothing new.
+        my $d = dbh();
+        my ($before) = $d->selectrow_array('SELECT COUNT(*) FROM audit_log');
+        my $row = $d->selectrow_hashref('SELECT at, request_id, principal, action, target, outcome, client, row_mac, write_key'
+            . ' FROM audit_log WHERE id = ?', undef, $ids[0]);
+        $d->do('INSERT INTO audit_log (at, request_id, principal, action, target, outcome, client, row_mac, write_key)'
+            . ' VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE id = id', undef,
+            @$row{qw(at request_id principal action target outcome client row_mac write_key)});
+        my ($after) = $d->selectrow_array('SELECT COUNT(*) FROM audit_log');
+        is $after, $before, 'an audit row written again with its write key is not stored twice';
+    }
+
     my ($gaps) = dbh()->selectrow_array(
         'SELECT COUNT(*) FROM audit_log a WHERE a.seq > 1 AND NOT EXISTS (SELECT 1 FROM audit_log b WHERE b.seq = a.seq - 1)');
     is $gaps, 0, 'seq has no gaps';

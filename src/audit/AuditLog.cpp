@@ -34,6 +34,7 @@ Entry entryOf(const std::string& requestId, const std::string& principal, const 
 	entry.target = target;
 	entry.outcome = AuditLog::name(outcome);
 	entry.client = client;
+	entry.writeKey = Random::urlSafe(AuditStore::kWriteKeyBytes);
 	return entry;
 }
 

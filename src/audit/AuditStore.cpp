@@ -80,15 +80,20 @@ std::vector<Entry> readEntries(sql::PreparedStatement& st)
 }
 
 /// One INSERT of entries (at least one) on the thread's connection, each
-/// with its row MAC when the log is keyed (over the values as stored).
+/// with its row MAC when the log is keyed (over the values as stored). A
+/// row whose write key is already there is skipped, not stored again: the
+/// statement may be run again after a lost connection (Database::run, the
+/// group commit's one-by-one writes) when it had in fact committed.
 void insertRows(const std::vector<const Entry*>& entries)
 {
 	const AuditKeyPtr key = KeySource::current();
 	// One statement text per batch size; the statement cache keeps each.
-	std::string sql = "INSERT INTO audit_log (at, request_id, principal, action, target, outcome, client, row_mac) "
-	                  "VALUES ";
+	std::string sql =
+	    "INSERT INTO audit_log (at, request_id, principal, action, target, outcome, client, row_mac, write_key) "
+	    "VALUES ";
 	for (std::size_t i = 0; i < entries.size(); ++i)
-		sql += i == 0 ? "(?, ?, ?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?, ?, ?)";
+		sql += i == 0 ? "(?, ?, ?, ?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	sql += " ON DUPLICATE KEY UPDATE id = id";
 	auto& st = Database::prepare(sql);
 	int column = 1;
 	for (const Entry* entry : entries)
@@ -108,6 +113,10 @@ void insertRows(const std::vector<const Entry*>& entries)
 			st.setString(column++, Chain::rowMac(key->rowKey, stored));
 		else
 			st.setNull(column++, sql::DataType::CHAR);
+		if (entry->writeKey.empty())
+			st.setNull(column++, sql::DataType::CHAR);
+		else
+			st.setString(column++, AuditStore::fitAscii(entry->writeKey, AuditStore::kWriteKeyChars));
 	}
 	st.executeUpdate();
 }

@@ -24,6 +24,10 @@ public:
 	static constexpr std::size_t kMaxPrincipalChars = 128;
 	static constexpr std::size_t kMaxTargetChars = 255;
 	static constexpr std::size_t kMaxAsciiBytes = 64;
+	/// Entry::writeKey: 24 random bytes, 32 characters of base64url (the
+	/// column's width).
+	static constexpr std::size_t kWriteKeyBytes = 24;
+	static constexpr std::size_t kWriteKeyChars = 32;
 
 	/// Inserts entry (id, seq and hashes ignored) with one autocommit INSERT:
 	/// durable when this returns. Values are first fitted to their columns

@@ -21,6 +21,10 @@ struct Entry
 	std::string outcome;               ///< "ok", "denied" or "error"
 	std::string client;                ///< the client's address as nginx saw it; "local" for nexusctl
 	std::optional<std::string> rowMac; ///< Chain::rowMac when written; none from an unkeyed writer
+	/// Random, set when the row is made (AuditLog): a write of the row run
+	/// again after a lost connection skips it when it is there. Not part of
+	/// the chain or the MAC; empty for rows read back.
+	std::string writeKey;
 	std::optional<std::uint64_t> seq;  ///< position in the chain; none until sealed
 	std::optional<std::string> prevHash;
 	std::optional<std::string> hash;

@@ -36,7 +36,8 @@ public:
 	/// Writes every item it is given, all or none (one autocommit statement
 	/// or one transaction); throws when it did not write them all. (When a
 	/// connection is lost after a commit, the one-by-one writes that follow
-	/// may repeat a write that did happen: as with any retried statement.)
+	/// repeat a write that did happen: the writers must make that a no-op,
+	/// as the audit log's write key does.)
 	using BatchWriter = std::function<void(const std::vector<Item*>&)>;
 	/// Writes one item; throws when it did not.
 	using ItemWriter = std::function<void(Item&)>;

@@ -319,6 +319,12 @@ sub start_nginx {
     mkdir "$d/snippets";
     system("cp $TOP/conf/nginx/snippets/*.conf '$d/snippets/' && cp /etc/nginx/fastcgi_params /etc/nginx/mime.types '$d/'") == 0
         or die "nginx files\n";
+    # The access log also names the upstream(s) that served each request:
+    # nginx passes a GET on to the other pool when the first one dies
+    # with it, and the test tells such a request from a doubled write.
+    my $http = _slurp("$d/snippets/nexus-http.conf");
+    $http =~ s/rid=\$request_id'/rid=\$request_id up=\$upstream_addr'/ or die "nexus-http.conf: no rid= in log_format\n";
+    _spurt("$d/snippets/nexus-http.conf", $http);
     my $conf = _slurp("$TOP/conf/nginx/nexus-dev.conf.in");
     my $user = $> == 0 ? 'user root;' : '';
     my $servers = join "\n", map { "        server unix:" . $self->pool_socket($_) . ";" } sort keys %{ $self->{pools_wanted} };
