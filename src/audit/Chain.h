@@ -25,7 +25,7 @@ struct Entry
 	/// again after a lost connection skips it when it is there. Not part of
 	/// the chain or the MAC; empty for rows read back.
 	std::string writeKey;
-	std::optional<std::uint64_t> seq;  ///< position in the chain; none until sealed
+	std::optional<std::uint64_t> seq; ///< position in the chain; none until sealed
 	std::optional<std::string> prevHash;
 	std::optional<std::string> hash;
 };
