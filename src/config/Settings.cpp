@@ -453,10 +453,33 @@ Settings Settings::load(const std::string& path, const Env& env, bool readAdminT
 	if (path.empty())
 		return from(*Poco::AutoPtr<Poco::Util::MapConfiguration>(new Poco::Util::MapConfiguration), env,
 		            readAdminToken);
-	Poco::AutoPtr<Poco::Util::PropertyFileConfiguration> config;
+	std::string text = readFile(path);
+	Wiper wiper(text); // it may hold db.password
+	return parse(text, path, env, readAdminToken);
+}
+
+std::string Settings::readFile(const std::string& path)
+{
+	std::string text;
 	try
 	{
-		config = new Poco::Util::PropertyFileConfiguration(path);
+		readSmallFile(path, kMaxConfigFileBytes, text, FileCheck(), "config file");
+	}
+	catch (const FileError& e)
+	{
+		Wiper::wipe(text.data(), text.size()); // part of it may have been read
+		throw ConfigError(e.what());
+	}
+	return text;
+}
+
+Settings Settings::parse(const std::string& text, const std::string& path, const Env& env, bool readAdminToken)
+{
+	Poco::AutoPtr<Poco::Util::PropertyFileConfiguration> config(new Poco::Util::PropertyFileConfiguration);
+	try
+	{
+		std::istringstream in(text);
+		config->load(in);
 	}
 	catch (const Poco::Exception& e)
 	{

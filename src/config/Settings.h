@@ -188,6 +188,19 @@ struct Settings
 	/// pass readAdminToken = false and get an empty adminTokenHash.
 	static Settings load(const std::string& path, const Env& env, bool readAdminToken = true);
 
+	/// The largest property file read (far more than any real one).
+	static constexpr std::size_t kMaxConfigFileBytes = 1 << 20;
+
+	/// The text of the property file at path. Throws ConfigError when it
+	/// cannot be read (missing, not a regular file, larger than
+	/// kMaxConfigFileBytes).
+	static std::string readFile(const std::string& path);
+
+	/// Same as load() from text, the content of the property file at path
+	/// (named in messages): a pool's master reads the file once and hands
+	/// its workers the text it accepted (server/Supervisor).
+	static Settings parse(const std::string& text, const std::string& path, const Env& env, bool readAdminToken = true);
+
 	/// Same from an already-loaded configuration (unit tests).
 	static Settings from(const Poco::Util::AbstractConfiguration& config, const Env& env, bool readAdminToken = true);
 

@@ -64,9 +64,12 @@ protected:
 		::prctl(PR_SET_DUMPABLE, 0);
 		if (_configPath.empty()) _configPath = Settings::defaultPath(Settings::processEnv);
 		Settings settings;
+		std::string configText; // may hold db.password: wiped on the way out
+		Wiper configWiper(configText);
 		try
 		{
-			settings = Settings::load(_configPath, Settings::processEnv);
+			configText = readConfigText();
+			settings = Settings::parse(configText, _configPath, Settings::processEnv);
 		}
 		catch (const ConfigError& e)
 		{
@@ -120,11 +123,26 @@ protected:
 			Worker worker(settings, 0);
 			return worker.run();
 		}
-		Supervisor supervisor(settings, _configPath, config().getString("application.path"));
+		Supervisor supervisor(settings, _configPath, configText, config().getString("application.path"));
 		return supervisor.run();
 	}
 
 private:
+	/// The configuration file's text: a worker's from its master when it
+	/// passed one (Supervisor::kConfigFd: the text the master accepted,
+	/// whatever the file holds now), else the file's (none without a path).
+	std::string readConfigText() const
+	{
+		std::string text;
+		if (_worker && std::getenv(Supervisor::kConfigEnv))
+		{
+			::unsetenv(Supervisor::kConfigEnv);
+			Supervisor::readPassed(Supervisor::kConfigFd, text);
+			return text;
+		}
+		return _configPath.empty() ? text : Settings::readFile(_configPath);
+	}
+
 	/// A worker's keyring as its master last loaded it (Supervisor::kKeyringFd):
 	/// what it uses should the file not load (replaced by a broken one).
 	static void seedKeyring(const std::string& path)
@@ -133,12 +151,7 @@ private:
 		::unsetenv(Supervisor::kKeyringEnv);
 		std::string content;
 		Wiper wiper(content);
-		char buffer[4096];
-		ssize_t n;
-		while ((n = ::read(Supervisor::kKeyringFd, buffer, sizeof buffer)) > 0 || (n < 0 && errno == EINTR))
-			if (n > 0) content.append(buffer, static_cast<std::size_t>(n));
-		Wiper::wipe(buffer, sizeof buffer);
-		::close(Supervisor::kKeyringFd);
+		Supervisor::readPassed(Supervisor::kKeyringFd, content);
 		try
 		{
 			Vault::KeyringCache::seed(path, Vault::Keyring::parse(content, path + " (as the master loaded it)"));

@@ -60,13 +60,15 @@ bool processGone(pid_t pid)
 
 } // namespace
 
-Supervisor::Supervisor(Settings settings, std::string configPath, std::string program):
-    _settings(std::move(settings)), _configPath(std::move(configPath)), _program(std::move(program))
+Supervisor::Supervisor(Settings settings, std::string configPath, std::string configText, std::string program):
+    _settings(std::move(settings)), _configPath(std::move(configPath)), _configText(std::move(configText)),
+    _program(std::move(program))
 {}
 
 Supervisor::~Supervisor()
 {
 	Wiper::wipe(_keyringText.data(), _keyringText.size());
+	Wiper::wipe(_configText.data(), _configText.size());
 }
 
 void Supervisor::refreshKeyring()
@@ -91,22 +93,31 @@ void Supervisor::refreshKeyring()
 	}
 }
 
-int Supervisor::keyringPipe() const
+int Supervisor::textPipe(const std::string& text)
 {
-	if (_keyringText.empty()) return -1;
+	if (text.empty()) return -1;
 	int fds[2];
 	if (::pipe2(fds, O_CLOEXEC) != 0) return -1;
-	// Never blocks: the file is far smaller than a pipe's buffer (64 KiB);
+	// Never blocks: the files are far smaller than a pipe's buffer (64 KiB);
 	// a text that does not fit whole is not passed at all.
 	::fcntl(fds[1], F_SETFL, O_NONBLOCK);
-	const ssize_t written = ::write(fds[1], _keyringText.data(), _keyringText.size());
+	const ssize_t written = ::write(fds[1], text.data(), text.size());
 	::close(fds[1]);
-	if (written != static_cast<ssize_t>(_keyringText.size()))
-	{
-		::close(fds[0]);
-		return -1;
-	}
-	return fds[0];
+	// Above the fds a worker is given (0, 3, 4, 5), so that placing one
+	// there in the child cannot overwrite another still to be placed.
+	const int high = written == static_cast<ssize_t>(text.size()) ? ::fcntl(fds[0], F_DUPFD_CLOEXEC, 10) : -1;
+	::close(fds[0]);
+	return high;
+}
+
+void Supervisor::readPassed(int fd, std::string& content)
+{
+	char buffer[4096];
+	ssize_t n;
+	while ((n = ::read(fd, buffer, sizeof buffer)) > 0 || (n < 0 && errno == EINTR))
+		if (n > 0) content.append(buffer, static_cast<std::size_t>(n));
+	Wiper::wipe(buffer, sizeof buffer);
+	::close(fd);
 }
 
 int Supervisor::openSocket(const std::string& path, int mode, int backlog)
@@ -157,9 +168,12 @@ void Supervisor::spawn()
 {
 	const std::size_t slot = _stats.acquire(-1); // the pid is known after the fork
 	refreshKeyring();
-	const int keyring = keyringPipe();
+	const int keyring = textPipe(_keyringText);
+	const int config = textPipe(_configText);
 	const pid_t pid = ::fork();
-	if (keyring >= 0 && pid != 0) ::close(keyring);
+	if (pid != 0)
+		for (int fd : {keyring, config})
+			if (fd >= 0) ::close(fd);
 	if (pid < 0)
 	{
 		_stats.release(slot);
@@ -178,16 +192,20 @@ void Supervisor::spawn()
 			::setenv(PoolStats::kSlotEnv, std::to_string(slot).c_str(), 1);
 		else
 			::unsetenv(PoolStats::kSlotEnv);
-		// (dup2 onto itself would keep close-on-exec.)
-		if (keyring >= 0 && (keyring == kKeyringFd ? ::fcntl(keyring, F_SETFD, 0) : ::dup2(keyring, kKeyringFd)) >= 0)
+		// (Both are above 10, so dup2 never lands on its own fd.)
+		if (keyring >= 0 && ::dup2(keyring, kKeyringFd) >= 0)
 			::setenv(kKeyringEnv, std::to_string(kKeyringFd).c_str(), 1);
 		else
 			::unsetenv(kKeyringEnv);
+		if (config >= 0 && ::dup2(config, kConfigFd) >= 0)
+			::setenv(kConfigEnv, std::to_string(kConfigFd).c_str(), 1);
+		else
+			::unsetenv(kConfigEnv);
 		sigset_t none;
 		sigemptyset(&none);
 		::sigprocmask(SIG_SETMASK, &none, nullptr);
-		const std::string config = "--config=" + _configPath;
-		const char* argv[] = {_program.c_str(), "--worker", config.c_str(), nullptr};
+		const std::string configArg = "--config=" + _configPath;
+		const char* argv[] = {_program.c_str(), "--worker", configArg.c_str(), nullptr};
 		::execv(_program.c_str(), const_cast<char* const*>(argv));
 		std::fprintf(stderr, "nexus-fcgi: cannot exec %s: %s\n", _program.c_str(), std::strerror(errno));
 		::_exit(127);
@@ -246,7 +264,9 @@ void Supervisor::reload()
 {
 	try
 	{
-		Settings fresh = Settings::load(_configPath, Settings::processEnv);
+		std::string text = _configPath.empty() ? std::string() : Settings::readFile(_configPath);
+		Wiper wiper(text); // it may hold db.password
+		Settings fresh = Settings::parse(text, _configPath, Settings::processEnv);
 		if (fresh.socketPath != _settings.socketPath)
 			log().warning("server.socket changed; the new path takes effect at the next restart");
 		fresh.socketPath = _settings.socketPath;
@@ -255,6 +275,7 @@ void Supervisor::reload()
 			log().warning("no admin token configured (NEXUS_ADMIN_TOKEN or auth.admin_token_hash_file): admin "
 			              "routes refuse every caller");
 		_settings = std::move(fresh);
+		_configText.swap(text); // new workers get this text; the old one is wiped with text
 	}
 	catch (const ConfigError& e)
 	{

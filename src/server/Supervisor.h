@@ -22,17 +22,32 @@ namespace Nexus {
 class Supervisor
 {
 public:
-	/// program: the path of this binary (re-executed for each worker).
-	Supervisor(Settings settings, std::string configPath, std::string program);
+	/// program: the path of this binary (re-executed for each worker);
+	/// configText: the configuration file's text that settings came from
+	/// (empty when there is no file).
+	Supervisor(Settings settings, std::string configPath, std::string configText, std::string program);
 	Supervisor(const Supervisor&) = delete;
 	Supervisor& operator=(const Supervisor&) = delete;
-	~Supervisor(); ///< wipes the keyring text
+	~Supervisor(); ///< wipes the keyring and configuration texts
 
 	/// A worker finds the keyring its master last loaded at this fd (a pipe
 	/// to read to its end) when kKeyringEnv is set: the keys it uses should
 	/// the keyring file not load when it starts (Vault::KeyringCache::seed).
 	static constexpr int kKeyringFd = 4;
 	static constexpr const char* kKeyringEnv = "NEXUS_KEYRING_FD";
+
+	/// Likewise the configuration file's text the master last accepted (at
+	/// start or by a reload), at this fd when kConfigEnv is set: a worker
+	/// reads its settings from it, not from the file, so a file edited into
+	/// a broken one (or one a reload refused) does not stop the workers the
+	/// pool starts until it is fixed and reloaded; SIGHUP is what applies a
+	/// changed file, for every worker alike.
+	static constexpr int kConfigFd = 5;
+	static constexpr const char* kConfigEnv = "NEXUS_CONFIG_FD";
+
+	/// Reads a pipe the master passed (kKeyringFd, kConfigFd) to its end
+	/// into content (pass an empty string; wipe it after), then closes it.
+	static void readPassed(int fd, std::string& content);
 
 	/// Runs until stopped. Returns the process exit code.
 	int run();
@@ -64,12 +79,14 @@ private:
 	/// Reads the keyring file again: a good one becomes what new workers
 	/// are given (kKeyringFd); a broken one is logged, the last good stays.
 	void refreshKeyring();
-	/// A pipe holding the last good keyring's text for a new worker (its
-	/// read end, or -1 when there is none).
-	int keyringPipe() const;
+	/// A pipe holding text (the last good keyring, the accepted
+	/// configuration) for a new worker: its read end, or -1 when text is
+	/// empty or does not fit.
+	static int textPipe(const std::string& text);
 
 	Settings _settings;
 	std::string _configPath;
+	std::string _configText; ///< the configuration file's text _settings came from (wiped when replaced)
 	std::string _program;
 	int _listenFd = -1;
 	int _generation = 0;

@@ -181,6 +181,7 @@ class SettingsTest : public CppUnit::TestFixture
 	CPPUNIT_TEST(testLoadFile);
 	CPPUNIT_TEST(testLoadEmptyPath);
 	CPPUNIT_TEST(testLoadMissingFile);
+	CPPUNIT_TEST(testParseText);
 	CPPUNIT_TEST(testDefaultPath);
 	CPPUNIT_TEST(testTableKeysAreUnique);
 	CPPUNIT_TEST(testSecretFileKeysNameTheirSecret);
@@ -745,6 +746,26 @@ public:
 	{
 		const auto e = thrown<ConfigError>([&] { Settings::load("/nonexistent", env()); }, CPPUNIT_SOURCELINE());
 		CPPUNIT_ASSERT_MESSAGE(e.what(), contains(e.what(), "/nonexistent"));
+		// A directory is not a configuration file either.
+		const auto dir = thrown<ConfigError>([&] { Settings::readFile("/tmp"); }, CPPUNIT_SOURCELINE());
+		CPPUNIT_ASSERT_MESSAGE(dir.what(), contains(dir.what(), "not a regular file"));
+	}
+
+	// What a worker does with the text its master passed (Supervisor::kConfigFd):
+	// the same settings as from the file, whatever the file holds now.
+	void testParseText()
+	{
+		Poco::TemporaryFile file;
+		const std::string text = "server.workers = 5\nlog.level = debug\n";
+		std::ofstream(file.path()) << text;
+		CPPUNIT_ASSERT_EQUAL(text, Settings::readFile(file.path()));
+		const Settings s = Settings::parse(text, file.path(), env());
+		CPPUNIT_ASSERT_EQUAL(5, s.workers);
+		CPPUNIT_ASSERT_EQUAL(std::string("debug"), s.logLevel);
+		const auto e =
+		    thrown<ConfigError>([&] { Settings::parse("server.wrokers = 5\n", "x", env()); }, CPPUNIT_SOURCELINE());
+		CPPUNIT_ASSERT_MESSAGE(e.what(), contains(e.what(), "server.wrokers"));
+		CPPUNIT_ASSERT_EQUAL(8, Settings::parse("", "", env()).threads);
 	}
 
 	void testDefaultPath()
