@@ -110,9 +110,32 @@ bool literalSafe(const std::string& s)
 	return true;
 }
 
+/// True when s holds a character a plain scalar cannot carry through a
+/// reader: a C0 control (tab and line breaks included: a reader trims or
+/// folds them, "\r" is a line break in YAML), DEL, or U+0085, U+2028,
+/// U+2029, U+FEFF. yaml-cpp writes such a string plain; double-quoted, it
+/// escapes them. Found by t/fuzz/knowledge_yaml: "night\r\r" came back
+/// without one of its trailing carriage returns.
+bool hasUnsafeCharacter(const std::string& s)
+{
+	for (std::size_t i = 0; i < s.size(); ++i)
+	{
+		const auto c = static_cast<unsigned char>(s[i]);
+		if (c < 0x20 || c == 0x7F) return true;
+		if (c == 0xC2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0x85) return true;
+		if (c == 0xE2 && i + 2 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0x80 &&
+		    (static_cast<unsigned char>(s[i + 2]) == 0xA8 || static_cast<unsigned char>(s[i + 2]) == 0xA9))
+			return true;
+		if (c == 0xEF && i + 2 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0xBB &&
+		    static_cast<unsigned char>(s[i + 2]) == 0xBF)
+			return true;
+	}
+	return false;
+}
+
 void emitKey(YAML::Emitter& out, const std::string& key)
 {
-	if (needsQuotes(key))
+	if (needsQuotes(key) || hasUnsafeCharacter(key))
 		out << YAML::DoubleQuoted << key;
 	else
 		out << key;
@@ -214,6 +237,8 @@ void YamlJson::emitString(YAML::Emitter& out, const std::string& s)
 		out << YAML::DoubleQuoted << s;
 	else if (literalSafe(s))
 		out << YAML::Literal << s;
+	else if (hasUnsafeCharacter(s))
+		out << YAML::DoubleQuoted << s;
 	else
 		out << s;
 }
