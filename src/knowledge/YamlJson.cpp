@@ -233,11 +233,10 @@ int YamlJson::lineOf(const YAML::Node& node)
 
 void YamlJson::emitString(YAML::Emitter& out, const std::string& s)
 {
-	if (needsQuotes(s))
-		out << YAML::DoubleQuoted << s;
-	else if (literalSafe(s))
+	const bool quote = needsQuotes(s);
+	if (!quote && literalSafe(s))
 		out << YAML::Literal << s;
-	else if (hasUnsafeCharacter(s))
+	else if (quote || hasUnsafeCharacter(s))
 		out << YAML::DoubleQuoted << s;
 	else
 		out << s;
