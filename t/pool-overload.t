@@ -71,6 +71,48 @@ subtest 'a request that waited past server.queue_timeout_ms is answered 503 over
     cmp_ok metric('nexus_http_requests_shed_total'), '>', $shed_before, 'it is counted as shed';
 };
 
+# One request straight to the pool's FastCGI socket, as nginx sends it but
+# with NEXUS_QUEUED_AT of our choosing; returns the status and the body.
+sub fastcgi_get {
+    my ($path, $queued_at_ms) = @_;
+    require IO::Socket::UNIX;
+    my $sock = IO::Socket::UNIX->new(Peer => stack_env('NEXUS_RUN_DIR') . '/nexus.sock') or die "connect: $!";
+    my $record = sub { my ($type, $content) = @_;
+        pack('CCnnCx', 1, $type, 1, length $content, 0) . $content };
+    my $pair = sub { my ($k, $v) = @_;
+        join '', map({ length($_) < 128 ? pack('C', length) : pack('N', length($_) | 0x80000000) } $k, $v), $k, $v };
+    my %params = (REQUEST_METHOD => 'GET', REQUEST_URI => $path, SCRIPT_NAME => $path, DOCUMENT_URI => $path,
+        QUERY_STRING => '', SERVER_PROTOCOL => 'HTTP/1.1', REMOTE_ADDR => '127.0.0.1', REQUEST_SCHEME => 'http',
+        SERVER_PORT => '80', HTTP_HOST => '127.0.0.1', REQUEST_ID => 'skew' . int(rand(1e9)),
+        NEXUS_QUEUED_AT => sprintf('%.3f', $queued_at_ms / 1000));
+    my $p = join '', map { $pair->($_, $params{$_}) } sort keys %params;
+    print $sock $record->(1, pack('nCx5', 1, 0)), $record->(4, $p), $record->(4, ''), $record->(5, '');
+    my $out = '';
+    while (read($sock, my $header, 8) == 8) {
+        my (undef, $type, undef, $len, $pad) = unpack('CCnnC', $header);
+        my $content = '';
+        read($sock, $content, $len + $pad) if $len + $pad;
+        last if $type == 3;    # FCGI_END_REQUEST
+        $out .= substr($content, 0, $len) if $type == 6;
+    }
+    my ($status) = $out =~ /^Status: (\d+)/mi;
+    return ($status // 200, $out =~ /\r\n\r\n(.*)\z/s ? $1 : '');
+}
+
+subtest 'a wait of more than a minute is a clock difference, not a queue: served, and logged' => sub {
+    my $now_ms = int(time * 1000);
+    my ($status, $body) = fastcgi_get('/healthz', $now_ms - 3_000);
+    is $status, 503, 'stamped 3 s ago (over the 500 ms timeout): shed' or diag $body;
+    like $body, qr/"overloaded"/, '... as overloaded';
+    ($status, $body) = fastcgi_get('/healthz', $now_ms - 120_000);
+    is $status, 200, 'stamped 2 minutes ago: served (this host\'s clock runs ahead of nginx\'s)' or diag $body;
+    my $log_file = stack_env('NEXUS_LOG');
+    ok wait_until(5, sub {
+        open my $log, '<', $log_file or return 0;
+        scalar grep { /stamped by nginx \d+ ms before this host's clock/ } <$log>;
+    }), 'the pool logs the clock difference' or diag `tail -5 '$log_file'`;
+};
+
 subtest 'afterwards requests pass again' => sub {
     my $r = api(POST => "/api/agents/$queued/heartbeat", token => $queued_token, json => { status => 'back' });
     is $r->{status}, 200, 'a heartbeat that did not wait passes' or diag $r->{body};

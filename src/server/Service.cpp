@@ -32,6 +32,8 @@
 #include <cppconn/exception.h>
 #include <cppconn/resultset.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <memory>
 
@@ -256,12 +258,35 @@ void Service::logRequest(const Request& request, const Outcome& outcome, int sta
 	[[maybe_unused]] const auto written = ::write(STDERR_FILENO, text.data(), text.size());
 }
 
+Service::QueueVerdict Service::queueVerdict(long long waitedMs, int timeoutMs)
+{
+	if (timeoutMs <= 0 || waitedMs <= timeoutMs) return QueueVerdict::Serve;
+	const long long bound = std::max(kMaxQueueWaitMs, 2LL * timeoutMs);
+	return waitedMs > bound ? QueueVerdict::Skew : QueueVerdict::Shed;
+}
+
 void Service::shedIfQueuedTooLong(const Request& request) const
 {
 	const auto queuedAt = request.queuedAtMs();
 	if (_settings.queueTimeoutMs <= 0 || !queuedAt) return;
-	const long long waited = Poco::Timestamp().epochMicroseconds() / 1000 - *queuedAt;
-	if (waited <= _settings.queueTimeoutMs) return;
+	const long long now = Poco::Timestamp().epochMicroseconds() / 1000;
+	const long long waited = now - *queuedAt;
+	switch (queueVerdict(waited, _settings.queueTimeoutMs))
+	{
+	case QueueVerdict::Serve: return;
+	case QueueVerdict::Skew:
+	{
+		static std::atomic<long long> lastWarned{0};
+		long long last = lastWarned.load(std::memory_order_relaxed);
+		if (now - last >= kMaxQueueWaitMs && lastWarned.compare_exchange_strong(last, now))
+			Poco::Logger::get("http").warning(
+			    "a request was stamped by nginx %s ms before this host's clock: the clocks differ "
+			    "(keep them in step with NTP); server.queue_timeout_ms ignores such waits",
+			    std::to_string(waited));
+		return;
+	}
+	case QueueVerdict::Shed: break;
+	}
 	Metrics::requestShed();
 	throw Http::Overloaded("Nexus is busy: this request waited " + std::to_string(waited) +
 	                       " ms for a worker (server.queue_timeout_ms " + std::to_string(_settings.queueTimeoutMs) +

@@ -53,10 +53,27 @@ public:
 	/// True for a loopback client address (127.0.0.0/8, ::1).
 	static bool isLoopback(const std::string& address);
 
+	/// What a worker does with a request that waited waitedMs between nginx
+	/// and its thread (nginx's clock against ours), with server.queue_timeout_ms
+	/// timeoutMs (0: no shedding).
+	enum class QueueVerdict
+	{
+		Serve, ///< within the timeout (or shedding is off)
+		Shed,  ///< waited too long: 503 overloaded, before any work
+		Skew   ///< a wait over kMaxQueueWaitMs (and twice timeoutMs): the clocks differ, not a queue; served
+	};
+	static QueueVerdict queueVerdict(long long waitedMs, int timeoutMs);
+	/// The longest wait taken for a real one. No request waits a minute in
+	/// the listen queue (nginx gives up on it first: fastcgi_read_timeout);
+	/// a longer "wait" means this host's clock runs ahead of nginx's, and
+	/// shedding on it would refuse every request.
+	static constexpr long long kMaxQueueWaitMs = 60000;
+
 private:
 	/// Throws Http::Overloaded when request waited between nginx and this
 	/// thread for longer than server.queue_timeout_ms (nginx's clock against
-	/// ours: the pool and nginx need clocks in step, as NTP keeps them).
+	/// ours: the pool and nginx need clocks in step, as NTP keeps them);
+	/// logs a warning, at most once a minute, for a queueVerdict of Skew.
 	void shedIfQueuedTooLong(const Http::Request& request) const;
 
 	/// What dispatch learned about a request, for the metrics and the request log.

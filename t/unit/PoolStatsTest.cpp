@@ -21,6 +21,7 @@ class PoolStatsTest : public CppUnit::TestFixture
 	CPPUNIT_TEST(testBucketIndex);
 	CPPUNIT_TEST(testMetricsWithoutStatsDoNothing);
 	CPPUNIT_TEST(testLoopback);
+	CPPUNIT_TEST(testQueueVerdict);
 	CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -111,6 +112,26 @@ public:
 		CPPUNIT_ASSERT(!Nexus::Service::isLoopback("1127.0.0.1"));
 		CPPUNIT_ASSERT(!Nexus::Service::isLoopback("::2"));
 		CPPUNIT_ASSERT(!Nexus::Service::isLoopback(""));
+	}
+
+	void testQueueVerdict()
+	{
+		using Nexus::Service;
+		using V = Service::QueueVerdict;
+		CPPUNIT_ASSERT(Service::queueVerdict(0, 1000) == V::Serve);
+		CPPUNIT_ASSERT(Service::queueVerdict(1000, 1000) == V::Serve);
+		CPPUNIT_ASSERT(Service::queueVerdict(1001, 1000) == V::Shed);
+		CPPUNIT_ASSERT(Service::queueVerdict(Service::kMaxQueueWaitMs, 1000) == V::Shed);
+		// A minute and more: this host's clock runs ahead of nginx's; serve.
+		CPPUNIT_ASSERT(Service::queueVerdict(Service::kMaxQueueWaitMs + 1, 1000) == V::Skew);
+		CPPUNIT_ASSERT(Service::queueVerdict(3600000, 1000) == V::Skew);
+		// Behind nginx's clock (a negative wait) is served, as is everything with shedding off.
+		CPPUNIT_ASSERT(Service::queueVerdict(-5000, 1000) == V::Serve);
+		CPPUNIT_ASSERT(Service::queueVerdict(5000, 0) == V::Serve);
+		// A timeout above the bound (the setting allows an hour) moves it to twice the timeout.
+		CPPUNIT_ASSERT(Service::queueVerdict(90000, 120000) == V::Serve);
+		CPPUNIT_ASSERT(Service::queueVerdict(200000, 120000) == V::Shed);
+		CPPUNIT_ASSERT(Service::queueVerdict(241000, 120000) == V::Skew);
 	}
 };
 
