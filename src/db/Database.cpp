@@ -72,6 +72,9 @@ struct ThreadState
 	// Declared first so it is destroyed last: statements die before their connection.
 	std::unique_ptr<sql::Connection> connection;
 	StatementCache statements;
+	/// connection's state is unknown (Database::discardBeforeNextUse): the
+	/// next connection() opens a new one.
+	bool inDoubt = false;
 
 	ThreadState() = default;
 	ThreadState(const ThreadState&) = delete;
@@ -80,6 +83,7 @@ struct ThreadState
 
 	void reset()
 	{
+		inDoubt = false;
 		statements.clear();
 		if (connection)
 		{
@@ -194,6 +198,7 @@ std::unique_ptr<sql::Connection> open(const std::string& host, int port)
 
 sql::Connection& Database::connection()
 {
+	if (tState.inDoubt) tState.reset();
 	if (tState.connection) return *tState.connection;
 	if (!gDriver) throw std::logic_error("Database::init was not called");
 
@@ -237,6 +242,11 @@ std::size_t Database::cachedStatements()
 void Database::discard()
 {
 	tState.reset();
+}
+
+void Database::discardBeforeNextUse()
+{
+	if (tState.connection) tState.inDoubt = true;
 }
 
 std::uint64_t Database::lastInsertId()
@@ -428,7 +438,21 @@ void Transaction::commit()
 	if (gate) gate->leave();
 	_done = true;
 	tOpen = false;
-	_connection.setAutoCommit(true);
+	try
+	{
+		_connection.setAutoCommit(true);
+	}
+	catch (const sql::SQLException& e)
+	{
+		// The COMMIT went through, so this must not throw: Database::run
+		// would take the error for a lost connection and do the committed
+		// work again (a second row for a write without a key). The
+		// connection is gone or still outside autocommit; either way it is
+		// not used again.
+		Database::discardBeforeNextUse();
+		Poco::Logger::get("db").warning("committed, then lost the connection: %s (error %d)", std::string(e.what()),
+		                                e.getErrorCode());
+	}
 }
 
 } // namespace Db

@@ -60,6 +60,10 @@ public:
 
 	/// Closes and forgets the thread's connection and its statements.
 	static void discard();
+	/// Makes the next connection() discard the thread's connection first and
+	/// open a new one: for a connection whose state is unknown, while
+	/// statements of it may still be referenced up the stack.
+	static void discardBeforeNextUse();
 
 	/// The AUTO_INCREMENT id the thread's last INSERT generated (0 when none).
 	static std::uint64_t lastInsertId();
