@@ -119,6 +119,16 @@ Poco::JSON::Array::Ptr array(const std::vector<std::string>& items)
 	return a;
 }
 
+bool belowExactNegative(const std::string& digits)
+{
+	const std::string kLimit = "9007199254740992"; // 2^53
+	const std::size_t first = digits.find_first_not_of('0');
+	if (first == std::string::npos) return false;
+	const std::size_t length = digits.size() - first;
+	if (length != kLimit.size()) return length > kLimit.size();
+	return digits.compare(first, length, kLimit) > 0;
+}
+
 Poco::Dynamic::Var parseStored(const std::string& text)
 {
 	Poco::JSON::Parser parser(new Poco::JSON::ParseHandler(true));
@@ -127,19 +137,30 @@ Poco::Dynamic::Var parseStored(const std::string& text)
 
 namespace {
 
-/// True when text (JSON) holds an integer literal longer than kMaxIntegerDigits
-/// outside its strings: Poco's parser silently wraps such numbers (2^64 + 1
-/// reads as 1), so they are refused before it sees them. Digits after a '.'
-/// or an exponent belong to a float and may run on.
-bool hasOversizedInteger(const std::string& text)
+/// What is wrong with an integer literal of the JSON text (outside its
+/// strings), or "" when nothing is:
+/// - longer than kMaxIntegerDigits: Poco's parser silently wraps such
+///   numbers (2^64 + 1 reads as 1);
+/// - negative and below -2^53: Poco's parser reads it through a double, so
+///   -4999999999999999999 would come out as -5000000000000000000 (found by
+///   t/fuzz/knowledge_yaml; positive ones up to 19 digits read exactly).
+/// Such numbers are refused before the parser sees them. Digits after a
+/// '.' or an exponent belong to a float and may run on.
+std::string integerProblem(const std::string& text)
 {
 	const std::size_t kMaxIntegerDigits = 19; // below 10^19 every value fits in 64 bits
 	bool inString = false;
 	bool escaped = false;
 	bool fraction = false;
+	bool negative = false;
+	std::size_t start = 0;
 	std::size_t digits = 0;
-	for (char c : text)
+	const auto tooNegative = [&](std::size_t end) {
+		return negative && !fraction && Json::belowExactNegative(text.substr(start, end - start));
+	};
+	for (std::size_t i = 0; i < text.size(); ++i)
 	{
+		const char c = text[i];
 		if (inString)
 		{
 			if (escaped)
@@ -152,14 +173,22 @@ bool hasOversizedInteger(const std::string& text)
 		}
 		if (c >= '0' && c <= '9')
 		{
-			if (!fraction && ++digits > kMaxIntegerDigits) return true;
+			if (digits == 0) start = i;
+			if (!fraction && ++digits > kMaxIntegerDigits)
+				return "an integer has more than 19 digits (too large for any field)";
 			continue;
 		}
+		const bool floatFollows = c == '.' || c == 'e' || c == 'E';
+		if (digits > 0 && !floatFollows && tooNegative(i)) break;
 		fraction = (c == '.' || c == 'e' || c == 'E') || (fraction && (c == '+' || c == '-'));
+		negative = c == '-' && !fraction;
 		digits = 0;
 		if (c == '"') inString = true;
 	}
-	return false;
+	if (digits > 0 && tooNegative(start + digits))
+		return "the integer -" + text.substr(start, digits) +
+		       " is below -9007199254740992 (-2^53) and cannot be stored exactly; quote it to keep it as text";
+	return "";
 }
 
 } // namespace
@@ -238,8 +267,8 @@ Poco::JSON::Object::Ptr parseObject(const Request& request, bool allowEmpty)
 		throw UnsupportedMediaType("request body must be UTF-8 JSON; charset=" + charset.substr(0, 32) +
 		                           " is not supported");
 	if (!utf8Length(request.body())) throw BadRequest("malformed JSON: body is not valid UTF-8");
-	if (hasOversizedInteger(request.body()))
-		throw BadRequest("malformed JSON: an integer has more than 19 digits (too large for any field)");
+	if (const std::string problem = integerProblem(request.body()); !problem.empty())
+		throw BadRequest("malformed JSON: " + problem);
 
 	if (keyHoldsNul(request.body())) throw BadRequest("malformed JSON: an object key contains NUL (\\u0000)");
 	Poco::JSON::Parser parser(new StrictHandler);

@@ -52,6 +52,12 @@ Poco::JSON::Array::Ptr array(const std::vector<std::string>& items);
 /// JSON exceptions for malformed text: stored text is never malformed.
 Poco::Dynamic::Var parseStored(const std::string& text);
 
+/// True when the integer -digits (digits: decimal digits, no sign) is below
+/// -2^53 (-9007199254740992). Poco's JSON parser reads a negative integer
+/// through a double, so such a value would not read back as written; input
+/// paths refuse it (parseObject, the knowledge YAML import).
+bool belowExactNegative(const std::string& digits);
+
 /// Parses the request body as a JSON object.
 /// Throws UnsupportedMediaType unless the body is application/json, and
 /// BadRequest for malformed JSON, nesting deeper than 32, or a non-object.

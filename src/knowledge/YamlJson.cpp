@@ -259,6 +259,10 @@ Poco::Dynamic::Var YamlJson::resolvePlain(const std::string& s)
 			                            "it as text");
 		errno = 0;
 		const long long value = std::strtoll(s.c_str(), nullptr, 10);
+		if (errno == 0 && s[0] == '-' && Http::Json::belowExactNegative(s.substr(1)))
+			throw std::invalid_argument("the integer " + s +
+			                            " is below -9007199254740992 (-2^53) and cannot be stored exactly; quote it "
+			                            "to keep it as text");
 		if (errno == 0) return Poco::Int64(value);
 		errno = 0;
 		const unsigned long long large = std::strtoull(s.c_str(), nullptr, 10);

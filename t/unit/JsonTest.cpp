@@ -78,6 +78,7 @@ class JsonTest : public CppUnit::TestFixture
 	CPPUNIT_TEST(testNonObjectRefused);
 	CPPUNIT_TEST(testDepthLimit);
 	CPPUNIT_TEST(testOversizedIntegersRefused);
+	CPPUNIT_TEST(testNegativeIntegersBelowTwoToThe53Refused);
 	CPPUNIT_TEST(testInvalidUtf8Body);
 	CPPUNIT_TEST(testEscapedNulRefused);
 	CPPUNIT_TEST(testNulInKeyRefused);
@@ -206,6 +207,32 @@ public:
 		                     parse(R"({"n":9223372036854775807})")->get("n").toString());
 		CPPUNIT_ASSERT_NO_THROW(parse(R"({"f":0.12345678901234567890123,"e":1e+300})"));
 		CPPUNIT_ASSERT_NO_THROW(parse(R"({"s":"123456789012345678901234567890","t":"\"12345678901234567890"})"));
+	}
+
+	void testNegativeIntegersBelowTwoToThe53Refused()
+	{
+		// Poco's parser reads a negative integer through a double:
+		// -4999999999999999999 would read back as -5000000000000000000.
+		for (const char* body : {R"({"n":-4999999999999999999})", R"({"a":[1,-9007199254740993]})",
+		                         R"({"n":-9223372036854775807,"m":2})", R"({"o":{"n":-12345678901234567}})"})
+		{
+			const auto e = thrown<HttpError>([&] { parse(body); }, CPPUNIT_SOURCELINE());
+			CPPUNIT_ASSERT_EQUAL(400, e.status());
+			CPPUNIT_ASSERT_MESSAGE(e.what(), contains(e.what(), "cannot be stored exactly"));
+		}
+		// -2^53 itself, positive integers of 19 digits, floats, exponents and strings are fine.
+		CPPUNIT_ASSERT_EQUAL(std::string("-9007199254740992"),
+		                     parse(R"({"n":-9007199254740992})")->get("n").toString());
+		CPPUNIT_ASSERT_EQUAL(std::string("4999999999999999999"),
+		                     parse(R"({"n":4999999999999999999})")->get("n").toString());
+		CPPUNIT_ASSERT_NO_THROW(
+		    parse(R"({"f":-49999999999999999.5,"e":-4999999999999999999e2,"g":1e-4999999999999999999})"));
+		CPPUNIT_ASSERT_NO_THROW(parse(R"({"s":"-4999999999999999999"})"));
+		CPPUNIT_ASSERT(Nexus::Http::Json::belowExactNegative("9007199254740993"));
+		CPPUNIT_ASSERT(Nexus::Http::Json::belowExactNegative("10000000000000000"));
+		CPPUNIT_ASSERT(!Nexus::Http::Json::belowExactNegative("9007199254740992"));
+		CPPUNIT_ASSERT(!Nexus::Http::Json::belowExactNegative("0009007199254740992"));
+		CPPUNIT_ASSERT(!Nexus::Http::Json::belowExactNegative("0"));
 	}
 
 	void testDepthLimit()
